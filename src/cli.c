@@ -1,0 +1,239 @@
+/* cli.c: see cli.h.  Command line beats environment. */
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "log.h"
+#include "steps.h"
+
+#if BS_HAVE_ZLIB
+#include <zlib.h>
+#endif
+
+#ifndef BS_VERSION
+#define BS_VERSION "0.0.0"
+#endif
+#ifndef BS_COMMIT
+#define BS_COMMIT "unknown"
+#endif
+#ifndef BS_BEARSSL_VERSION
+#define BS_BEARSSL_VERSION "unknown"
+#endif
+
+#define USAGE "usage: ecs-bootstrap [run|plan|status|reset [STEP...]|config show] [options]  (--help for more)"
+
+void cli_help(void)
+{
+	printf("ecs-bootstrap %s: turn this Linux machine into an Amazon ECS container instance.\n\n", BS_VERSION);
+	fputs("Usage:\n"
+	      "  ecs-bootstrap [run] [options]   converge the machine (default command)\n"
+	      "  ecs-bootstrap plan [options]    print what run would change, change nothing\n"
+	      "                                  (exit 0: nothing to do, 1: changes pending)\n"
+	      "  ecs-bootstrap status [options]  every step: converged / pending / failed, with checkpoint\n"
+	      "                                  times (exit 0: all converged, 1: not)\n"
+	      "  ecs-bootstrap reset [STEP...]   forget checkpoints (all, or the named steps); changes nothing else\n"
+	      "  ecs-bootstrap config show [--file F] [--show-secrets]\n"
+	      "                                  the environment `docker run --env-file F` would pass,\n"
+	      "                                  one KEY=VALUE a line (default F: /etc/ecs/ecs.config)\n"
+	      "  ecs-bootstrap --help | --version\n\n"
+	      "Options (run, plan, status; each also set by the environment variable shown):\n"
+	      "  --cluster NAME      ECS cluster to join: ECS_CLUSTER in ecs.config   [ECS_BOOTSTRAP_CLUSTER]\n"
+	      "  --set KEY=VALUE     set an ecs.config entry; repeatable; beats values already in the\n"
+	      "                      file, which beat the defaults   [ECS_BOOTSTRAP_SET, entries on separate lines]\n"
+	      "  --block-imds        add the DOCKER-USER rule that keeps bridge-mode containers away\n"
+	      "                      from 169.254.169.254   [ECS_BOOTSTRAP_BLOCK_IMDS=1]\n"
+	      "  --root DIR          operate on the filesystem tree DIR instead of /; paths cannot\n"
+	      "                      escape it (used by tests)   [ECS_BOOTSTRAP_ROOT]\n"
+	      "  --lock-timeout S    wait at most S seconds for another run (default 60), then exit 111\n"
+	      "                      [ECS_BOOTSTRAP_LOCK_TIMEOUT]\n"
+	      "  -v, --verbose       debug lines   [ECS_BOOTSTRAP_VERBOSE=1]\n\n"
+	      "Steps, in order:", stdout);
+	for (unsigned i = 0; steps_name(i); i++)
+		printf(" %s", steps_name(i));
+	fputs("\n  preflight  root, /etc/os-release, iptables (nf_tables or legacy), systemd\n"
+	      "  sysctl     net.ipv4.conf.all.route_localnet=1 live and in /etc/sysctl.d/80-ecs-bootstrap.conf\n"
+	      "  nat        task IAM role DNAT/REDIRECT of 169.254.170.2:80 to 127.0.0.1:51679, and ecs-init's\n"
+	      "             INPUT rules (ECS_SKIP_LOCALHOST_TRAFFIC_FILTER, ECS_ALLOW_OFFHOST_INTROSPECTION_ACCESS)\n"
+	      "  ecs-config /etc/ecs/ecs.config: defaults < keys already in the file < --set/--cluster\n"
+	      "Checkpoints: /var/lib/ecs-bootstrap/state/<step>.  Lock: /run/ecs-bootstrap.lock.\n\n"
+	      "Exit codes:\n"
+	      "    0  converged (plan/status: nothing pending)\n"
+	      "    1  plan/status: changes pending\n"
+	      "  100  bad usage or invalid configuration: do not retry, fix the input\n"
+	      "  101  internal error (a step is still not converged after its change): do not retry, report\n"
+	      "  102  integrity failure (signature, digest, TLS verification): do not retry, alert\n"
+	      "  111  temporary failure (lock held, tool timed out, I/O): retry later; re-running is safe\n",
+	      stdout);
+}
+
+void cli_version(void)
+{
+	printf("ecs-bootstrap %s (commit %s)\nBearSSL %s\n", BS_VERSION, BS_COMMIT, BS_BEARSSL_VERSION);
+#if BS_HAVE_ZLIB
+	printf("zlib %s\n", zlibVersion());
+#endif
+}
+
+__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("ecs-bootstrap: fatal: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\n" USAGE "\n", stderr);
+	return BS_EXIT_USAGE;
+}
+
+static int add_set(struct run *r, char *kv)
+{
+	struct bs_err e;
+	char *eq = strchr(kv, '=');
+
+	if (!eq)
+		return usage_error("--set '%s': expected KEY=VALUE", kv);
+	*eq = '\0';
+	if (ecsconfig_check_key(kv, strlen(kv), &e) < 0 || ecsconfig_check_value(kv, eq + 1, strlen(eq + 1), &e) < 0)
+		return usage_error("--set: %s", e.msg);
+	if (r->n_sets == BS_MAX_SETS)
+		return usage_error("--set: more than %s entries", "128");
+	r->sets[r->n_sets].key = kv;
+	r->sets[r->n_sets++].val = eq + 1;
+	return 0;
+}
+
+static int set_cluster(struct run *r, const char *name)
+{
+	size_t n = strlen(name);
+	/* ECS cluster names: up to 255 letters, digits, hyphens and underscores. */
+	if (n == 0 || n > 255 || strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != n)
+		return usage_error("--cluster '%s': 1 to 255 letters, digits, '-' or '_'", name);
+	r->cluster = name;
+	return 0;
+}
+
+static bool env_true(const char *name)
+{
+	const char *v = getenv(name);
+	return v && (!strcmp(v, "1") || !strcasecmp(v, "true") || !strcasecmp(v, "yes"));
+}
+
+static int parse_seconds(const char *s, int *ret_ms)
+{
+	char *end;
+	long v;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 0 || v > 86400)
+		return usage_error("--lock-timeout '%s': seconds, 0 to 86400", s);
+	*ret_ms = (int) v * 1000;
+	return 0;
+}
+
+/* Environment first, so the command line (parsed next) wins. */
+static int from_env(struct run *r)
+{
+	static char sets[65536];
+	const char *v;
+	int k;
+
+	if ((v = getenv("ECS_BOOTSTRAP_CLUSTER")) && *v && (k = set_cluster(r, v)))
+		return k;
+	if ((v = getenv("ECS_BOOTSTRAP_SET")) && *v) {
+		char *save = NULL, *line;
+		if (strlen(v) >= sizeof sets)
+			return usage_error("ECS_BOOTSTRAP_SET: longer than %s bytes", "65535");
+		memcpy(sets, v, strlen(v) + 1);
+		for (line = strtok_r(sets, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+			if ((k = add_set(r, line)))
+				return k;
+	}
+	r->block_imds = env_true("ECS_BOOTSTRAP_BLOCK_IMDS");
+	if ((v = getenv("ECS_BOOTSTRAP_ROOT")) && *v)
+		r->root = v;
+	r->verbose = env_true("ECS_BOOTSTRAP_VERBOSE");
+	if ((v = getenv("ECS_BOOTSTRAP_LOCK_TIMEOUT")) && *v && (k = parse_seconds(v, &r->lock_timeout_ms)))
+		return k;
+	return 0;
+}
+
+int cli_parse(int argc, char *argv[], struct cli *c, struct run *r)
+{
+	enum { O_CLUSTER = 256, O_SET, O_BLOCK_IMDS, O_ROOT, O_LOCK_TIMEOUT, O_FILE, O_SHOW_SECRETS, O_HELP, O_VERSION };
+	static const struct option opts[] = {
+		{ "cluster", required_argument, NULL, O_CLUSTER },
+		{ "set", required_argument, NULL, O_SET },
+		{ "block-imds", no_argument, NULL, O_BLOCK_IMDS },
+		{ "root", required_argument, NULL, O_ROOT },
+		{ "lock-timeout", required_argument, NULL, O_LOCK_TIMEOUT },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "file", required_argument, NULL, O_FILE },
+		{ "show-secrets", no_argument, NULL, O_SHOW_SECRETS },
+		{ "help", no_argument, NULL, O_HELP },
+		{ "version", no_argument, NULL, O_VERSION },
+		{ NULL, 0, NULL, 0 },
+	};
+	int first = 1, k, o;
+
+	memset(c, 0, sizeof *c);
+	r->root = "/";
+	r->lock_timeout_ms = 60000;
+	if ((k = from_env(r)))
+		return k;
+	if (argc > 1 && argv[1][0] != '-') {
+		const char *w = argv[1];
+		first = 2;
+		if (!strcmp(w, "run"))
+			c->cmd = CMD_RUN;
+		else if (!strcmp(w, "plan"))
+			c->cmd = CMD_PLAN;
+		else if (!strcmp(w, "status"))
+			c->cmd = CMD_STATUS;
+		else if (!strcmp(w, "reset"))
+			c->cmd = CMD_RESET;
+		else if (!strcmp(w, "config") && argc > 2 && !strcmp(argv[2], "show"))
+			c->cmd = CMD_CONFIG_SHOW, first = 3;
+		else if (!strcmp(w, "help"))
+			c->cmd = CMD_HELP;
+		else
+			return usage_error("unknown command '%s'", w);
+	}
+	optind = first;
+	opterr = 0;
+	while ((o = getopt_long(argc, argv, "+v", opts, NULL)) != -1) {
+		bool for_config = o == O_FILE || o == O_SHOW_SECRETS;
+		if (for_config != (c->cmd == CMD_CONFIG_SHOW) && o != O_ROOT && o != 'v' && o != O_HELP && o != O_VERSION &&
+		    o != '?' && o != ':')
+			return usage_error("option '%s' does not apply to this command", argv[optind - 1]);
+		switch (o) {
+		case O_CLUSTER: if ((k = set_cluster(r, optarg))) return k; break;
+		case O_SET: if ((k = add_set(r, optarg))) return k; break;
+		case O_BLOCK_IMDS: r->block_imds = true; break;
+		case O_ROOT: r->root = optarg; break;
+		case O_LOCK_TIMEOUT: if ((k = parse_seconds(optarg, &r->lock_timeout_ms))) return k; break;
+		case 'v': r->verbose++; break;
+		case O_FILE: c->file = optarg; break;
+		case O_SHOW_SECRETS: c->show_secrets = true; break;
+		case O_HELP: c->cmd = CMD_HELP; return 0;
+		case O_VERSION: c->cmd = CMD_VERSION; return 0;
+		default:
+			return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
+		}
+	}
+	c->rest = argv + optind;
+	c->n_rest = argc - optind;
+	if (c->n_rest && c->cmd != CMD_RESET)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (r->cluster) {
+		r->sets[r->n_sets].key = "ECS_CLUSTER";
+		r->sets[r->n_sets++].val = r->cluster;
+	}
+	return 0;
+}

@@ -1,0 +1,24 @@
+/* cli.h: the command line and its environment-variable equivalents. */
+#ifndef BS_CLI_H
+#define BS_CLI_H
+
+#include "run.h"
+
+enum bs_cmd { CMD_RUN, CMD_PLAN, CMD_STATUS, CMD_RESET, CMD_CONFIG_SHOW, CMD_HELP, CMD_VERSION };
+
+struct cli {
+	enum bs_cmd cmd;
+	char *const *rest;      /* reset: step names */
+	int n_rest;
+	const char *file;       /* config show --file */
+	bool show_secrets;      /* config show --show-secrets */
+};
+
+/* Parse argv (and ECS_BOOTSTRAP_* variables) into c and r.  0, or BS_EXIT_USAGE after
+ * printing a one-line reason and the usage line. */
+int cli_parse(int argc, char *argv[], struct cli *c, struct run *r);
+
+void cli_help(void);
+void cli_version(void);
+
+#endif

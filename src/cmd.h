@@ -1,0 +1,11 @@
+/* cmd.h: commands that are not the step runner. */
+#ifndef BS_CMD_H
+#define BS_CMD_H
+
+#include <stdbool.h>
+
+#include "run.h"
+
+int cmd_config_show(struct run *r, const char *file, bool show_secrets);
+
+#endif

@@ -1,0 +1,310 @@
+/* fileio.c: see fileio.h. */
+#include "fileio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "../fault.h"
+
+/* openat2(2) ABI (linux/openat2.h, which musl's toolchain does not ship). */
+struct open_how_abi {
+	uint64_t flags;
+	uint64_t mode;
+	uint64_t resolve;
+};
+#define RESOLVE_NO_MAGICLINKS_ABI 0x02
+#define RESOLVE_IN_ROOT_ABI 0x10
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
+
+#define CLOSE_SAFE(fd) do { if ((fd) >= 0) (void) close(fd); (fd) = -1; } while (0)
+
+static const char *rel(const char *path)
+{
+	while (*path == '/')
+		path++;
+	return *path ? path : ".";
+}
+
+int fileio_open(int root_fd, const char *path, int flags, mode_t mode)
+{
+	struct open_how_abi how;
+	int fd;
+
+	if (root_fd == AT_FDCWD) { /* the caller's own view (a path given on the command line) */
+		fd = openat(AT_FDCWD, path, flags | O_CLOEXEC, mode);
+		return fd >= 0 ? fd : -errno;
+	}
+	memset(&how, 0, sizeof how);
+	how.flags = (uint64_t) (flags | O_CLOEXEC);
+	how.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0;
+	how.resolve = RESOLVE_IN_ROOT_ABI | RESOLVE_NO_MAGICLINKS_ABI;
+	fd = (int) syscall(SYS_openat2, root_fd, rel(path), &how, sizeof how);
+	if (fd >= 0)
+		return fd;
+	if (errno != ENOSYS)
+		return -errno;
+	/* Kernel before 5.6: no scoped resolution; relative openat is the best we can do. */
+	fd = openat(root_fd, rel(path), flags | O_CLOEXEC, mode);
+	return fd >= 0 ? fd : -errno;
+}
+
+int fileio_read_bounded(int root_fd, const char *path, char *buf, size_t cap, size_t *ret_len,
+			struct bs_err *e)
+{
+	size_t len = 0;
+	int fd, r = 0;
+
+	if (cap == 0)
+		return err_set(e, -EINVAL, "read '%s': zero-sized buffer", path);
+	fd = fileio_open(root_fd, path, O_RDONLY | O_NOCTTY, 0);
+	if (fd < 0)
+		return err_set(e, fd, "open '%s': %s", path, strerror(-fd));
+	for (;;) {
+		ssize_t n;
+		if (len == cap - 1) {
+			char extra;
+			n = read(fd, &extra, 1);
+			if (n > 0)
+				r = err_set(e, -E2BIG, "read '%s': larger than the limit of %zu bytes", path,
+					    cap - 1);
+			else if (n < 0 && errno != EINTR)
+				r = err_set(e, -errno, "read '%s': %s", path, strerror(errno));
+			else if (n < 0)
+				continue;
+			break;
+		}
+		n = read(fd, buf + len, cap - 1 - len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			r = err_set(e, -errno, "read '%s': %s", path, strerror(errno));
+			break;
+		}
+		if (n == 0)
+			break;
+		len += (size_t) n;
+	}
+	CLOSE_SAFE(fd);
+	if (r < 0)
+		return r;
+	buf[len] = '\0';
+	*ret_len = len;
+	return 0;
+}
+
+/* Split "/a/b/name" into an fd for "/a/b" (opened O_DIRECTORY, readable for fsync) and "name". */
+static int open_parent(int root_fd, const char *path, const char **ret_name, struct bs_err *e)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	size_t n;
+	int fd;
+
+	if (!slash || slash[1] == '\0')
+		return err_set(e, -EINVAL, "'%s': not a file path", path);
+	n = (size_t) (slash - path);
+	if (n >= sizeof dir)
+		return err_set(e, -ENAMETOOLONG, "'%s': path too long", path);
+	memcpy(dir, path, n);
+	dir[n] = '\0';
+	fd = fileio_open(root_fd, n ? dir : "/", O_RDONLY | O_DIRECTORY, 0);
+	if (fd < 0)
+		return err_set(e, fd, "open directory '%s': %s", n ? dir : "/", strerror(-fd));
+	*ret_name = slash + 1;
+	return fd;
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		len -= (size_t) n;
+	}
+	return 0;
+}
+
+int fileio_write_atomic(int root_fd, const char *path, const void *data, size_t len, mode_t mode,
+			struct bs_err *e)
+{
+	char tmp[256];
+	const char *name;
+	int dfd, fd = -1, r;
+
+	dfd = open_parent(root_fd, path, &name, e);
+	if (dfd < 0)
+		return dfd;
+	r = snprintf(tmp, sizeof tmp, "%s.tmp", name);
+	if (r < 0 || (size_t) r >= sizeof tmp) {
+		r = err_set(e, -ENAMETOOLONG, "'%s': file name too long", path);
+		goto out;
+	}
+	/* A stale .tmp is the leftover of a crash: it never was the real file, drop it. */
+	if (unlinkat(dfd, tmp, 0) < 0 && errno != ENOENT) {
+		r = err_set(e, -errno, "remove stale '%s.tmp': %s", path, strerror(errno));
+		goto out;
+	}
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0) {
+		r = err_set(e, -errno, "create '%s.tmp': %s", path, strerror(errno));
+		goto out;
+	}
+	/* fchmod: the umask must not weaken or widen the mode we were asked for. */
+	if (fchmod(fd, mode) < 0) {
+		r = err_set(e, -errno, "chmod '%s.tmp': %s", path, strerror(errno));
+		goto fail;
+	}
+	/* Two writes, so a crash test can stop the process with half the file written. */
+	r = write_all(fd, data, len / 2);
+	FAULT_POINT_AT("fileio-mid-write", path);
+	if (r == 0)
+		r = write_all(fd, (const char *) data + len / 2, len - len / 2);
+	if (r < 0) {
+		err_set(e, r, "write '%s.tmp': %s", path, strerror(-r));
+		goto fail;
+	}
+	FAULT_POINT_AT("fileio-before-fsync", path);
+	/* fsync before rename, so a crash after the rename cannot expose a short file. */
+	if (fsync(fd) < 0) {
+		r = err_set(e, -errno, "fsync '%s.tmp': %s", path, strerror(errno));
+		goto fail;
+	}
+	CLOSE_SAFE(fd);
+	FAULT_POINT_AT("fileio-before-rename", path);
+	if (renameat(dfd, tmp, dfd, name) < 0) {
+		r = err_set(e, -errno, "rename '%s.tmp' to '%s': %s", path, path, strerror(errno));
+		goto fail;
+	}
+	/* fsync the directory so the rename itself survives a power loss. */
+	if (fsync(dfd) < 0) {
+		r = err_set(e, -errno, "fsync directory of '%s': %s", path, strerror(errno));
+		goto out;
+	}
+	r = 0;
+	goto out;
+fail:
+	CLOSE_SAFE(fd);
+	(void) unlinkat(dfd, tmp, 0);
+out:
+	CLOSE_SAFE(dfd);
+	return r;
+}
+
+int fileio_equals(int root_fd, const char *path, const void *data, size_t len, mode_t mode,
+		  struct bs_err *e)
+{
+	char buf[65536];
+	struct stat st;
+	size_t off = 0;
+	int fd, r = 1;
+
+	fd = fileio_open(root_fd, path, O_RDONLY | O_NOCTTY, 0);
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return err_set(e, fd, "open '%s': %s", path, strerror(-fd));
+	if (fstat(fd, &st) < 0) {
+		r = err_set(e, -errno, "stat '%s': %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode) || (size_t) st.st_size != len ||
+	    (mode != (mode_t) -1 && (st.st_mode & 07777) != mode)) {
+		r = 0;
+		goto out;
+	}
+	while (off < len) {
+		ssize_t n = read(fd, buf, sizeof buf);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = err_set(e, -errno, "read '%s': %s", path, strerror(errno));
+			goto out;
+		}
+		if (n == 0 || (size_t) n > len - off || memcmp(buf, (const char *) data + off, (size_t) n)) {
+			r = 0;
+			goto out;
+		}
+		off += (size_t) n;
+	}
+out:
+	CLOSE_SAFE(fd);
+	return r;
+}
+
+int fileio_mkdir_p(int root_fd, const char *path, mode_t mode, struct bs_err *e)
+{
+	char buf[4096];
+	size_t n = strlen(path), i;
+
+	if (n >= sizeof buf)
+		return err_set(e, -ENAMETOOLONG, "'%s': path too long", path);
+	memcpy(buf, path, n + 1);
+	for (i = 1; i <= n; i++) {
+		int fd, dfd;
+		const char *name;
+		if (buf[i] != '/' && buf[i] != '\0')
+			continue;
+		buf[i] = '\0';
+		fd = fileio_open(root_fd, buf, O_RDONLY | O_DIRECTORY, 0);
+		if (fd >= 0) {
+			(void) close(fd);
+		} else if (fd == -ENOENT) {
+			dfd = open_parent(root_fd, buf, &name, e);
+			if (dfd < 0)
+				return dfd;
+			if (mkdirat(dfd, name, mode) < 0 && errno != EEXIST) {
+				int r = err_set(e, -errno, "mkdir '%s': %s", buf, strerror(errno));
+				(void) close(dfd);
+				return r;
+			}
+			(void) close(dfd);
+		} else {
+			return err_set(e, fd, "open directory '%s': %s", buf, strerror(-fd));
+		}
+		if (i < n)
+			buf[i] = '/';
+	}
+	return 0;
+}
+
+int fileio_exists(int root_fd, const char *path)
+{
+	int fd = fileio_open(root_fd, path, O_PATH, 0);
+	if (fd == -ENOENT || fd == -ENOTDIR)
+		return 0;
+	if (fd < 0)
+		return fd;
+	(void) close(fd);
+	return 1;
+}
+
+int fileio_unlink(int root_fd, const char *path, struct bs_err *e)
+{
+	const char *name;
+	int dfd = open_parent(root_fd, path, &name, e), r = 0;
+
+	if (dfd == -ENOENT) {
+		err_clear(e);
+		return 0;
+	}
+	if (dfd < 0)
+		return dfd;
+	if (unlinkat(dfd, name, 0) < 0 && errno != ENOENT)
+		r = err_set(e, -errno, "remove '%s': %s", path, strerror(errno));
+	(void) close(dfd);
+	return r;
+}

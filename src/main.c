@@ -1,0 +1,68 @@
+/* main.c: argv/env -> struct run -> steps -> exit code.  No logic lives here. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "cmd.h"
+#include "log.h"
+#include "state.h"
+#include "steps.h"
+
+static struct run run; /* all big buffers: static, never on the stack or heap */
+
+static int fatal(struct run *r)
+{
+	int code = err_exit_code(&r->err);
+	log_msg(LOG_FATAL, NULL, "%s (exit %d: %s)", r->err.msg, code, err_exit_hint(code));
+	return code;
+}
+
+int main(int argc, char *argv[])
+{
+	struct run *r = &run;
+	struct cli c;
+	int code, lock_fd = -1;
+
+	(void) signal(SIGPIPE, SIG_IGN);
+	code = cli_parse(argc, argv, &c, r);
+	if (code)
+		return code;
+	log_init(r->verbose, 0);
+	if (c.cmd == CMD_HELP)
+		return cli_help(), BS_EXIT_OK;
+	if (c.cmd == CMD_VERSION)
+		return cli_version(), BS_EXIT_OK;
+
+	r->root_fd = open(r->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (r->root_fd < 0) {
+		err_setx(&r->err, -errno, BS_EXIT_USAGE, "--root '%s': %s", r->root, strerror(errno));
+		return fatal(r);
+	}
+	if (c.cmd == CMD_CONFIG_SHOW)
+		return cmd_config_show(r, c.file, c.show_secrets);
+
+	r->mode = c.cmd == CMD_PLAN ? MODE_PLAN : c.cmd == CMD_STATUS ? MODE_STATUS : MODE_RUN;
+	/* status only reads: it never waits for a run in progress. */
+	if (c.cmd != CMD_STATUS) {
+		lock_fd = state_lock(r, r->lock_timeout_ms, &r->err);
+		if (lock_fd < 0)
+			return fatal(r);
+	}
+	if (c.cmd == CMD_RESET)
+		return steps_reset(r, c.rest, c.n_rest);
+
+	state_load_ids(r);
+	if (ecs_config_prepare(r) < 0)
+		return fatal(r);
+	switch (c.cmd) {
+	case CMD_PLAN: code = steps_plan(r); break;
+	case CMD_STATUS: code = steps_status(r); break;
+	default: code = steps_run(r); break;
+	}
+	(void) fflush(stdout);
+	return code;
+}

@@ -1,0 +1,34 @@
+/* paths.h: every path and external constant the program touches.  All paths are
+ * opened relative to the --root directory (default "/").
+ * Checklist: these paths appear in README.md, test-vm/sandbox assertions and docs/. */
+#ifndef BS_PATHS_H
+#define BS_PATHS_H
+
+#define PATH_OS_RELEASE        "/etc/os-release"
+#define PATH_OS_RELEASE_USR    "/usr/lib/os-release"
+#define PATH_ROUTE_LOCALNET    "/proc/sys/net/ipv4/conf/all/route_localnet"
+#define PATH_PROC_IPV6         "/proc/sys/net/ipv6"
+#define PATH_SYSCTL_FILE       "/etc/sysctl.d/80-ecs-bootstrap.conf"
+#define PATH_ECS_CONFIG        "/etc/ecs/ecs.config"
+#define PATH_ECS_CONFIG_DIR    "/etc/ecs"
+#define PATH_STATE_DIR         "/var/lib/ecs-bootstrap/state"
+#define PATH_LOCK              "/run/ecs-bootstrap.lock"
+#define PATH_BOOT_ID           "/proc/sys/kernel/random/boot_id"
+#define PATH_CLOUD_INSTANCE_ID "/var/lib/cloud/data/instance-id"
+#define PATH_MACHINE_ID        "/etc/machine-id"
+#define PATH_SYSTEMD_RUNDIR    "/run/systemd/system"
+#define PATH_DOCKER0_BRIDGE    "/sys/class/net/docker0/bridge"
+
+/* Task IAM role endpoint and agent ports (installation document; ecs-init iptables.go). */
+#define ECS_CREDS_ADDR         "169.254.170.2"
+#define ECS_CREDS_PORT         "51679"
+#define ECS_INTROSPECTION_PORT "51678"
+#define IMDS_ADDR              "169.254.169.254"
+
+/* Limits on sizes that come from outside. */
+#define BS_CONFIG_MAX      (256 * 1024) /* ecs.config, bytes */
+#define BS_CONFIG_ENTRIES  1024         /* ecs.config assignments */
+#define BS_MAX_SETS        128          /* --set options */
+#define BS_SMALL_FILE_MAX  4096         /* os-release, ids, checkpoints, sysctl values */
+
+#endif

@@ -1,0 +1,68 @@
+/* run.h: struct run, everything one invocation knows.  Allocated once (static in
+ * main.c); all big buffers live here, so the steady state uses no heap. */
+#ifndef BS_RUN_H
+#define BS_RUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "err.h"
+#include "lib/ecsconfig.h"
+#include "paths.h"
+
+enum bs_mode { MODE_RUN, MODE_PLAN, MODE_STATUS };
+
+struct run {
+	/* where: every path is resolved under root_fd (--root, default "/") */
+	int root_fd;
+	const char *root;
+	enum bs_mode mode;
+
+	/* options (command line, else environment) */
+	const char *cluster;
+	struct ecsconfig_kv sets[BS_MAX_SETS + 1]; /* --set entries, then --cluster */
+	size_t n_sets;
+	bool block_imds;
+	int verbose;
+	int lock_timeout_ms;
+
+	/* facts gathered by preflight */
+	char os_id[64];
+	char os_version_id[64];
+	char os_pretty[128];
+	char ipt_version[64];     /* "iptables v1.8.9 (nf_tables)" */
+	const char *ipt_backend;  /* "nf_tables" or "legacy" */
+	bool have_ip6tables;
+	bool have_ipv6;
+	bool have_systemd;
+	bool have_docker0;
+
+	/* scope keys of checkpoints */
+	char boot_id[64];
+	char instance_id[128];
+	const char *instance_id_source;
+
+	/* ecs.config: what the file holds now and what it should hold */
+	char cfg_old[BS_CONFIG_MAX];
+	size_t cfg_old_len;
+	bool cfg_old_exists;
+	char cfg[BS_CONFIG_MAX];
+	size_t cfg_len;
+	bool cfg_secret;
+	/* ecs-init knobs read from the rendered config */
+	bool skip_localhost_filter;       /* ECS_SKIP_LOCALHOST_TRAFFIC_FILTER=true */
+	bool allow_offhost_introspection; /* ECS_ALLOW_OFFHOST_INTROSPECTION_ACCESS=true */
+
+	/* per step, reset by the runner before each check() */
+	char why[256];    /* check() returning 0 says why here ("rule missing: ...") */
+	char done[256];   /* apply() may say what it changed, for the [finished] line */
+	bool cp_valid;    /* the step's checkpoint matches its inputs and scope */
+
+	struct bs_err err;
+};
+
+/* Printf into r->why / r->done (truncated). */
+void run_why(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void run_done(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

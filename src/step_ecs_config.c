@@ -1,0 +1,105 @@
+/* step_ecs_config.c: /etc/ecs/ecs.config.
+ *
+ * Owns: the file /etc/ecs/ecs.config (and its directory).
+ * Converged: the file holds exactly the rendered configuration, mode 0600 when any
+ * value is a secret (ECS_ENGINE_AUTH_DATA, ...), else 0644.
+ * Rendering (lib/ecsconfig.h): the installation document's defaults < keys already in
+ * the file (hand edits are kept) < --set/--cluster.  The existing file is parsed with
+ * `docker run --env-file` rules first; a line it would refuse (a blank in a key, bad
+ * UTF-8) stops the run with exit 100 before anything changes, naming the line.
+ * check() renders and compares bytes and mode (cheap: always done for real).
+ * apply() writes atomically (tmp, fsync, rename, fsync dir).
+ * Crash analysis: the file is the old one or the new one, never a mix; a stale
+ * ecs.config.tmp is removed by the next write.
+ */
+#include <errno.h>
+#include <string.h>
+#include <strings.h>
+
+#include "lib/envfile.h"
+#include "lib/fileio.h"
+#include "steps.h"
+
+/* The installation document's example configuration, in its order. */
+static const struct ecsconfig_kv defaults[] = {
+	{ "ECS_DATADIR", "/data" },
+	{ "ECS_ENABLE_TASK_IAM_ROLE", "true" },
+	{ "ECS_ENABLE_TASK_IAM_ROLE_NETWORK_HOST", "true" },
+	{ "ECS_LOGFILE", "/log/ecs-agent.log" },
+	{ "ECS_AVAILABLE_LOGGING_DRIVERS", "[\"json-file\",\"awslogs\"]" },
+	{ "ECS_LOGLEVEL", "info" },
+	{ "ECS_CLUSTER", "default" },
+};
+
+static bool cfg_true(struct run *r, const char *key)
+{
+	const char *v;
+	size_t n;
+	/* ecs-init compares with strconv.ParseBool: "1", "t", "T", "TRUE", "true", "True". */
+	if (ecsconfig_get(r->cfg, r->cfg_len, key, &v, &n) <= 0)
+		return false;
+	return (n == 1 && (v[0] == '1' || v[0] == 't' || v[0] == 'T')) ||
+	       (n == 4 && (!strncmp(v, "true", 4) || !strncmp(v, "TRUE", 4) || !strncmp(v, "True", 4)));
+}
+
+int ecs_config_prepare(struct run *r)
+{
+	struct ecsconfig_input in = { .defaults = defaults, .n_defaults = sizeof defaults / sizeof defaults[0],
+				      .overrides = r->sets, .n_overrides = r->n_sets };
+	int k;
+
+	k = fileio_read_bounded(r->root_fd, PATH_ECS_CONFIG, r->cfg_old, sizeof r->cfg_old, &r->cfg_old_len, &r->err);
+	if (k == -ENOENT) {
+		err_clear(&r->err);
+		r->cfg_old_exists = false;
+		r->cfg_old_len = 0;
+	} else if (k < 0) {
+		return k;
+	} else {
+		r->cfg_old_exists = true;
+		in.old = r->cfg_old;
+		in.old_len = r->cfg_old_len;
+	}
+	k = ecsconfig_render(&in, r->cfg, sizeof r->cfg, &r->cfg_len, &r->err);
+	if (k < 0)
+		return err_setx(&r->err, k, BS_EXIT_USAGE, "'%s': %s (fix the file; nothing was changed)", PATH_ECS_CONFIG,
+				r->err.msg);
+	k = ecsconfig_has_secret(r->cfg, r->cfg_len);
+	if (k < 0)
+		return err_setx(&r->err, -EINVAL, BS_EXIT_INTERNAL, "rendered ecs.config does not parse");
+	r->cfg_secret = k > 0;
+	r->skip_localhost_filter = cfg_true(r, "ECS_SKIP_LOCALHOST_TRAFFIC_FILTER");
+	r->allow_offhost_introspection = cfg_true(r, "ECS_ALLOW_OFFHOST_INTROSPECTION_ACCESS");
+	return 0;
+}
+
+static mode_t want_mode(const struct run *r)
+{
+	return r->cfg_secret ? 0600 : 0644;
+}
+
+void ecs_config_inputs(struct run *r, struct sha256_ctx *h)
+{
+	sha256_update(h, r->cfg, r->cfg_len);
+	sha256_update_str(h, r->cfg_secret ? "0600" : "0644");
+}
+
+int ecs_config_check(struct run *r)
+{
+	int k = fileio_equals(r->root_fd, PATH_ECS_CONFIG, r->cfg, r->cfg_len, want_mode(r), &r->err);
+	if (k == 0)
+		run_why(r, "'%s' %s", PATH_ECS_CONFIG, r->cfg_old_exists ? "differs from the rendered configuration" : "missing");
+	return k;
+}
+
+int ecs_config_apply(struct run *r)
+{
+	int k = fileio_mkdir_p(r->root_fd, PATH_ECS_CONFIG_DIR, 0755, &r->err);
+	if (k < 0)
+		return k;
+	k = fileio_write_atomic(r->root_fd, PATH_ECS_CONFIG, r->cfg, r->cfg_len, want_mode(r), &r->err);
+	if (k < 0)
+		return k;
+	run_done(r, "wrote '%s' (%zu bytes, mode %s)", PATH_ECS_CONFIG, r->cfg_len, r->cfg_secret ? "0600" : "0644");
+	return 0;
+}

@@ -1,0 +1,101 @@
+/* step_preflight.c: facts about the machine, checked before anything changes.
+ *
+ * Owns: nothing (reads only).  "Converged" means the machine can be converged:
+ * we are root, /etc/os-release names the distribution, iptables is installed (its
+ * backend, nf_tables or legacy, is recorded), and whether systemd runs.  A failure
+ * here is a configuration problem (exit 100): retrying will not help.
+ * Crash analysis: nothing is written, a crash leaves nothing behind.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/exec.h"
+#include "lib/fileio.h"
+#include "steps.h"
+
+/* Copy the (unquoted) value of KEY= from os-release text into buf. */
+static void os_field(const char *text, const char *key, char *buf, size_t cap)
+{
+	size_t kn = strlen(key);
+	const char *p = text;
+
+	buf[0] = '\0';
+	for (; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		const char *v, *end;
+		size_t n;
+		if (strncmp(p, key, kn) != 0 || p[kn] != '=')
+			continue;
+		v = p + kn + 1;
+		end = strchr(v, '\n');
+		n = end ? (size_t) (end - v) : strlen(v);
+		if (n >= 2 && (v[0] == '"' || v[0] == '\'') && v[n - 1] == v[0])
+			v++, n -= 2;
+		if (n >= cap)
+			n = cap - 1;
+		memcpy(buf, v, n);
+		buf[n] = '\0';
+	}
+}
+
+static int read_os_release(struct run *r)
+{
+	char text[BS_SMALL_FILE_MAX];
+	size_t n;
+	int k = fileio_read_bounded(r->root_fd, PATH_OS_RELEASE, text, sizeof text, &n, &r->err);
+
+	if (k == -ENOENT)
+		k = fileio_read_bounded(r->root_fd, PATH_OS_RELEASE_USR, text, sizeof text, &n, &r->err);
+	if (k < 0)
+		return err_setx(&r->err, k, BS_EXIT_USAGE, "cannot identify the distribution: %s", r->err.msg);
+	os_field(text, "ID", r->os_id, sizeof r->os_id);
+	os_field(text, "VERSION_ID", r->os_version_id, sizeof r->os_version_id);
+	os_field(text, "PRETTY_NAME", r->os_pretty, sizeof r->os_pretty);
+	if (!r->os_id[0])
+		return err_setx(&r->err, -EINVAL, BS_EXIT_USAGE, "'%s' has no ID= line", PATH_OS_RELEASE);
+	return 0;
+}
+
+static int probe_iptables(struct run *r)
+{
+	static const char *const argv[] = { "iptables", "-V", NULL };
+	char out[1024], path[4096];
+	struct exec_result res = { .out = out, .out_cap = sizeof out };
+	int k = exec_run(argv, 10000, &res, &r->err);
+
+	if (k == -ENOENT)
+		return err_setx(&r->err, k, BS_EXIT_USAGE,
+				"iptables is not installed: install it (Debian/Ubuntu: apt-get install iptables; RHEL: dnf install iptables-nft)");
+	if (k < 0)
+		return k;
+	if (res.status != 0)
+		return err_setx(&r->err, -EIO, BS_EXIT_USAGE, "iptables -V exited %d: %s", res.status,
+				exec_first_line(&res));
+	(void) snprintf(r->ipt_version, sizeof r->ipt_version, "%s", exec_first_line(&res));
+	r->ipt_backend = strstr(r->ipt_version, "nf_tables") ? "nf_tables" : "legacy";
+	r->have_ipv6 = fileio_exists(r->root_fd, PATH_PROC_IPV6) > 0;
+	r->have_ip6tables = exec_find("ip6tables", path, sizeof path) == 0;
+	return 0;
+}
+
+int preflight_check(struct run *r)
+{
+	int k;
+
+	/* status and plan as non-root still report what they can; run refuses. */
+	if (geteuid() != 0 && r->mode == MODE_RUN)
+		return err_setx(&r->err, -EPERM, BS_EXIT_USAGE,
+				"must run as root (it changes sysctl, iptables and /etc); try: sudo ecs-bootstrap");
+	k = read_os_release(r);
+	if (k < 0)
+		return k;
+	k = probe_iptables(r);
+	if (k < 0)
+		return k;
+	r->have_systemd = fileio_exists(r->root_fd, PATH_SYSTEMD_RUNDIR) > 0;
+	r->have_docker0 = fileio_exists(r->root_fd, PATH_DOCKER0_BRIDGE) > 0;
+	run_done(r, "%s, %s, %s, %s", r->os_pretty[0] ? r->os_pretty : r->os_id, r->ipt_version,
+		 r->have_systemd ? "systemd" : "no systemd", r->have_ipv6 && r->have_ip6tables ? "ip6tables" : "no ip6tables");
+	return 1;
+}

@@ -1,0 +1,238 @@
+/* steps.c: THE table of steps, in order, and the runner.  Read this first.
+ *
+ * Order matters; each step may rely on the ones above it.  Names are stable: they
+ * are log tags, checkpoint file names (/var/lib/ecs-bootstrap/state/<name>) and
+ * arguments of `reset`; renaming one is a compatibility change (checklist: README,
+ * test-vm/sandbox scripts). */
+#include "steps.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+
+static const struct bs_step steps[] = {
+	{ "preflight",  SCOPE_RUN,      STEP_READONLY, NULL,              preflight_check,  NULL },
+	{ "sysctl",     SCOPE_BOOT,     0,             sysctl_inputs,     sysctl_check,     sysctl_apply },
+	{ "nat",        SCOPE_BOOT,     0,             nat_inputs,        nat_check,        nat_apply },
+	{ "ecs-config", SCOPE_INSTANCE, 0,             ecs_config_inputs, ecs_config_check, ecs_config_apply },
+};
+#define N_STEPS (sizeof steps / sizeof steps[0])
+
+/* Bump when a step's notion of "converged" changes, so old checkpoints go stale. */
+#define STEPS_LOGIC_VERSION "1"
+
+const char *steps_name(unsigned i)
+{
+	return i < N_STEPS ? steps[i].name : NULL;
+}
+
+void run_why(struct run *r, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	(void) vsnprintf(r->why, sizeof r->why, fmt, ap);
+	va_end(ap);
+}
+
+void run_done(struct run *r, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	(void) vsnprintf(r->done, sizeof r->done, fmt, ap);
+	va_end(ap);
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+	(void) clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void fingerprint(struct run *r, const struct bs_step *s, char out[65])
+{
+	struct sha256_ctx h;
+	sha256_init(&h);
+	sha256_update_str(&h, STEPS_LOGIC_VERSION);
+	sha256_update_str(&h, s->name);
+	if (s->inputs)
+		s->inputs(r, &h);
+	sha256_hex(&h, out);
+}
+
+/* Prepare r for s: reset per-step fields and load the checkpoint.  < 0 on I/O error. */
+static int begin(struct run *r, const struct bs_step *s, char fp[65], struct state_cp *cp)
+{
+	r->why[0] = r->done[0] = '\0';
+	r->cp_valid = false;
+	memset(cp, 0, sizeof *cp);
+	if (s->flags & STEP_READONLY)
+		return 0;
+	fingerprint(r, s, fp);
+	if (state_read(r, s->name, s->scope, fp, cp, &r->err) < 0)
+		return r->err.code;
+	r->cp_valid = cp->valid;
+	return 0;
+}
+
+static int fail(struct run *r, const struct bs_step *s)
+{
+	int code = err_exit_code(&r->err);
+	log_msg(LOG_FATAL, s->name, "%s", r->err.msg);
+	log_msg(LOG_INFO, s->name, "[failed] exit %d: %s", code, err_exit_hint(code));
+	return code;
+}
+
+static int one(struct run *r, const struct bs_step *s, int *changed)
+{
+	struct state_cp cp;
+	char fp[65];
+	long long t0 = now_ms();
+	int k;
+
+	log_msg(LOG_INFO, s->name, "[started]");
+	if (begin(r, s, fp, &cp) < 0)
+		return fail(r, s);
+	k = s->check(r);
+	if (k < 0)
+		return fail(r, s);
+	if (s->flags & STEP_READONLY) {
+		log_msg(LOG_INFO, s->name, "[finished] %s (%lld ms)", r->done, now_ms() - t0);
+		return 0;
+	}
+	if (k > 0) {
+		/* Converged already: refresh a stale checkpoint so status tells the truth. */
+		if (!cp.valid && state_write(r, s->name, s->scope, fp, &r->err) < 0)
+			return fail(r, s);
+		log_msg(LOG_INFO, s->name, "[skipped] already converged");
+		return 0;
+	}
+	log_msg(LOG_DEBUG, s->name, "needs change: %s", r->why);
+	if (s->apply(r) < 0)
+		return fail(r, s);
+	/* Verify: apply() claiming success is not enough. */
+	r->why[0] = '\0';
+	k = s->check(r);
+	if (k < 0)
+		return fail(r, s);
+	if (k == 0) {
+		err_setx(&r->err, -EPROTO, BS_EXIT_INTERNAL, "still not converged after apply: %s", r->why);
+		return fail(r, s);
+	}
+	/* Checkpoint only after the machine is verified: never a marker before the truth. */
+	if (state_write(r, s->name, s->scope, fp, &r->err) < 0)
+		return fail(r, s);
+	(*changed)++;
+	log_msg(LOG_INFO, s->name, "[finished] %s%s(%lld ms)", r->done, r->done[0] ? " " : "", now_ms() - t0);
+	return 0;
+}
+
+int steps_run(struct run *r)
+{
+	long long t0 = now_ms();
+	int changed = 0, code;
+
+	for (size_t i = 0; i < N_STEPS; i++) {
+		code = one(r, &steps[i], &changed);
+		if (code)
+			return code;
+	}
+	log_msg(LOG_INFO, NULL, "converged: %zu steps, %d changed (%lld ms)", N_STEPS, changed, now_ms() - t0);
+	return BS_EXIT_OK;
+}
+
+int steps_plan(struct run *r)
+{
+	int pending = 0;
+
+	for (size_t i = 0; i < N_STEPS; i++) {
+		const struct bs_step *s = &steps[i];
+		struct state_cp cp;
+		char fp[65];
+		int k;
+
+		if (begin(r, s, fp, &cp) < 0)
+			return fail(r, s);
+		k = s->check(r);
+		if (k < 0)
+			return fail(r, s);
+		if (s->flags & STEP_READONLY)
+			printf("%-12s ok: %s\n", s->name, r->done);
+		else if (k > 0)
+			printf("%-12s converged\n", s->name);
+		else {
+			printf("%-12s would change: %s\n", s->name, r->why);
+			pending++;
+		}
+	}
+	return pending ? BS_EXIT_PENDING : BS_EXIT_OK;
+}
+
+int steps_status(struct run *r)
+{
+	int not_ok = 0;
+
+	printf("%-12s %-10s %-9s %-21s %s\n", "STEP", "STATE", "SCOPE", "CHECKPOINT", "DETAIL");
+	for (size_t i = 0; i < N_STEPS; i++) {
+		const struct bs_step *s = &steps[i];
+		struct state_cp cp;
+		char fp[65], when[32] = "-";
+		const char *state, *detail;
+		int k;
+
+		err_clear(&r->err);
+		k = begin(r, s, fp, &cp);
+		if (k >= 0)
+			k = s->check(r);
+		if (cp.exists) {
+			time_t t = (time_t) cp.time;
+			struct tm tm;
+			if (gmtime_r(&t, &tm))
+				(void) strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+		}
+		if (k < 0)
+			state = "failed", detail = r->err.msg;
+		else if (s->flags & STEP_READONLY)
+			state = "ok", detail = r->done;
+		else if (k > 0)
+			state = "converged", detail = cp.valid ? "" : cp.stale;
+		else
+			state = "pending", detail = r->why;
+		if (k < 0 || (k == 0 && !(s->flags & STEP_READONLY)))
+			not_ok++;
+		printf("%-12s %-10s %-9s %-21s %s\n", s->name, state, state_scope_name(s->scope), when, detail);
+	}
+	return not_ok ? BS_EXIT_PENDING : BS_EXIT_OK;
+}
+
+int steps_reset(struct run *r, char *const names[], int n)
+{
+	for (int j = 0; j < n; j++) {
+		bool known = false;
+		for (size_t i = 0; i < N_STEPS; i++)
+			known |= strcmp(names[j], steps[i].name) == 0 && !(steps[i].flags & STEP_READONLY);
+		if (!known) {
+			log_msg(LOG_FATAL, NULL, "reset: no step named '%s' has a checkpoint", names[j]);
+			return BS_EXIT_USAGE;
+		}
+	}
+	for (size_t i = 0; i < N_STEPS; i++) {
+		bool want = n == 0;
+		if (steps[i].flags & STEP_READONLY)
+			continue;
+		for (int j = 0; j < n; j++)
+			want |= strcmp(names[j], steps[i].name) == 0;
+		if (!want)
+			continue;
+		if (state_forget(r, steps[i].name, &r->err) < 0) {
+			log_msg(LOG_FATAL, steps[i].name, "%s", r->err.msg);
+			return err_exit_code(&r->err);
+		}
+		log_msg(LOG_INFO, steps[i].name, "checkpoint forgotten");
+	}
+	return BS_EXIT_OK;
+}

@@ -1,0 +1,59 @@
+/* steps.h: the step contract and the runner.  The table itself is in steps.c. */
+#ifndef BS_STEPS_H
+#define BS_STEPS_H
+
+#include "lib/sha256.h"
+#include "run.h"
+#include "state.h"
+
+/* A step converges one piece of machine state.  check() and apply() must be safe to
+ * call any number of times, including after a crash half-way through apply().
+ *   check: 1 = converged, 0 = needs apply (reason in r->why), < 0 = -errno (r->err)
+ *   apply: 0 = ok (optionally r->done says what changed), < 0 = -errno (r->err)
+ *   inputs: feeds everything the converged state depends on into the fingerprint.
+ * A step with flags STEP_READONLY owns nothing: check() gathers facts and either
+ * returns 1 or fails; it has no apply and no checkpoint. */
+struct bs_step {
+	const char *name;    /* stable: log tag and checkpoint file name */
+	enum bs_scope scope; /* which checkpoints stay valid across boots and instances */
+	unsigned flags;
+	void (*inputs)(struct run *r, struct sha256_ctx *h);
+	int (*check)(struct run *r);
+	int (*apply)(struct run *r);
+};
+
+#define STEP_READONLY 1u
+
+/* run: each step in order: [started], check, apply, check again, checkpoint,
+ * [finished]/[skipped]/[failed].  Stops at the first failure.  Returns an exit code. */
+int steps_run(struct run *r);
+
+/* plan: check every step, print "converged" or "would change: why".  0 or 1 (or error code). */
+int steps_plan(struct run *r);
+
+/* status: a table of every step (state, scope, checkpoint).  0 all converged, 1 otherwise. */
+int steps_status(struct run *r);
+
+/* reset: forget the checkpoints of the named steps (all when n == 0).  Exit code. */
+int steps_reset(struct run *r, char *const names[], int n);
+
+/* The step names, for --help.  NULL-terminated iteration via index. */
+const char *steps_name(unsigned i);
+
+/* The steps, one file each (step_<name>.c).  Checklist when adding one: the table in
+ * steps.c, README's step list, test-vm/sandbox assertions. */
+int preflight_check(struct run *r);
+void sysctl_inputs(struct run *r, struct sha256_ctx *h);
+int sysctl_check(struct run *r);
+int sysctl_apply(struct run *r);
+void nat_inputs(struct run *r, struct sha256_ctx *h);
+int nat_check(struct run *r);
+int nat_apply(struct run *r);
+void ecs_config_inputs(struct run *r, struct sha256_ctx *h);
+int ecs_config_check(struct run *r);
+int ecs_config_apply(struct run *r);
+/* Read the existing ecs.config and render the new one into r (before any step runs,
+ * so bad configuration fails before anything changes, and nat sees the knobs). */
+int ecs_config_prepare(struct run *r);
+
+#endif

@@ -1,0 +1,31 @@
+# third_party/build.mk: build the pinned third-party libraries (sources fetched by
+# fetch.sh into $(TP)) into $(OUT) with $(CC) and $(TPCFLAGS).  Invoked by the top
+# Makefile once per flavour (musl static, glibc+sanitizers, fuzz); never edits sources.
+TP ?= third_party/cache
+OUT ?= build/musl/tp
+CC ?= cc
+AR ?= ar
+TPCFLAGS ?= -O2
+
+BEARSSL_SRC := $(shell find $(TP)/bearssl/src -name '*.c' | sort)
+BEARSSL_OBJ := $(patsubst $(TP)/bearssl/src/%.c,$(OUT)/bearssl/%.o,$(BEARSSL_SRC))
+ZLIB_NAMES := adler32 crc32 deflate infback inffast inflate inftrees trees zutil compress uncompr
+ZLIB_OBJ := $(patsubst %,$(OUT)/zlib/%.o,$(ZLIB_NAMES))
+
+all: $(OUT)/libbearssl.a $(OUT)/libz.a
+
+$(OUT)/libbearssl.a: $(BEARSSL_OBJ)
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(OUT)/libz.a: $(ZLIB_OBJ)
+	rm -f $@ && $(AR) rcs $@ $^
+
+$(OUT)/bearssl/%.o: $(TP)/bearssl/src/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(TPCFLAGS) -I$(TP)/bearssl/inc -I$(TP)/bearssl/src -c $< -o $@
+
+$(OUT)/zlib/%.o: $(TP)/zlib/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(TPCFLAGS) -DHAVE_UNISTD_H -DHAVE_STDARG_H -I$(TP)/zlib -c $< -o $@
+
+.DELETE_ON_ERROR:
