@@ -22,7 +22,7 @@ TESTS := $(patsubst src/tests/%.c,%,$(sort $(wildcard src/tests/test_*.c)))
 FUZZERS := $(patsubst src/fuzz/%.c,%,$(sort $(wildcard src/fuzz/fuzz_*.c)))
 
 WARN := -Wall -Wextra -Werror -Wundef -Wshadow -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes
-BASE_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -Isrc -isystem $(TP)/bearssl/inc -isystem $(TP)/zlib \
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -Isrc -isystem $(TP)/bearssl/inc -isystem $(TP)/zlib -isystem $(TP)/jsmn \
 	-DBS_VERSION='"$(VERSION)"' -DBS_COMMIT='"$(COMMIT)"' -DBS_BEARSSL_VERSION='"$(BEARSSL_VERSION)"' \
 	-DBS_HAVE_ZLIB=1 -MMD -MP
 

@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static int vset(struct bs_err *e, int code, int cls, const char *fmt, va_list ap)
+__attribute__((format(printf, 4, 0))) static int vset(struct bs_err *e, int code, int cls, const char *fmt, va_list ap)
 {
 	e->code = code;
 	e->exit_class = cls;

@@ -46,6 +46,13 @@ int main(int argc, char *argv[])
 		return cmd_config_show(r, c.file, c.show_secrets);
 
 	r->mode = c.cmd == CMD_PLAN ? MODE_PLAN : c.cmd == CMD_STATUS ? MODE_STATUS : MODE_RUN;
+	/* Changing the machine needs root; say so before touching the lock.  (plan and
+	 * status work as far as an unprivileged user can see.) */
+	if ((c.cmd == CMD_RUN || c.cmd == CMD_RESET) && geteuid() != 0) {
+		err_setx(&r->err, -EPERM, BS_EXIT_USAGE,
+			 "must run as root (it changes sysctl, iptables and /etc); try: sudo ecs-bootstrap");
+		return fatal(r);
+	}
 	/* status only reads: it never waits for a run in progress. */
 	if (c.cmd != CMD_STATUS) {
 		lock_fd = state_lock(r, r->lock_timeout_ms, &r->err);

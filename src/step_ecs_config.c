@@ -61,9 +61,11 @@ int ecs_config_prepare(struct run *r)
 		in.old_len = r->cfg_old_len;
 	}
 	k = ecsconfig_render(&in, r->cfg, sizeof r->cfg, &r->cfg_len, &r->err);
-	if (k < 0)
-		return err_setx(&r->err, k, BS_EXIT_USAGE, "'%s': %s (fix the file; nothing was changed)", PATH_ECS_CONFIG,
-				r->err.msg);
+	if (k < 0) {
+		err_wrap(&r->err, "'%s' (fix the file; nothing was changed)", PATH_ECS_CONFIG);
+		r->err.exit_class = BS_EXIT_USAGE;
+		return k;
+	}
 	k = ecsconfig_has_secret(r->cfg, r->cfg_len);
 	if (k < 0)
 		return err_setx(&r->err, -EINVAL, BS_EXIT_INTERNAL, "rendered ecs.config does not parse");

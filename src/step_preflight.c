@@ -47,8 +47,11 @@ static int read_os_release(struct run *r)
 
 	if (k == -ENOENT)
 		k = fileio_read_bounded(r->root_fd, PATH_OS_RELEASE_USR, text, sizeof text, &n, &r->err);
-	if (k < 0)
-		return err_setx(&r->err, k, BS_EXIT_USAGE, "cannot identify the distribution: %s", r->err.msg);
+	if (k < 0) {
+		err_wrap(&r->err, "cannot identify the distribution");
+		r->err.exit_class = BS_EXIT_USAGE;
+		return k;
+	}
 	os_field(text, "ID", r->os_id, sizeof r->os_id);
 	os_field(text, "VERSION_ID", r->os_version_id, sizeof r->os_version_id);
 	os_field(text, "PRETTY_NAME", r->os_pretty, sizeof r->os_pretty);

@@ -1,0 +1,19 @@
+#!/bin/sh
+# Run TAP test binaries; print their output and a closing "N passed, N failed" line.
+# A binary that crashes or exits non-zero without a failed test counts as one failure.
+set -u
+pass=0 fail=0
+for t in "$@"; do
+	echo "# $t"
+	out=$("$t" 2>&1); rc=$?
+	printf '%s\n' "$out"
+	p=$(printf '%s\n' "$out" | grep -c '^ok ')
+	f=$(printf '%s\n' "$out" | grep -c '^not ok ')
+	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+		echo "# $t exited $rc"
+		f=1
+	fi
+	pass=$((pass + p)); fail=$((fail + f))
+done
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]

@@ -1,0 +1,74 @@
+/* test_fileio.c: atomic writes, bounded reads, equality, and that paths cannot escape
+ * the root through ".." or symlinks. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/fileio.h"
+#include "tap.h"
+
+int main(void)
+{
+	char tmpl[] = "/tmp/bs-test-fileio-XXXXXX", outside[] = "/tmp/bs-test-outside-XXXXXX";
+	char buf[64], path[256];
+	struct bs_err e;
+	struct stat st;
+	size_t n;
+	int root, r;
+
+	if (!mkdtemp(tmpl) || !mkdtemp(outside))
+		return 1;
+	root = open(tmpl, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	r = fileio_write_atomic(root, "/etc/x.conf", "a\n", 2, 0644, &e);
+	OK(r == -ENOENT, "write into a missing directory fails: %s", e.msg);
+	OK(fileio_mkdir_p(root, "/etc/ecs", 0755, &e) == 0, "mkdir -p");
+	OK(fileio_mkdir_p(root, "/etc/ecs", 0755, &e) == 0, "mkdir -p again is fine");
+	OK(fileio_write_atomic(root, "/etc/ecs/ecs.config", "A=1\n", 4, 0600, &e) == 0, "atomic write");
+	(void) snprintf(path, sizeof path, "%s/etc/ecs/ecs.config", tmpl);
+	OK(stat(path, &st) == 0 && (st.st_mode & 07777) == 0600, "mode 0600 as asked, whatever the umask");
+	OK(fileio_read_bounded(root, "/etc/ecs/ecs.config", buf, sizeof buf, &n, &e) == 0 && n == 4 &&
+	   !strcmp(buf, "A=1\n"), "read back");
+	EQ_INT(fileio_equals(root, "/etc/ecs/ecs.config", "A=1\n", 4, 0600, &e), 1, "equals: same bytes and mode");
+	EQ_INT(fileio_equals(root, "/etc/ecs/ecs.config", "A=1\n", 4, 0644, &e), 0, "equals: other mode");
+	EQ_INT(fileio_equals(root, "/etc/ecs/ecs.config", "A=2\n", 4, 0600, &e), 0, "equals: other bytes");
+	EQ_INT(fileio_equals(root, "/etc/ecs/ecs.config", "A=1\nB", 5, 0600, &e), 0, "equals: other length");
+	EQ_INT(fileio_equals(root, "/etc/ecs/none", "", 0, 0600, &e), 0, "equals: missing file");
+	EQ_INT(fileio_read_bounded(root, "/etc/ecs/ecs.config", buf, 4, &n, &e), -E2BIG, "bounded read refuses a larger file");
+
+	/* A stale .tmp from a crash is replaced, not appended to. */
+	(void) snprintf(path, sizeof path, "%s/etc/ecs/ecs.config.tmp", tmpl);
+	{
+		int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+		OK(fd >= 0 && write(fd, "garbage", 7) == 7, "stale tmp planted");
+		close(fd);
+	}
+	OK(fileio_write_atomic(root, "/etc/ecs/ecs.config", "B=2\n", 4, 0644, &e) == 0, "write over a stale tmp");
+	OK(access(path, F_OK) != 0, "no .tmp left behind");
+	EQ_INT(fileio_equals(root, "/etc/ecs/ecs.config", "B=2\n", 4, 0644, &e), 1, "new content in place");
+
+	/* Escapes: '..' and absolute symlinks resolve inside the root (RESOLVE_IN_ROOT). */
+	(void) snprintf(path, sizeof path, "%s/etc/link", tmpl);
+	OK(symlink(outside, path) == 0, "plant /etc/link -> %s (absolute, outside)", outside);
+	r = fileio_write_atomic(root, "/etc/link/escaped", "x", 1, 0644, &e);
+	(void) snprintf(path, sizeof path, "%s/escaped", outside);
+	OK(access(path, F_OK) != 0, "write through an absolute symlink did not land outside the root (r=%d)", r);
+	r = fileio_write_atomic(root, "/../../../../tmp/escaped2", "x", 1, 0644, &e);
+	OK(access("/tmp/escaped2", F_OK) != 0, "'..' cannot climb out of the root (r=%d)", r);
+	EQ_INT(fileio_exists(root, "/etc/ecs/ecs.config"), 1, "exists");
+	EQ_INT(fileio_exists(root, "/nope/x"), 0, "does not exist");
+	OK(fileio_unlink(root, "/etc/ecs/ecs.config", &e) == 0 && fileio_exists(root, "/etc/ecs/ecs.config") == 0, "unlink");
+	OK(fileio_unlink(root, "/etc/ecs/ecs.config", &e) == 0, "unlink of a missing file is fine");
+
+	(void) snprintf(path, sizeof path, "rm -rf -- '%s' '%s'", tmpl, outside);
+	close(root);
+	if (fork() == 0) {
+		execl("/bin/sh", "sh", "-c", path, (char *) NULL);
+		_exit(127);
+	}
+	return tap_done();
+}

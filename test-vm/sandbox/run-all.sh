@@ -1,0 +1,20 @@
+#!/bin/bash
+# test-vm/sandbox/run-all.sh BIN FAULT_BIN: every sandbox suite under both iptables
+# backends; one closing "N passed, N failed" line for all of them.
+set -uo pipefail
+BIN=${1:?BIN}; FBIN=${2:?FAULT_BIN}
+HERE=$(cd "$(dirname "$0")" && pwd)
+[ "$(id -u)" = 0 ] || { echo "test-vm/sandbox needs root (namespaces, iptables)"; exit 1; }
+pass=0 fail=0
+for suite in foundation; do
+	for backend in nft legacy; do
+		out=$(bash "$HERE/$suite.sh" "$BIN" "$FBIN" "$backend" 2>&1); rc=$?
+		printf '%s\n' "$out" | grep -v '^[0-9]* passed, [0-9]* failed$'
+		last=$(printf '%s\n' "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -1)
+		if [ -z "$last" ]; then fail=$((fail + 1)); echo "# $suite/$backend ended without a summary (rc $rc)"; continue; fi
+		pass=$((pass + ${last%% passed*})); f=${last#*, }; fail=$((fail + ${f%% failed}))
+		[ "$rc" = 0 ] || [ "${f%% failed}" != 0 ] || { fail=$((fail + 1)); echo "# $suite/$backend exited $rc"; }
+	done
+done
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
