@@ -9,6 +9,7 @@
 #   make clean | distclean (distclean also drops the fetched third-party sources)
 .DELETE_ON_ERROR:
 .SUFFIXES:
+.SECONDARY:
 
 VERSION := 0.1.0
 COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
@@ -98,12 +99,12 @@ fuzz-replay: $(addprefix $(B)/asan/replay/,$(FUZZERS))
 
 # ---- libFuzzer (clang, glibc, ASan+UBSan)
 FUZZ_SECONDS ?= 60
-$(B)/fuzz/tp/libbearssl.a: $(TP)/.fetched third_party/build.mk
+$(B)/fuzz/tp/libbearssl.a $(B)/fuzz/tp/libz.a: $(TP)/.fetched third_party/build.mk
 	$(MAKE) -f third_party/build.mk TP=$(TP) OUT=$(B)/fuzz/tp CC=$(CLANG) TPCFLAGS="-O1 -g $(ASAN_FLAGS)"
 $(B)/fuzz/obj/%.o: src/%.c $(TP)/.fetched
 	@mkdir -p $(dir $@)
 	$(CLANG) $(ASAN_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
-$(B)/fuzz/%: $(B)/fuzz/obj/fuzz/%.o $(patsubst src/%.c,$(B)/fuzz/obj/%.o,$(SRC_NOMAIN)) $(B)/fuzz/tp/libbearssl.a
+$(B)/fuzz/%: $(B)/fuzz/obj/fuzz/%.o $(patsubst src/%.c,$(B)/fuzz/obj/%.o,$(SRC_NOMAIN)) $(B)/fuzz/tp/libbearssl.a $(B)/fuzz/tp/libz.a
 	$(CLANG) $(ASAN_FLAGS) -fsanitize=fuzzer -o $@ $^
 fuzz: $(addprefix $(B)/fuzz/,$(FUZZERS))
 	@for f in $(FUZZERS); do mkdir -p $(B)/fuzz/corpus/$${f#fuzz_}; \

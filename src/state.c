@@ -161,7 +161,7 @@ int state_forget(struct run *r, const char *step, struct bs_err *e)
 
 int state_lock(struct run *r, int timeout_ms, struct bs_err *e)
 {
-	struct timespec nap = { 0, 50 * 1000 * 1000 };
+	struct timespec nap = { 0, 50000000L };
 	int fd, k, waited = 0;
 	bool said = false;
 

@@ -53,7 +53,7 @@ static const struct rule rules[] = {
 	{ "task-role DNAT", 0, "nat", "PREROUTING",
 	  "-d 169.254.170.2/32 -p tcp -m tcp --dport 80 -j DNAT --to-destination 127.0.0.1:51679",
 	  SPEC("-p", "tcp", "-d", ECS_CREDS_ADDR, "--dport", "80", "-j", "DNAT", "--to-destination",
-	       "127.0.0.1:" ECS_CREDS_PORT), 0, 0 },
+	       "127.0.0.1:51679" /* ECS_CREDS_PORT */), 0, 0 },
 	{ "introspection ACCEPT docker0", 0, "filter", "INPUT",
 	  "-i docker0 -p tcp -m tcp --dport 51678 -j ACCEPT",
 	  SPEC("-p", "tcp", "--dport", ECS_INTROSPECTION_PORT, "-i", "docker0", "-j", "ACCEPT"), 1,
@@ -78,7 +78,7 @@ static const struct rule rules[] = {
 	  0, 0 },
 	{ "IMDS block for bridge tasks", 0, "filter", "DOCKER-USER",
 	  "-d 169.254.169.254/32 -i docker+ -j DROP",
-	  SPEC("-i", "docker+", "-d", IMDS_ADDR "/32", "-j", "DROP"), 1, NEED_IMDS },
+	  SPEC("-i", "docker+", "-d", "169.254.169.254/32" /* IMDS_ADDR */, "-j", "DROP"), 1, NEED_IMDS },
 };
 #define N_RULES (sizeof rules / sizeof rules[0])
 
@@ -178,7 +178,7 @@ static int survey(struct run *r, struct seen seen[N_RULES])
 			res.out_len = 0, res.out[0] = '\0';
 		(void) snprintf(head, sizeof head, "-A %s ", x->chain);
 		for (size_t j = i; j < N_RULES; j++)
-			if (rules[j].v6 == x->v6 && !strcmp(rules[j].table, x->table) && !strcmp(rules[j].chain, x->chain))
+			if (rules[j].v6 == x->v6 && strcmp(rules[j].table, x->table) == 0 && strcmp(rules[j].chain, x->chain) == 0)
 				seen[j].count = 0, seen[j].pos = -1;
 		for (char *p = res.out; p && *p; line++) {
 			char *nl = strchr(p, '\n');
@@ -186,7 +186,7 @@ static int survey(struct run *r, struct seen seen[N_RULES])
 				*nl = '\0';
 			for (size_t j = i; j < N_RULES; j++) {
 				const struct rule *y = &rules[j];
-				if (y->v6 != x->v6 || strcmp(y->table, x->table) || strcmp(y->chain, x->chain))
+				if (y->v6 != x->v6 || strcmp(y->table, x->table) != 0 || strcmp(y->chain, x->chain) != 0)
 					continue;
 				if (!strncmp(p, head, strlen(head)) && !strcmp(p + strlen(head), y->canon)) {
 					if (seen[j].count++ == 0)
@@ -218,7 +218,7 @@ static bool group_ordered(const struct run *r, const struct seen seen[N_RULES], 
 	int last = -1;
 	for (size_t i = 0; i < N_RULES; i++) {
 		const struct rule *x = &rules[i];
-		if (!x->insert || x->v6 != v6 || strcmp(x->chain, chain) || !enabled(r, x) || seen[i].pos < 0)
+		if (!x->insert || x->v6 != v6 || strcmp(x->chain, chain) != 0 || !enabled(r, x) || seen[i].pos < 0)
 			continue;
 		if (seen[i].pos < last)
 			return false;
@@ -281,7 +281,7 @@ static int redo_group(struct run *r, int v6, const char *chain, int *added)
 {
 	for (size_t i = 0; i < N_RULES; i++) {
 		const struct rule *x = &rules[i];
-		if (x->insert && x->v6 == v6 && !strcmp(x->chain, chain) && family_ok(r, x)) {
+		if (x->insert && x->v6 == v6 && strcmp(x->chain, chain) == 0 && family_ok(r, x)) {
 			int k = delete_all(r, x);
 			if (k < 0)
 				return k;
@@ -289,7 +289,7 @@ static int redo_group(struct run *r, int v6, const char *chain, int *added)
 	}
 	for (size_t i = N_RULES; i-- > 0;) {
 		const struct rule *x = &rules[i];
-		if (x->insert && x->v6 == v6 && !strcmp(x->chain, chain) && enabled(r, x)) {
+		if (x->insert && x->v6 == v6 && strcmp(x->chain, chain) == 0 && enabled(r, x)) {
 			int k = ipt_must(r, x, "-I", "1");
 			if (k < 0)
 				return k;
@@ -304,7 +304,7 @@ static bool group_needs_redo(const struct run *r, const struct seen seen[N_RULES
 {
 	for (size_t i = 0; i < N_RULES; i++) {
 		const struct rule *x = &rules[i];
-		if (!x->insert || x->v6 != v6 || strcmp(x->chain, chain) || !family_ok(r, x))
+		if (!x->insert || x->v6 != v6 || strcmp(x->chain, chain) != 0 || !family_ok(r, x))
 			continue;
 		if (enabled(r, x) ? seen[i].count != 1 : seen[i].count != 0)
 			return true;

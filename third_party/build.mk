@@ -15,10 +15,10 @@ ZLIB_OBJ := $(patsubst %,$(OUT)/zlib/%.o,$(ZLIB_NAMES))
 all: $(OUT)/libbearssl.a $(OUT)/libz.a
 
 $(OUT)/libbearssl.a: $(BEARSSL_OBJ)
-	rm -f $@ && $(AR) rcs $@ $^
+	@rm -f $@ && $(AR) rcs $@ $^ && echo "AR $@"
 
 $(OUT)/libz.a: $(ZLIB_OBJ)
-	rm -f $@ && $(AR) rcs $@ $^
+	@rm -f $@ && $(AR) rcs $@ $^ && echo "AR $@"
 
 $(OUT)/bearssl/%.o: $(TP)/bearssl/src/%.c
 	@mkdir -p $(dir $@)

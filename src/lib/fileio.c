@@ -108,16 +108,24 @@ static int open_parent(int root_fd, const char *path, const char **ret_name, str
 	size_t n;
 	int fd;
 
-	if (!slash || slash[1] == '\0')
-		return err_set(e, -EINVAL, "'%s': not a file path", path);
+	*ret_name = NULL;
+
+	if (!slash || slash[1] == '\0') {
+		err_set(e, -EINVAL, "'%s': not a file path", path);
+		return -EINVAL;
+	}
 	n = (size_t) (slash - path);
-	if (n >= sizeof dir)
-		return err_set(e, -ENAMETOOLONG, "'%s': path too long", path);
+	if (n >= sizeof dir) {
+		err_set(e, -ENAMETOOLONG, "'%s': path too long", path);
+		return -ENAMETOOLONG;
+	}
 	memcpy(dir, path, n);
 	dir[n] = '\0';
 	fd = fileio_open(root_fd, n ? dir : "/", O_RDONLY | O_DIRECTORY, 0);
-	if (fd < 0)
-		return err_set(e, fd, "open directory '%s': %s", n ? dir : "/", strerror(-fd));
+	if (fd < 0) {
+		err_set(e, fd, "open directory '%s': %s", n ? dir : "/", strerror(-fd));
+		return fd; /* explicit, so analyzers see *ret_name is set whenever the result is >= 0 */
+	}
 	*ret_name = slash + 1;
 	return fd;
 }
@@ -142,7 +150,7 @@ int fileio_write_atomic(int root_fd, const char *path, const void *data, size_t 
 			struct bs_err *e)
 {
 	char tmp[256];
-	const char *name;
+	const char *name = NULL;
 	int dfd, fd = -1, r;
 
 	dfd = open_parent(root_fd, path, &name, e);
@@ -234,7 +242,7 @@ int fileio_equals(int root_fd, const char *path, const void *data, size_t len, m
 			r = err_set(e, -errno, "read '%s': %s", path, strerror(errno));
 			goto out;
 		}
-		if (n == 0 || (size_t) n > len - off || memcmp(buf, (const char *) data + off, (size_t) n)) {
+		if (n == 0 || (size_t) n > len - off || memcmp(buf, (const char *) data + off, (size_t) n) != 0) {
 			r = 0;
 			goto out;
 		}
@@ -255,7 +263,7 @@ int fileio_mkdir_p(int root_fd, const char *path, mode_t mode, struct bs_err *e)
 	memcpy(buf, path, n + 1);
 	for (i = 1; i <= n; i++) {
 		int fd, dfd;
-		const char *name;
+		const char *name = NULL;
 		if (buf[i] != '/' && buf[i] != '\0')
 			continue;
 		buf[i] = '\0';
@@ -294,7 +302,7 @@ int fileio_exists(int root_fd, const char *path)
 
 int fileio_unlink(int root_fd, const char *path, struct bs_err *e)
 {
-	const char *name;
+	const char *name = NULL;
 	int dfd = open_parent(root_fd, path, &name, e), r = 0;
 
 	if (dfd == -ENOENT) {

@@ -24,7 +24,7 @@ void sha256_hex(struct sha256_ctx *c, char out[65])
 	unsigned char d[32];
 
 	br_sha256_out(&c->br, d);
-	for (int i = 0; i < 32; i++) {
+	for (size_t i = 0; i < 32; i++) {
 		out[2 * i] = hex[d[i] >> 4];
 		out[2 * i + 1] = hex[d[i] & 15];
 	}

@@ -1,0 +1,45 @@
+#!/bin/sh
+# House rules, cppcheck and clang-tidy over src/.  Exit 1 on any finding.
+set -u
+cd "$(dirname "$0")/.."
+fail=0
+bad() { echo "lint: $*"; fail=1; }
+srcs=$(find src -name '*.c' -o -name '*.h' | sort)
+code=$(echo "$srcs" | grep -v '^src/tests/' | grep -v '^src/fuzz/')
+
+# 1. forbidden functions (systemd "functions to avoid", skarnet): no shell, no unbounded copies
+for f in $code; do
+	grep -nE '\b(system|popen|strcpy|strcat|sprintf|vsprintf|atoi|atol|gets|strtok)[[:space:]]*\(' "$f" |
+		grep -vE '^[0-9]+:[[:space:]]*(\*|/\*)' | while IFS= read -r l; do echo "lint: $f:$l: forbidden function"; done
+done | grep . && fail=1
+# 2. every open()/openat()/pipe()/socket() asks for close-on-exec
+for f in $code; do
+	grep -nE '\b(open|openat)\(' "$f" | grep -v 'O_CLOEXEC' | grep -vE '^[0-9]+:[[:space:]]*(\*|/\*)' | while IFS= read -r l; do echo "lint: $f:$l: open without O_CLOEXEC"; done
+	grep -nE '\b(pipe|socket|accept)\(' "$f" | while IFS= read -r l; do echo "lint: $f:$l: use pipe2/SOCK_CLOEXEC/accept4"; done
+done | grep . && fail=1
+# 3. compile-time features are #if BS_X, never #ifdef BS_X; no // comments in committed code
+grep -nE '#[[:space:]]*if(n)?def[[:space:]]+BS_' $srcs | grep -v '#ifndef BS_[A-Z0-9_]*_H$' |
+	grep -v 'ifndef BS_\(VERSION\|COMMIT\|BEARSSL_VERSION\|FAULT_INJECTION\)$' && fail=1
+grep -nE '^[^"]*//' $srcs | grep -v 'https\?://' | grep -v '"[^"]*//[^"]*"' && { bad "// comments above"; }
+# 4. fault injection only through fault.h's macros
+grep -n 'fault_point(' $code | grep -v '^src/fault\.[ch]:' && bad "fault_point() called directly"
+# 5. every step file is in the table
+for f in src/step_*.c; do
+	n=$(basename "$f" .c); n=${n#step_}; n=$(echo "$n" | tr _ -)
+	grep -q "{ \"$n\"" src/steps.c || bad "$f: step '$n' is not in the table in src/steps.c"
+done
+# 6. cppcheck and clang-tidy
+if command -v cppcheck >/dev/null; then
+	cppcheck -q --error-exitcode=1 --std=c11 --enable=warning,portability,performance \
+		--suppress=missingIncludeSystem --inline-suppr -D_GNU_SOURCE -DBS_FAULT_INJECTION=1 \
+		-Isrc $code 2>&1 | grep . && fail=1
+fi
+if command -v clang-tidy >/dev/null; then
+	inc="-Isrc -isystem third_party/cache/bearssl/inc -isystem third_party/cache/zlib"
+	for f in $(echo "$code" | grep '\.c$'); do
+		clang-tidy --quiet -checks='-*,bugprone-*,cert-err33-c,clang-analyzer-*,-bugprone-easily-swappable-parameters,-bugprone-narrowing-conversions,-bugprone-reserved-identifier,-clang-analyzer-security.insecureAPI.DeprecatedOrUnsafeBufferHandling,-bugprone-assignment-in-if-condition,-cert-err33-c,-bugprone-branch-clone' \
+			--warnings-as-errors='*' "$f" -- -std=c11 -D_GNU_SOURCE $inc 2>&1 | grep -E 'warning:|error:' && fail=1
+	done
+fi
+[ "$fail" = 0 ] && echo "lint: clean"
+exit "$fail"

@@ -1,0 +1,32 @@
+#!/bin/bash
+# test-vm/sandbox/demo.sh BIN: the main job end to end in a namespace sandbox (an
+# "instance" with its own network, /etc, /var/lib and /run; real iptables and sysctl):
+# first run with its log, the status table, the re-run, and what was written.
+set -uo pipefail
+BIN=${1:?BIN}
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib.sh"
+trap sbx_down EXIT
+[ "$(id -u)" = 0 ] || { echo "make demo needs root (namespaces, iptables)"; exit 1; }
+sbx_up nft || exit 1
+bar() { printf '\n==== %s\n' "$*"; }
+
+bar "ecs-bootstrap run --cluster demo-cluster   (first run: converges the machine)"
+IN "$BIN" run --cluster demo-cluster; echo "exit code: $?"
+bar "ecs-bootstrap status"
+IN "$BIN" status
+bar "ecs-bootstrap run --cluster demo-cluster   (re-run: every step skipped)"
+s=$(date +%s%N); IN "$BIN" run --cluster demo-cluster; rc=$?; e=$(date +%s%N)
+echo "exit code: $rc, wall time $(( (e - s) / 1000000 )) ms"
+bar "what the sandbox instance now has"
+echo "--- /etc/ecs/ecs.config"; IN cat /etc/ecs/ecs.config
+echo "--- /etc/sysctl.d/80-ecs-bootstrap.conf"; IN cat /etc/sysctl.d/80-ecs-bootstrap.conf
+echo "--- route_localnet = $(IN cat /proc/sys/net/ipv4/conf/all/route_localnet)"
+echo "--- iptables-save (ours)"; IN iptables-save | grep -E '169.254.170.2|51678|127.0.0.0/8'
+bar "the task-role address answers (a listener on 127.0.0.1:51679 stands in for the agent)"
+mkdir -p "$W/www"; echo "credentials endpoint reached" > "$W/www/index.html"
+IN python3 -m http.server --bind 127.0.0.1 --directory "$W/www" 51679 >/dev/null 2>&1 &
+SBX_PIDS+=($!)
+for _ in $(seq 100); do IN curl -s -o /dev/null http://127.0.0.1:51679/ && break; sleep 0.05; done
+echo "from the instance (OUTPUT REDIRECT): $(IN curl -sS -m 3 http://169.254.170.2/)"
+echo "from a task namespace (PREROUTING DNAT): $(ip netns exec "$TNS" curl -sS -m 3 http://169.254.170.2/)"
