@@ -23,7 +23,7 @@ TESTS := $(patsubst src/tests/%.c,%,$(sort $(wildcard src/tests/test_*.c)))
 FUZZERS := $(patsubst src/fuzz/%.c,%,$(sort $(wildcard src/fuzz/fuzz_*.c)))
 
 WARN := -Wall -Wextra -Werror -Wundef -Wshadow -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes
-BASE_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -Isrc -isystem $(TP)/bearssl/inc -isystem $(TP)/zlib -isystem $(TP)/jsmn \
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -Isrc -isystem $(TP)/bearssl/inc -isystem $(TP)/zlib -isystem $(TP)/jsmn -I$(B)/gen \
 	-DBS_VERSION='"$(VERSION)"' -DBS_COMMIT='"$(COMMIT)"' -DBS_BEARSSL_VERSION='"$(BEARSSL_VERSION)"' \
 	-DBS_HAVE_ZLIB=1 -MMD -MP
 
@@ -55,8 +55,21 @@ $(B)/asan/tp/libbearssl.a $(B)/asan/tp/libz.a: $(TP)/.fetched third_party/build.
 MUSL_LIBS := $(B)/musl/tp/libbearssl.a $(B)/musl/tp/libz.a
 ASAN_LIBS := $(B)/asan/tp/libbearssl.a $(B)/asan/tp/libz.a
 
+# ---- generated headers: embedded trust anchors (from the system's ca-certificates) and
+# BearSSL error names (from the pinned headers).  Never committed.
+CA_DIR ?= /usr/share/ca-certificates/mozilla
+TA_CERTS := $(CA_DIR)/Amazon_Root_CA_1.crt $(CA_DIR)/Amazon_Root_CA_2.crt $(CA_DIR)/Amazon_Root_CA_3.crt \
+	$(CA_DIR)/Amazon_Root_CA_4.crt $(CA_DIR)/Starfield_Services_Root_Certificate_Authority_-_G2.crt
+GEN := $(B)/gen/trust_anchors.h $(B)/gen/br_errors.h
+$(B)/gen/trust_anchors.h: scripts/gen-trust-anchors.sh
+	@mkdir -p $(dir $@)
+	sh scripts/gen-trust-anchors.sh $@ $(TA_CERTS)
+$(B)/gen/br_errors.h: scripts/gen-br-errors.sh $(TP)/.fetched
+	@mkdir -p $(dir $@)
+	sh scripts/gen-br-errors.sh $@ $(TP)/bearssl/inc/bearssl_ssl.h $(TP)/bearssl/inc/bearssl_x509.h
+
 # ---- release binary
-$(B)/musl/obj/%.o: src/%.c $(TP)/.fetched
+$(B)/musl/obj/%.o: src/%.c $(TP)/.fetched | $(GEN)
 	@mkdir -p $(dir $@)
 	$(MUSLCC) $(MUSL_CFLAGS) -ffunction-sections -fdata-sections -c $< -o $@
 $(B)/ecs-bootstrap.debug: $(patsubst src/%.c,$(B)/musl/obj/%.o,$(SRC)) $(MUSL_LIBS)
@@ -65,14 +78,14 @@ $(B)/ecs-bootstrap: $(B)/ecs-bootstrap.debug
 	strip -o $@ $<
 
 # ---- test build of the static binary with crash points (test-vm only, never shipped)
-$(B)/fault/obj/%.o: src/%.c $(TP)/.fetched
+$(B)/fault/obj/%.o: src/%.c $(TP)/.fetched | $(GEN)
 	@mkdir -p $(dir $@)
 	$(MUSLCC) $(MUSL_CFLAGS) -DBS_FAULT_INJECTION=1 -c $< -o $@
 $(B)/ecs-bootstrap-fault: $(patsubst src/%.c,$(B)/fault/obj/%.o,$(SRC)) $(MUSL_LIBS)
 	$(MUSLCC) $(MUSL_LDFLAGS) -o $@ $^
 
 # ---- glibc + ASan/UBSan: binary, unit tests, fuzz replay
-$(B)/asan/obj/%.o: src/%.c $(TP)/.fetched
+$(B)/asan/obj/%.o: src/%.c $(TP)/.fetched | $(GEN)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(ASAN_CFLAGS) -c $< -o $@
 ASAN_CORE := $(patsubst src/%.c,$(B)/asan/obj/%.o,$(SRC_NOMAIN))
@@ -101,7 +114,7 @@ fuzz-replay: $(addprefix $(B)/asan/replay/,$(FUZZERS))
 FUZZ_SECONDS ?= 60
 $(B)/fuzz/tp/libbearssl.a $(B)/fuzz/tp/libz.a: $(TP)/.fetched third_party/build.mk
 	$(MAKE) -f third_party/build.mk TP=$(TP) OUT=$(B)/fuzz/tp CC=$(CLANG) TPCFLAGS="-O1 -g $(ASAN_FLAGS)"
-$(B)/fuzz/obj/%.o: src/%.c $(TP)/.fetched
+$(B)/fuzz/obj/%.o: src/%.c $(TP)/.fetched | $(GEN)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(ASAN_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 $(B)/fuzz/%: $(B)/fuzz/obj/fuzz/%.o $(patsubst src/%.c,$(B)/fuzz/obj/%.o,$(SRC_NOMAIN)) $(B)/fuzz/tp/libbearssl.a $(B)/fuzz/tp/libz.a

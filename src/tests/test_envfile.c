@@ -6,10 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#define JSMN_STATIC
-#include <jsmn.h>
 
 #include "lib/envfile.h"
+#include "lib/json.h"
 #include "tap.h"
 
 #define OUT_MAX (1 << 20)
@@ -49,55 +48,15 @@ static int parse(const char *in, size_t n, struct collect *c, struct bs_err *e, 
 	return envfile_parse(in, n, &ops, e);
 }
 
-/* ---- minimal JSON access over jsmn tokens (test code only) */
-static char *js;
+static struct json J;
 static jsmntok_t tok[8192];
+#define get(obj, key) json_get(&J, obj, key)
+#define skip(i) json_skip(&J, i)
 
-static int skip(int i)
-{
-	int n = 1;
-	while (n > 0) {
-		n += tok[i].size - 1;
-		i++;
-	}
-	return i;
-}
-
-static int get(int obj, const char *key)
-{
-	int i = obj + 1;
-	for (int k = 0; k < tok[obj].size; k++) {
-		if (tok[i].type == JSMN_STRING && (size_t) (tok[i].end - tok[i].start) == strlen(key) &&
-		    !strncmp(js + tok[i].start, key, strlen(key)))
-			return i + 1;
-		i = skip(i + 1);
-	}
-	return -1;
-}
-
-/* Unescape a JSON string token into buf (\uXXXX below U+0800 only: enough for these cases). */
 static size_t str(int i, char *buf, size_t cap)
 {
-	size_t n = 0;
-	for (int p = tok[i].start; p < tok[i].end && n + 4 < cap; p++) {
-		char ch = js[p];
-		if (ch == '\\') {
-			ch = js[++p];
-			if (ch == 'n') ch = '\n';
-			else if (ch == 't') ch = '\t';
-			else if (ch == 'r') ch = '\r';
-			else if (ch == 'u') {
-				unsigned v = (unsigned) strtoul((char[]) { js[p + 1], js[p + 2], js[p + 3], js[p + 4], 0 }, NULL, 16);
-				p += 4;
-				if (v < 0x80) buf[n++] = (char) v;
-				else { buf[n++] = (char) (0xC0 | (v >> 6)); buf[n++] = (char) (0x80 | (v & 0x3F)); }
-				continue;
-			}
-		}
-		buf[n++] = ch;
-	}
-	buf[n] = '\0';
-	return n;
+	int n = json_string(&J, i, buf, cap);
+	return n < 0 ? 0 : (size_t) n;
 }
 
 static size_t unhex(const char *h, size_t hn, char *out)
@@ -112,20 +71,17 @@ static void vectors(const char *path)
 {
 	static struct collect c;
 	static char in[OUT_MAX], want[OUT_MAX], s[OUT_MAX];
-	jsmn_parser p;
 	struct bs_err e;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), ntok, cases, i;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), cases, i;
 	ssize_t len;
+	char *js = malloc(1 << 20);
 
-	js = malloc(1 << 20);
 	len = fd >= 0 ? read(fd, js, (1 << 20) - 1) : -1;
 	OK(len > 0, "read %s", path);
 	if (len <= 0)
 		return;
 	close(fd);
-	jsmn_init(&p);
-	ntok = jsmn_parse(&p, js, (size_t) len, tok, sizeof tok / sizeof tok[0]);
-	OK(ntok > 0, "vector file parses as JSON (%d tokens)", ntok);
+	OK(json_parse(&J, js, (size_t) len, tok, sizeof tok / sizeof tok[0], &e) == 0, "vector file parses as JSON (%d tokens)", J.n);
 	cases = get(0, "cases");
 	OK(cases > 0 && tok[cases].type == JSMN_ARRAY, "has a cases array");
 	i = cases + 1;
@@ -138,7 +94,7 @@ static void vectors(const char *path)
 
 		str(id, name, sizeof name);
 		if (hex > 0) {
-			n = unhex(js + tok[hex].start, (size_t) (tok[hex].end - tok[hex].start), in);
+			n = unhex(J.js + tok[hex].start, (size_t) (tok[hex].end - tok[hex].start), in);
 		} else if (gen > 0) {
 			char pre[32], ch;
 			int a, b;
@@ -154,7 +110,7 @@ static void vectors(const char *path)
 		}
 		ok = get(exp, "ok");
 		r = parse(in, n, &c, &e, lk > 0 && tok[lk].type == JSMN_OBJECT);
-		if (js[tok[ok].start] == 't') {
+		if (json_is_true(&J, ok)) {
 			lines = get(exp, "lines");
 			for (int j = 0, t = lines + 1; j < tok[lines].size; j++, t = skip(t)) {
 				wn += str(t, want + wn, sizeof want - wn);

@@ -1,0 +1,688 @@
+/* http.c: see http.h. */
+#include "http.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "conn.h"
+#include "tls.h"
+
+#ifndef BS_VERSION
+#define BS_VERSION "0"
+#endif
+
+#define REQ_MAX (16 * 1024)
+#define CHUNK_EXT_MAX 1024
+#define TRAILER_LINE_MAX 8192
+#define TRAILERS_MAX 100
+#define ERRBODY_DRAIN_MAX (1024 * 1024) /* read at most this much of an error body */
+
+/* ------------------------------------------------------------------ head parsing */
+
+static bool is_tchar(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || strchr("!#$%&'*+-.^_`|~", c);
+}
+
+static void copy_value(char *dst, size_t cap, const char *v, size_t n)
+{
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(dst, v, n);
+	dst[n] = '\0';
+}
+
+static int parse_header(struct http_resp *r, const char *name, size_t nn, const char *v, size_t vn, bool *seen_cl,
+			bool *seen_te, struct bs_err *e)
+{
+	if (nn == 14 && !strncasecmp(name, "Content-Length", 14)) {
+		unsigned long long x = 0;
+		if (*seen_cl)
+			return err_set(e, -EPROTO, "duplicate Content-Length");
+		*seen_cl = true;
+		if (vn == 0 || vn > 15)
+			return err_set(e, -EPROTO, "bad Content-Length '%.*s'", (int) (vn > 32 ? 32 : vn), v);
+		for (size_t i = 0; i < vn; i++) {
+			if (v[i] < '0' || v[i] > '9')
+				return err_set(e, -EPROTO, "bad Content-Length '%.*s'", (int) (vn > 32 ? 32 : vn), v);
+			x = x * 10 + (unsigned) (v[i] - '0');
+		}
+		r->content_length = (long long) x;
+	} else if (nn == 17 && !strncasecmp(name, "Transfer-Encoding", 17)) {
+		if (*seen_te)
+			return err_set(e, -EPROTO, "duplicate Transfer-Encoding");
+		*seen_te = true;
+		if (vn != 7 || strncasecmp(v, "chunked", 7))
+			return err_set(e, -EPROTO, "unsupported Transfer-Encoding '%.*s'", (int) (vn > 32 ? 32 : vn), v);
+		r->chunked = true;
+	} else if (nn == 8 && !strncasecmp(name, "Location", 8)) {
+		if (vn >= sizeof r->location)
+			return err_set(e, -EPROTO, "Location header too long");
+		copy_value(r->location, sizeof r->location, v, vn);
+	} else if (nn == 11 && !strncasecmp(name, "Retry-After", 11)) {
+		long long x = 0;
+		size_t i;
+		for (i = 0; i < vn && i < 9 && v[i] >= '0' && v[i] <= '9'; i++)
+			x = x * 10 + (v[i] - '0');
+		/* An HTTP-date is allowed too; we then fall back to our own backoff. */
+		r->retry_after_s = i == vn && vn > 0 ? x : -1;
+	} else if (nn == 12 && !strncasecmp(name, "Content-Type", 12)) {
+		copy_value(r->content_type, sizeof r->content_type, v, vn);
+	} else if (nn == 11 && !strncasecmp(name, "Api-Version", 11)) {
+		copy_value(r->api_version, sizeof r->api_version, v, vn);
+	}
+	return 0;
+}
+
+int http_parse_head(const char *buf, size_t len, struct http_resp *r, struct bs_err *e)
+{
+	size_t off, eol;
+	unsigned lines = 0;
+	bool seen_cl = false, seen_te = false;
+	const char *nl;
+	int k;
+
+	r->status = 0;
+	r->content_length = -1;
+	r->chunked = false;
+	r->retry_after_s = -1;
+	r->location[0] = r->content_type[0] = r->api_version[0] = '\0';
+	if (len > HTTP_HEAD_MAX)
+		return err_set(e, -E2BIG, "response header block over %d bytes", HTTP_HEAD_MAX);
+	/* Status line: HTTP/1.x SP 3DIGIT SP reason CRLF */
+	nl = memchr(buf, '\n', len);
+	if (!nl || nl == buf || nl[-1] != '\r')
+		return err_set(e, -EPROTO, "status line does not end in CRLF");
+	eol = (size_t) (nl - buf) - 1;
+	if (eol < 12 || memcmp(buf, "HTTP/1.", 7) != 0 || (buf[7] != '0' && buf[7] != '1') || buf[8] != ' ' ||
+	    buf[9] < '1' || buf[9] > '5' || buf[10] < '0' || buf[10] > '9' || buf[11] < '0' || buf[11] > '9' ||
+	    (eol > 12 && buf[12] != ' '))
+		return err_set(e, -EPROTO, "bad status line '%.*s'", (int) (eol > 64 ? 64 : eol), buf);
+	r->minor = buf[7] - '0';
+	r->status = (buf[9] - '0') * 100 + (buf[10] - '0') * 10 + (buf[11] - '0');
+	for (size_t i = 13; i < eol; i++)
+		if ((unsigned char) buf[i] < 0x20 && buf[i] != '\t')
+			return err_set(e, -EPROTO, "control character in the reason phrase");
+	off = eol + 2;
+	for (;;) {
+		const char *line = buf + off, *colon, *v;
+		size_t ln, nn, vn;
+
+		nl = memchr(line, '\n', len - off);
+		if (!nl)
+			return err_set(e, -EPROTO, "header block not terminated");
+		if (nl == line || nl[-1] != '\r')
+			return err_set(e, -EPROTO, "header line does not end in CRLF");
+		ln = (size_t) (nl - line) - 1;
+		off += ln + 2;
+		if (ln == 0)
+			break; /* the empty line */
+		if (++lines > HTTP_HEADERS_MAX)
+			return err_set(e, -E2BIG, "more than %d header lines", HTTP_HEADERS_MAX);
+		if (line[0] == ' ' || line[0] == '\t')
+			return err_set(e, -EPROTO, "obsolete header line folding");
+		colon = memchr(line, ':', ln);
+		if (!colon || colon == line)
+			return err_set(e, -EPROTO, "header line without a name: '%.*s'", (int) (ln > 64 ? 64 : ln), line);
+		nn = (size_t) (colon - line);
+		for (size_t i = 0; i < nn; i++)
+			if (!is_tchar((unsigned char) line[i]))
+				return err_set(e, -EPROTO, "bad character in header name '%.*s'", (int) (nn > 64 ? 64 : nn), line);
+		v = colon + 1;
+		vn = ln - nn - 1;
+		while (vn && (*v == ' ' || *v == '\t'))
+			v++, vn--;
+		while (vn && (v[vn - 1] == ' ' || v[vn - 1] == '\t'))
+			vn--;
+		for (size_t i = 0; i < vn; i++)
+			if (((unsigned char) v[i] < 0x20 && v[i] != '\t') || v[i] == 0x7f)
+				return err_set(e, -EPROTO, "control character in header '%.*s'", (int) nn, line);
+		k = parse_header(r, line, nn, v, vn, &seen_cl, &seen_te, e);
+		if (k < 0)
+			return k;
+	}
+	if (off != len)
+		return err_set(e, -EPROTO, "junk after the header block");
+	if (seen_cl && seen_te)
+		return err_set(e, -EPROTO, "both Transfer-Encoding and Content-Length");
+	return 0;
+}
+
+/* ------------------------------------------------------------------ chunked */
+
+enum { CH_SIZE, CH_EXT, CH_SIZE_LF, CH_DATA, CH_DATA_CR, CH_DATA_LF, CH_TRAILER, CH_TRAILER_LF, CH_DONE };
+
+void http_chunked_init(struct http_chunked *c)
+{
+	memset(c, 0, sizeof *c);
+	c->state = CH_SIZE;
+}
+
+static int hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+int http_chunked_push(struct http_chunked *c, const char *in, size_t n, size_t *used, http_emit *emit, void *ctx,
+		      struct bs_err *e)
+{
+	size_t i = 0;
+	int k;
+
+	while (i < n && c->state != CH_DONE) {
+		char ch = in[i];
+		switch (c->state) {
+		case CH_SIZE: {
+			int h = hexval(ch);
+			if (h >= 0) {
+				if (++c->digits > 15)
+					return err_set(e, -EPROTO, "chunk size too large");
+				c->left = c->left * 16 + (unsigned) h;
+			} else if (c->digits && (ch == ';' || ch == ' ' || ch == '\t')) {
+				c->state = CH_EXT;
+			} else if (c->digits && ch == '\r') {
+				c->state = CH_SIZE_LF;
+			} else {
+				return err_set(e, -EPROTO, "bad chunk size byte 0x%02x", (unsigned char) ch);
+			}
+			i++;
+			break;
+		}
+		case CH_EXT:
+			if (ch == '\r')
+				c->state = CH_SIZE_LF;
+			else if (ch == '\n' || ++c->ext_len > CHUNK_EXT_MAX)
+				return err_set(e, -EPROTO, "bad chunk extension");
+			i++;
+			break;
+		case CH_SIZE_LF:
+			if (ch != '\n')
+				return err_set(e, -EPROTO, "chunk size line does not end in CRLF");
+			i++;
+			c->digits = 0;
+			c->ext_len = 0;
+			c->state = c->left ? CH_DATA : CH_TRAILER;
+			c->trailer_len = 0;
+			break;
+		case CH_DATA: {
+			size_t take = n - i;
+			if (take > c->left)
+				take = (size_t) c->left;
+			k = emit(ctx, in + i, take, e);
+			if (k < 0)
+				return k;
+			i += take;
+			c->left -= take;
+			if (!c->left)
+				c->state = CH_DATA_CR;
+			break;
+		}
+		case CH_DATA_CR:
+			if (ch != '\r')
+				return err_set(e, -EPROTO, "chunk data longer than its size");
+			c->state = CH_DATA_LF;
+			i++;
+			break;
+		case CH_DATA_LF:
+			if (ch != '\n')
+				return err_set(e, -EPROTO, "chunk data not followed by CRLF");
+			c->state = CH_SIZE;
+			i++;
+			break;
+		case CH_TRAILER:
+			if (ch == '\r') {
+				c->state = CH_TRAILER_LF;
+			} else if (ch == '\n' || ++c->trailer_len > TRAILER_LINE_MAX) {
+				return err_set(e, -EPROTO, "bad trailer line");
+			}
+			i++;
+			break;
+		case CH_TRAILER_LF:
+			if (ch != '\n')
+				return err_set(e, -EPROTO, "trailer line does not end in CRLF");
+			i++;
+			if (c->trailer_len == 0) {
+				c->state = CH_DONE;
+			} else {
+				if (++c->trailers > TRAILERS_MAX)
+					return err_set(e, -E2BIG, "more than %d trailer lines", TRAILERS_MAX);
+				c->trailer_len = 0;
+				c->state = CH_TRAILER;
+			}
+			break;
+		default:
+			return err_set(e, -EPROTO, "chunked decoder in a bad state");
+		}
+	}
+	*used = i;
+	return c->state == CH_DONE;
+}
+
+/* ------------------------------------------------------------------ proxies */
+
+bool http_no_proxy(const char *host)
+{
+	const char *np = getenv("NO_PROXY");
+	size_t hl = strlen(host);
+
+	if (!np || !*np)
+		np = getenv("no_proxy");
+	if (!np)
+		return false;
+	while (*np) {
+		size_t n = strcspn(np, ", ");
+		const char *item = np;
+		if (n) {
+			if (n == 1 && *item == '*')
+				return true;
+			if (*item == '.')
+				item++, n--;
+			/* "example.com" matches example.com and *.example.com */
+			if (n && n <= hl && !strncasecmp(host + hl - n, item, n) && (hl == n || host[hl - n - 1] == '.'))
+				return true;
+		}
+		np += n;
+		np += strspn(np, ", ");
+	}
+	return false;
+}
+
+static const char *proxy_for(const struct url *u)
+{
+	const char *p;
+	if (u->scheme == URL_HTTPS) {
+		p = getenv("HTTPS_PROXY");
+		if (!p || !*p)
+			p = getenv("https_proxy");
+	} else {
+		p = getenv("http_proxy"); /* lowercase first: the uppercase form is unsafe in CGI */
+		if (!p || !*p)
+			p = getenv("HTTP_PROXY");
+	}
+	if (!p || !*p || http_no_proxy(u->host))
+		return NULL;
+	return p;
+}
+
+/* ------------------------------------------------------------------ one attempt */
+
+struct attempt {
+	const struct http_opts *o;
+	const struct http_sink *s;
+	struct http_resp *r;
+	bool ok2xx;
+	size_t err_drained;
+};
+
+static int deliver(void *ctx, const void *p, size_t n, struct bs_err *e)
+{
+	struct attempt *a = ctx;
+	if (!n)
+		return 0;
+	if (!a->ok2xx) {
+		size_t room = sizeof a->r->err_body - 1 - a->r->err_body_len;
+		size_t take = n < room ? n : room;
+		memcpy(a->r->err_body + a->r->err_body_len, p, take);
+		a->r->err_body_len += take;
+		a->r->err_body[a->r->err_body_len] = '\0';
+		a->err_drained += n;
+		return a->err_drained > ERRBODY_DRAIN_MAX ? 1 : 0;
+	}
+	a->r->body_bytes += (long long) n;
+	if (a->o->max_body && a->r->body_bytes > a->o->max_body)
+		return err_setx(e, -E2BIG, BS_EXIT_USAGE, "response body larger than the limit of %lld bytes", a->o->max_body);
+	return a->s && a->s->data ? a->s->data(a->s->ctx, p, n, e) : 0;
+}
+
+static int build_request(const struct url *u, const struct http_opts *o, bool absolute_form, char *req, size_t cap,
+			 size_t *ret_len, struct bs_err *e)
+{
+	char hp[URL_HOST_MAX + 16], target[URL_HOST_MAX + URL_PATH_MAX + 32], extra[8192];
+	const char *method = o->method ? o->method : "GET";
+	int n;
+
+	extra[0] = '\0';
+	if (url_hostport(u, hp, sizeof hp) < 0)
+		return err_set(e, -ENAMETOOLONG, "host too long");
+	if (absolute_form) {
+		if (url_format(u, target, sizeof target) < 0)
+			return err_set(e, -ENAMETOOLONG, "URL too long");
+	} else {
+		(void) snprintf(target, sizeof target, "%s", u->path);
+	}
+	if (o->prepare) {
+		int k = o->prepare(o->prepare_ctx, u, method, extra, sizeof extra, e);
+		if (k < 0)
+			return k;
+	}
+	n = snprintf(req, cap, "%s %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: ecs-bootstrap/%s\r\nConnection: close\r\n%s%s",
+		     method, target, o->unix_path ? "docker" : hp, BS_VERSION, o->headers ? o->headers : "", extra);
+	if (n >= 0 && (size_t) n < cap && (o->body || !strcmp(method, "PUT") || !strcmp(method, "POST")))
+		n += snprintf(req + n, cap - (size_t) n, "Content-Length: %zu\r\n", o->body_len);
+	if (n >= 0 && (size_t) n < cap)
+		n += snprintf(req + n, cap - (size_t) n, "\r\n");
+	if (n < 0 || (size_t) n >= cap)
+		return err_set(e, -E2BIG, "request head larger than %zu bytes", cap);
+	*ret_len = (size_t) n;
+	return 0;
+}
+
+/* Read a response head into head[] (leftover body bytes stay after it).  Skips 1xx. */
+static int read_head(struct conn *c, char *head, size_t *ret_head_len, size_t *ret_have, struct http_resp *r,
+		     struct bs_err *e)
+{
+	size_t have = 0;
+	for (;;) {
+		char *end = NULL;
+		ssize_t n;
+		size_t hl;
+		int k;
+
+		while (!(end = have >= 4 ? memmem(head, have, "\r\n\r\n", 4) : NULL)) {
+			if (have == HTTP_HEAD_MAX)
+				return err_set(e, -E2BIG, "response header block over %d bytes", HTTP_HEAD_MAX);
+			n = conn_read(c, head + have, HTTP_HEAD_MAX - have, e);
+			if (n < 0)
+				return (int) n;
+			if (n == 0)
+				return err_set(e, -ECONNRESET, have ? "connection closed inside the response head"
+								    : "connection closed before any response");
+			have += (size_t) n;
+		}
+		hl = (size_t) (end - head) + 4;
+		k = http_parse_head(head, hl, r, e);
+		if (k < 0)
+			return k;
+		if (r->status >= 200 || r->status == 101) {
+			*ret_head_len = hl;
+			*ret_have = have;
+			return 0;
+		}
+		memmove(head, head + hl, have - hl); /* 100 Continue and friends: the real head follows */
+		have -= hl;
+	}
+}
+
+static int read_body(struct conn *c, struct attempt *a, const char *method, const char *pre, size_t pre_len,
+		     struct bs_err *e)
+{
+	static char buf[65536];
+	struct http_resp *r = a->r;
+	struct http_chunked ch;
+	long long left = r->content_length;
+	int k;
+
+	if (!strcmp(method, "HEAD") || r->status == 204 || r->status == 304)
+		return 0;
+	if (r->chunked) {
+		size_t used;
+		http_chunked_init(&ch);
+		k = pre_len ? http_chunked_push(&ch, pre, pre_len, &used, deliver, a, e) : 0;
+		while (k == 0) {
+			ssize_t n = conn_read(c, buf, sizeof buf, e);
+			if (n < 0)
+				return (int) n;
+			if (n == 0)
+				return err_set(e, -EPROTO, "connection closed inside a chunked body after %lld bytes",
+					       r->body_bytes);
+			k = http_chunked_push(&ch, buf, (size_t) n, &used, deliver, a, e);
+		}
+		return k < 0 ? k : 0;
+	}
+	if (left >= 0 && (long long) pre_len > left)
+		pre_len = (size_t) left; /* bytes past the body: ignored, the connection closes anyway */
+	if (pre_len) {
+		k = deliver(a, pre, pre_len, e);
+		if (k < 0)
+			return k;
+		if (k > 0)
+			return 0;
+		if (left >= 0)
+			left -= (long long) pre_len;
+	}
+	while (left != 0) {
+		size_t want = left > 0 && left < (long long) sizeof buf ? (size_t) left : sizeof buf;
+		ssize_t n = conn_read(c, buf, want, e);
+		if (n < 0) {
+			if (left > 0)
+				err_wrap(e, "body ended after %lld of %lld bytes", a->ok2xx ? r->body_bytes : (long long) a->err_drained,
+					 r->content_length);
+			return (int) n;
+		}
+		if (n == 0) {
+			if (left < 0)
+				return 0; /* no length given: the end of the stream ends the body */
+			return err_set(e, -EPROTO, "body ended after %lld of %lld bytes (connection closed early)",
+				       a->ok2xx ? r->body_bytes : (long long) a->err_drained, r->content_length);
+		}
+		k = deliver(a, buf, (size_t) n, e);
+		if (k < 0)
+			return k;
+		if (k > 0)
+			return 0;
+		if (left > 0)
+			left -= n;
+	}
+	return 0;
+}
+
+static int open_conn(struct conn *c, const struct url *u, const struct http_opts *o, bool *ret_absolute,
+		     struct bs_err *e)
+{
+	static char head[1024 + HTTP_HEAD_MAX];
+	const char *proxy = o->no_proxy || o->unix_path ? NULL : proxy_for(u);
+	int cto = o->connect_timeout_ms ? o->connect_timeout_ms : 10000;
+	int ito = o->io_timeout_ms ? o->io_timeout_ms : 30000;
+	int k;
+
+	*ret_absolute = false;
+	if (o->unix_path)
+		return conn_unix(c, o->unix_path, ito, e);
+	if (!proxy) {
+		k = conn_tcp(c, u->host, u->port, cto, ito, e);
+		if (k == 0 && u->scheme == URL_HTTPS)
+			k = conn_tls(c, u->host, e);
+		if (k < 0)
+			conn_close(c);
+		return k;
+	}
+	{
+		struct url p;
+		struct http_resp pr;
+		size_t hl, have, n;
+		char hp[URL_HOST_MAX + 16];
+
+		k = url_parse(proxy, &p, e);
+		if (k < 0 || p.scheme != URL_HTTP)
+			return err_setx(e, -EINVAL, BS_EXIT_USAGE, "proxy '%s': only http:// proxies are supported", proxy);
+		k = conn_tcp(c, p.host, p.port, cto, ito, e);
+		if (k < 0)
+			return err_wrap(e, "proxy %s", p.host);
+		if (u->scheme == URL_HTTP) {
+			*ret_absolute = true; /* plain http: the proxy gets the absolute URL */
+			return 0;
+		}
+		(void) url_hostport(u, hp, sizeof hp);
+		if (strchr(hp, ':') == NULL)
+			(void) snprintf(hp + strlen(hp), sizeof hp - strlen(hp), ":%u", u->port);
+		n = (size_t) snprintf(head, sizeof head, "CONNECT %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: ecs-bootstrap/%s\r\n\r\n",
+				      hp, hp, BS_VERSION);
+		k = conn_write_all(c, head, n, e);
+		if (k == 0)
+			k = read_head(c, head, &hl, &have, &pr, e);
+		if (k == 0 && (pr.status < 200 || pr.status > 299))
+			k = err_set(e, -ECONNREFUSED, "proxy %s refused CONNECT %s: HTTP %d", p.host, hp, pr.status);
+		if (k == 0 && have != hl)
+			k = err_set(e, -EPROTO, "proxy %s sent data after its CONNECT answer", p.host);
+		if (k == 0)
+			k = conn_tls(c, u->host, e);
+		if (k < 0)
+			conn_close(c);
+		return k;
+	}
+}
+
+static int one_attempt(const struct url *u, struct attempt *a, struct bs_err *e)
+{
+	static char req[REQ_MAX];
+	static char head[HTTP_HEAD_MAX];
+	const struct http_opts *o = a->o;
+	const char *method = o->method ? o->method : "GET";
+	struct conn c = { .fd = -1 };
+	size_t rl = 0, hl = 0, have = 0;
+	bool absolute;
+	int k;
+
+	a->r->err_body_len = 0;
+	a->r->err_body[0] = '\0';
+	a->r->body_bytes = 0;
+	a->err_drained = 0;
+	k = open_conn(&c, u, o, &absolute, e);
+	if (k < 0)
+		return k;
+	k = build_request(u, o, absolute, req, sizeof req, &rl, e);
+	if (k == 0)
+		k = conn_write_all(&c, req, rl, e);
+	if (k == 0 && o->body && o->body_len)
+		k = conn_write_all(&c, o->body, o->body_len, e);
+	if (k == 0)
+		k = read_head(&c, head, &hl, &have, a->r, e);
+	if (k == 0) {
+		a->ok2xx = a->r->status >= 200 && a->r->status <= 299;
+		if (a->ok2xx && a->s && a->s->begin)
+			k = a->s->begin(a->s->ctx, a->r, e);
+		if (k == 0)
+			k = read_body(&c, a, method, head + hl, have - hl, e);
+	}
+	conn_close(&c);
+	return k;
+}
+
+/* ------------------------------------------------------------------ retries */
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+	(void) clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(long long ms)
+{
+	struct timespec ts = { .tv_sec = (time_t) (ms / 1000), .tv_nsec = (long) (ms % 1000) * 1000000L };
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* Full jitter: uniform in [0, min(cap, base * 2^attempt)]. */
+static long long backoff_ms(int attempt)
+{
+	unsigned long long cap = 8000, base = 250, top = base << (attempt < 10 ? attempt : 10);
+	unsigned int rnd = 0;
+	if (top > cap)
+		top = cap;
+	if (getrandom(&rnd, sizeof rnd, 0) != (ssize_t) sizeof rnd)
+		rnd = (unsigned int) now_ms();
+	return (long long) (rnd % (top + 1));
+}
+
+static bool retryable_error(const struct bs_err *e)
+{
+	int cls = err_exit_code(e);
+	return cls == BS_EXIT_TEMP || e->code == -EHOSTUNREACH;
+}
+
+static bool retryable_status(int st)
+{
+	return st == 429 || (st >= 500 && st <= 599 && st != 501);
+}
+
+int http_request(const char *url_s, const struct http_opts *o, const struct http_sink *s, struct http_resp *r,
+		 struct bs_err *e)
+{
+	struct url u, next;
+	struct attempt a = { .o = o, .s = s, .r = r };
+	int max_attempts = o->max_attempts ? o->max_attempts : 5;
+	int max_total = o->max_total_ms ? o->max_total_ms : 120000;
+	int redirects_left = o->max_redirects < 0 ? 0 : o->max_redirects ? o->max_redirects : 5;
+	long long t0 = now_ms();
+	int k;
+
+	memset(r, 0, sizeof *r);
+	k = url_parse(url_s, &u, e);
+	if (k < 0)
+		return err_setx(e, k, BS_EXIT_USAGE, "%s", e->msg);
+	if (u.scheme == URL_S3)
+		return err_setx(e, -EINVAL, BS_EXIT_USAGE, "s3:// URLs go through the S3 client");
+	if (u.scheme == URL_HTTPS && !o->unix_path) {
+		k = tls_trust_load(AT_FDCWD, e);
+		if (k < 0)
+			return k;
+	}
+	for (int attempt = 1;; ) {
+		long long wait;
+		r->attempts = attempt;
+		(void) url_format(&u, r->final_url, sizeof r->final_url);
+		err_clear(e);
+		k = one_attempt(&u, &a, e);
+		if (k == 0 && r->status >= 300 && r->status <= 399 && r->status != 304 && r->location[0] &&
+		    redirects_left >= 0) {
+			if (redirects_left-- == 0)
+				return err_setx(e, -ELOOP, BS_EXIT_TEMP, "more than %d redirects (last to '%s')",
+						o->max_redirects ? o->max_redirects : 5, r->location);
+			k = url_resolve(&u, r->location, &next, e);
+			if (k < 0)
+				return err_setx(e, k, BS_EXIT_USAGE, "redirect to a bad URL: %s", e->msg);
+			if (u.scheme == URL_HTTPS && next.scheme != URL_HTTPS)
+				return err_setx(e, -EPERM, BS_EXIT_INTEGRITY, "refusing a redirect from https to '%s'", r->location);
+			if (next.scheme == URL_HTTPS && !o->unix_path && (k = tls_trust_load(AT_FDCWD, e)) < 0)
+				return k;
+			u = next;
+			continue; /* a redirect is not a failed attempt */
+		}
+		if (k == 0 && !retryable_status(r->status))
+			return 0;
+		if (k < 0 && !retryable_error(e))
+			return k;
+		if (attempt >= max_attempts || now_ms() - t0 >= max_total) {
+			if (k == 0)
+				return err_setx(e, -EAGAIN, BS_EXIT_TEMP, "HTTP %d from %s after %d attempts", r->status,
+						r->final_url, attempt);
+			return err_setx(e, k, BS_EXIT_TEMP, "%s (gave up after %d attempts)", e->msg, attempt);
+		}
+		wait = backoff_ms(attempt);
+		if (k == 0 && r->retry_after_s >= 0 && r->retry_after_s * 1000 > wait)
+			wait = r->retry_after_s * 1000;
+		if (now_ms() - t0 + wait > max_total)
+			wait = max_total - (now_ms() - t0);
+		if (wait > 0)
+			sleep_ms(wait);
+		attempt++;
+	}
+}
+
+void http_s3_error_code(const char *body, char *buf, size_t cap)
+{
+	const char *p = strstr(body, "<Code>"), *q;
+	buf[0] = '\0';
+	if (!p)
+		return;
+	p += 6;
+	q = strstr(p, "</Code>");
+	if (!q || (size_t) (q - p) >= cap)
+		return;
+	memcpy(buf, p, (size_t) (q - p));
+	buf[q - p] = '\0';
+}

@@ -1,0 +1,171 @@
+/* json.c: see json.h. */
+/* The jsmn implementation is compiled once, here: include it before json.h (whose
+ * JSMN_HEADER include would otherwise claim jsmn's include guard first). */
+#include <jsmn.h>
+
+#include "json.h"
+
+#include <errno.h>
+#include <string.h>
+
+int json_parse(struct json *j, const char *js, size_t len, jsmntok_t *toks, unsigned max, struct bs_err *e)
+{
+	jsmn_parser p;
+	int n;
+
+	jsmn_init(&p);
+	n = jsmn_parse(&p, js, len, toks, max);
+	if (n == JSMN_ERROR_NOMEM)
+		return err_set(e, -E2BIG, "JSON document has more than %u tokens", max);
+	if (n < 0)
+		return err_set(e, -EBADMSG, "not valid JSON (%s)", n == JSMN_ERROR_PART ? "truncated" : "bad character");
+	if (n == 0)
+		return err_set(e, -EBADMSG, "empty JSON document");
+	j->js = js;
+	j->len = len;
+	j->tok = toks;
+	j->n = n;
+	return 0;
+}
+
+int json_skip(const struct json *j, int i)
+{
+	int pending = 1;
+	while (pending > 0 && i < j->n) {
+		pending += j->tok[i].size - 1;
+		i++;
+	}
+	return i;
+}
+
+int json_get(const struct json *j, int obj, const char *key)
+{
+	size_t kl = strlen(key);
+	int i;
+
+	if (obj < 0 || obj >= j->n || j->tok[obj].type != JSMN_OBJECT)
+		return -1;
+	i = obj + 1;
+	for (int k = 0; k < j->tok[obj].size && i < j->n; k++) {
+		const jsmntok_t *t = &j->tok[i];
+		if (t->type == JSMN_STRING && (size_t) (t->end - t->start) == kl && !memcmp(j->js + t->start, key, kl))
+			return i + 1 < j->n ? i + 1 : -1;
+		i = json_skip(j, i + 1);
+	}
+	return -1;
+}
+
+static int hex4(const char *p, unsigned *ret)
+{
+	unsigned v = 0;
+	for (int i = 0; i < 4; i++) {
+		char c = p[i];
+		v <<= 4;
+		if (c >= '0' && c <= '9') v |= (unsigned) (c - '0');
+		else if (c >= 'a' && c <= 'f') v |= (unsigned) (c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F') v |= (unsigned) (c - 'A' + 10);
+		else return -EINVAL;
+	}
+	*ret = v;
+	return 0;
+}
+
+static size_t utf8(unsigned cp, char *o)
+{
+	if (cp < 0x80) { o[0] = (char) cp; return 1; }
+	if (cp < 0x800) { o[0] = (char) (0xC0 | (cp >> 6)); o[1] = (char) (0x80 | (cp & 0x3F)); return 2; }
+	if (cp < 0x10000) {
+		o[0] = (char) (0xE0 | (cp >> 12)); o[1] = (char) (0x80 | ((cp >> 6) & 0x3F)); o[2] = (char) (0x80 | (cp & 0x3F));
+		return 3;
+	}
+	o[0] = (char) (0xF0 | (cp >> 18)); o[1] = (char) (0x80 | ((cp >> 12) & 0x3F));
+	o[2] = (char) (0x80 | ((cp >> 6) & 0x3F)); o[3] = (char) (0x80 | (cp & 0x3F));
+	return 4;
+}
+
+int json_string(const struct json *j, int tok, char *buf, size_t cap)
+{
+	const jsmntok_t *t;
+	size_t o = 0;
+
+	if (tok < 0 || tok >= j->n || j->tok[tok].type != JSMN_STRING || cap == 0)
+		return -EINVAL;
+	t = &j->tok[tok];
+	for (int i = t->start; i < t->end; i++) {
+		char c = j->js[i], tmp[4];
+		size_t n = 1;
+		if (c == '\\') {
+			if (++i >= t->end)
+				return -EINVAL;
+			switch (j->js[i]) {
+			case '"': tmp[0] = '"'; break;
+			case '\\': tmp[0] = '\\'; break;
+			case '/': tmp[0] = '/'; break;
+			case 'b': tmp[0] = '\b'; break;
+			case 'f': tmp[0] = '\f'; break;
+			case 'n': tmp[0] = '\n'; break;
+			case 'r': tmp[0] = '\r'; break;
+			case 't': tmp[0] = '\t'; break;
+			case 'u': {
+				unsigned cp, lo;
+				if (i + 4 >= t->end || hex4(j->js + i + 1, &cp) < 0)
+					return -EINVAL;
+				i += 4;
+				if (cp >= 0xD800 && cp <= 0xDBFF) { /* a surrogate pair */
+					if (i + 6 >= t->end || j->js[i + 1] != '\\' || j->js[i + 2] != 'u' ||
+					    hex4(j->js + i + 3, &lo) < 0 || lo < 0xDC00 || lo > 0xDFFF)
+						return -EINVAL;
+					cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+					i += 6;
+				} else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+					return -EINVAL;
+				}
+				n = utf8(cp, tmp);
+				break;
+			}
+			default:
+				return -EINVAL;
+			}
+		} else {
+			tmp[0] = c;
+		}
+		if (o + n >= cap)
+			return -E2BIG;
+		memcpy(buf + o, tmp, n);
+		o += n;
+	}
+	buf[o] = '\0';
+	return (int) o;
+}
+
+int json_get_string(const struct json *j, int obj, const char *key, char *buf, size_t cap)
+{
+	int t = json_get(j, obj, key);
+	return t < 0 ? -ENOENT : json_string(j, t, buf, cap);
+}
+
+bool json_is_true(const struct json *j, int tok)
+{
+	return tok >= 0 && tok < j->n && j->tok[tok].type == JSMN_PRIMITIVE && j->tok[tok].end - j->tok[tok].start == 4 &&
+	       !memcmp(j->js + j->tok[tok].start, "true", 4);
+}
+
+int json_int(const struct json *j, int tok, long long *ret)
+{
+	long long v = 0;
+	int i, sign = 1;
+	if (tok < 0 || tok >= j->n || j->tok[tok].type != JSMN_PRIMITIVE)
+		return -EINVAL;
+	i = j->tok[tok].start;
+	if (j->js[i] == '-')
+		sign = -1, i++;
+	if (i >= j->tok[tok].end)
+		return -EINVAL;
+	for (; i < j->tok[tok].end; i++) {
+		if (j->js[i] < '0' || j->js[i] > '9' || v > 100000000000000000LL)
+			return -EINVAL;
+		v = v * 10 + (j->js[i] - '0');
+	}
+	*ret = sign * v;
+	return 0;
+}

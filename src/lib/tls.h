@@ -1,0 +1,46 @@
+/* tls.h: the TLS client behind the HTTP client.  One backend today: BearSSL
+ * (tls_bearssl.c); an mbedtls one can implement the same functions.
+ *
+ * Trust: the Amazon roots compiled in (Amazon Root CA 1-4, Starfield Services Root
+ * G2; generated at build time from the system's ca-certificates files), plus the PEM
+ * bundle named by SSL_CERT_FILE, else the first system bundle found.  The chain and the
+ * host name are always verified; there is no switch that turns this off.
+ *
+ * One session at a time (the contexts and the 33 KiB I/O buffer are static): the
+ * program never needs two TLS connections at once.
+ */
+#ifndef BS_TLS_H
+#define BS_TLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "../err.h"
+
+/* Load the trust anchors once (later calls return at once).  root_fd: where the system
+ * bundle is looked up (AT_FDCWD or the --root fd); SSL_CERT_FILE is a caller path.
+ * Returns the number of anchors, or < 0 (a named bundle that cannot be read is an error;
+ * a missing system bundle is not). */
+int tls_trust_load(int root_fd, struct bs_err *e);
+
+/* Handshake over the connected socket fd, verifying the chain and host.  io_timeout_ms
+ * bounds every wait for the peer.  0, or < 0 with e naming BearSSL's reason, e.g.
+ * "BR_ERR_X509_NOT_TRUSTED (chain could not be linked to a trust anchor)"; certificate
+ * problems have exit class 102. */
+int tls_open(int fd, const char *host, int io_timeout_ms, struct bs_err *e);
+
+/* > 0 bytes read, 0 on a clean close_notify, < 0 on error (-ETIMEDOUT, -ECONNRESET, -EPROTO). */
+ssize_t tls_read(void *buf, size_t n, struct bs_err *e);
+
+/* Write all of buf and flush.  0 or < 0. */
+int tls_write_all(const void *buf, size_t n, struct bs_err *e);
+
+/* Forget the session (does not close fd). */
+void tls_close(void);
+
+/* Name and explanation of a BearSSL error code, e.g. "BR_ERR_X509_EXPIRED (certificate
+ * expired or not yet valid)".  Never NULL. */
+const char *tls_error_name(int err);
+
+#endif
