@@ -124,7 +124,7 @@ fuzz: $(addprefix $(B)/fuzz/,$(FUZZERS))
 		$(B)/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 		$(B)/fuzz/corpus/$${f#fuzz_} src/fuzz/corpus/$${f#fuzz_} || exit 1; done
 
-lint:
+lint: $(GEN)
 	sh scripts/lint.sh
 
 test-sandbox: $(B)/ecs-bootstrap $(B)/ecs-bootstrap-fault

@@ -41,11 +41,20 @@ void cli_help(void)
 	      "  ecs-bootstrap config show [--file F] [--show-secrets]\n"
 	      "                                  the environment `docker run --env-file F` would pass,\n"
 	      "                                  one KEY=VALUE a line (default F: /etc/ecs/ecs.config)\n"
+	      "  ecs-bootstrap fetch URL [-o FILE] [--sha256 HEX] [--region R]\n"
+	      "                                  download https://, s3://BUCKET/KEY (SigV4, instance role or\n"
+	      "                                  AWS_ACCESS_KEY_ID) or http:// into FILE (default: the URL's\n"
+	      "                                  last path element; '-' for stdout) via FILE.partial, renamed\n"
+	      "                                  only when complete and the digest matches\n"
 	      "  ecs-bootstrap --help | --version\n\n"
 	      "Options (run, plan, status; each also set by the environment variable shown):\n"
 	      "  --cluster NAME      ECS cluster to join: ECS_CLUSTER in ecs.config   [ECS_BOOTSTRAP_CLUSTER]\n"
 	      "  --set KEY=VALUE     set an ecs.config entry; repeatable; beats values already in the\n"
 	      "                      file, which beat the defaults   [ECS_BOOTSTRAP_SET, entries on separate lines]\n"
+	      "  --config-url URL    an ecs.config fragment (https:// or s3://, as the AWS docs recommend for\n"
+	      "                      secrets) merged between the file's keys and --set   [ECS_BOOTSTRAP_CONFIG_URL]\n"
+	      "  --region R          region for s3:// URLs (else AWS_REGION, AWS_DEFAULT_REGION, IMDS)\n"
+	      "                      [ECS_BOOTSTRAP_REGION]\n"
 	      "  --block-imds        add the DOCKER-USER rule that keeps bridge-mode containers away\n"
 	      "                      from 169.254.169.254   [ECS_BOOTSTRAP_BLOCK_IMDS=1]\n"
 	      "  --root DIR          operate on the filesystem tree DIR instead of /; paths cannot\n"
@@ -60,15 +69,20 @@ void cli_help(void)
 	      "  sysctl     net.ipv4.conf.all.route_localnet=1 live and in /etc/sysctl.d/80-ecs-bootstrap.conf\n"
 	      "  nat        task IAM role DNAT/REDIRECT of 169.254.170.2:80 to 127.0.0.1:51679, and ecs-init's\n"
 	      "             INPUT rules (ECS_SKIP_LOCALHOST_TRAFFIC_FILTER, ECS_ALLOW_OFFHOST_INTROSPECTION_ACCESS)\n"
-	      "  ecs-config /etc/ecs/ecs.config: defaults < keys already in the file < --set/--cluster\n"
-	      "Checkpoints: /var/lib/ecs-bootstrap/state/<step>.  Lock: /run/ecs-bootstrap.lock.\n\n"
+	      "  ecs-config /etc/ecs/ecs.config: defaults < keys already in the file < --config-url < --set/--cluster\n"
+	      "Checkpoints: /var/lib/ecs-bootstrap/state/<step>.  Lock: /run/ecs-bootstrap.lock.\n"
+	      "Network (AWS SDK conventions): AWS_REGION, AWS_ENDPOINT_URL_S3, AWS_EC2_METADATA_SERVICE_ENDPOINT,\n"
+	      "AWS_EC2_METADATA_DISABLED=true, HTTPS_PROXY/HTTP_PROXY/NO_PROXY (http:// proxies, CONNECT),\n"
+	      "SSL_CERT_FILE (added to the embedded Amazon roots; else the system bundle).  IMDSv2 only,\n"
+	      "unless ECS_BOOTSTRAP_IMDS_V1=1.  TLS verification cannot be turned off.\n\n"
 	      "Exit codes:\n"
 	      "    0  converged (plan/status: nothing pending)\n"
 	      "    1  plan/status: changes pending\n"
 	      "  100  bad usage or invalid configuration: do not retry, fix the input\n"
 	      "  101  internal error (a step is still not converged after its change): do not retry, report\n"
 	      "  102  integrity failure (signature, digest, TLS verification): do not retry, alert\n"
-	      "  111  temporary failure (lock held, tool timed out, I/O): retry later; re-running is safe\n",
+	      "  111  temporary failure (network, IMDS, S3 5xx, lock held, tool timed out): retry later;\n"
+	      "       re-running is safe\n",
 	      stdout);
 }
 
@@ -159,18 +173,48 @@ static int from_env(struct run *r)
 	if ((v = getenv("ECS_BOOTSTRAP_ROOT")) && *v)
 		r->root = v;
 	r->verbose = env_true("ECS_BOOTSTRAP_VERBOSE");
+	if ((v = getenv("ECS_BOOTSTRAP_CONFIG_URL")) && *v)
+		r->config_url = v;
+	if ((v = getenv("ECS_BOOTSTRAP_REGION")) && *v)
+		r->region = v;
 	if ((v = getenv("ECS_BOOTSTRAP_LOCK_TIMEOUT")) && *v && (k = parse_seconds(v, &r->lock_timeout_ms)))
 		return k;
 	return 0;
 }
 
+enum { O_CLUSTER = 256, O_SET, O_BLOCK_IMDS, O_ROOT, O_LOCK_TIMEOUT, O_FILE, O_SHOW_SECRETS, O_HELP, O_VERSION,
+       O_CONFIG_URL, O_REGION, O_SHA256 };
+
+/* Which options each command takes. */
+static bool applies(enum bs_cmd cmd, int o)
+{
+	bool converge = cmd == CMD_RUN || cmd == CMD_PLAN || cmd == CMD_STATUS;
+	switch (o) {
+	case 'v': case O_ROOT: case O_HELP: case O_VERSION: case '?': case ':':
+		return true;
+	case O_FILE: case O_SHOW_SECRETS:
+		return cmd == CMD_CONFIG_SHOW;
+	case 'o': case O_SHA256:
+		return cmd == CMD_FETCH;
+	case O_REGION:
+		return converge || cmd == CMD_FETCH;
+	case O_LOCK_TIMEOUT:
+		return converge || cmd == CMD_RESET;
+	default:
+		return converge;
+	}
+}
+
 int cli_parse(int argc, char *argv[], struct cli *c, struct run *r)
 {
-	enum { O_CLUSTER = 256, O_SET, O_BLOCK_IMDS, O_ROOT, O_LOCK_TIMEOUT, O_FILE, O_SHOW_SECRETS, O_HELP, O_VERSION };
 	static const struct option opts[] = {
 		{ "cluster", required_argument, NULL, O_CLUSTER },
 		{ "set", required_argument, NULL, O_SET },
 		{ "block-imds", no_argument, NULL, O_BLOCK_IMDS },
+		{ "config-url", required_argument, NULL, O_CONFIG_URL },
+		{ "region", required_argument, NULL, O_REGION },
+		{ "sha256", required_argument, NULL, O_SHA256 },
+		{ "output", required_argument, NULL, 'o' },
 		{ "root", required_argument, NULL, O_ROOT },
 		{ "lock-timeout", required_argument, NULL, O_LOCK_TIMEOUT },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -181,6 +225,13 @@ int cli_parse(int argc, char *argv[], struct cli *c, struct run *r)
 		{ NULL, 0, NULL, 0 },
 	};
 	int first = 1, k, o;
+	static char *permuted[1024];
+
+	/* getopt may permute argv (fetch URL -o F): work on a copy of the pointers. */
+	if (argc > 1023)
+		return usage_error("more than %s arguments", "1022");
+	memcpy(permuted, argv, (size_t) argc * sizeof argv[0]);
+	argv = permuted;
 
 	memset(c, 0, sizeof *c);
 	r->root = "/";
@@ -200,6 +251,8 @@ int cli_parse(int argc, char *argv[], struct cli *c, struct run *r)
 			c->cmd = CMD_RESET;
 		else if (!strcmp(w, "config") && argc > 2 && !strcmp(argv[2], "show"))
 			c->cmd = CMD_CONFIG_SHOW, first = 3;
+		else if (!strcmp(w, "fetch"))
+			c->cmd = CMD_FETCH;
 		else if (!strcmp(w, "help"))
 			c->cmd = CMD_HELP;
 		else
@@ -207,15 +260,17 @@ int cli_parse(int argc, char *argv[], struct cli *c, struct run *r)
 	}
 	optind = first;
 	opterr = 0;
-	while ((o = getopt_long(argc, argv, "+v", opts, NULL)) != -1) {
-		bool for_config = o == O_FILE || o == O_SHOW_SECRETS;
-		if (for_config != (c->cmd == CMD_CONFIG_SHOW) && o != O_ROOT && o != 'v' && o != O_HELP && o != O_VERSION &&
-		    o != '?' && o != ':')
+	while ((o = getopt_long(argc, argv, "vo:", opts, NULL)) != -1) {
+		if (!applies(c->cmd, o))
 			return usage_error("option '%s' does not apply to this command", argv[optind - 1]);
 		switch (o) {
 		case O_CLUSTER: if ((k = set_cluster(r, optarg))) return k; break;
 		case O_SET: if ((k = add_set(r, optarg))) return k; break;
 		case O_BLOCK_IMDS: r->block_imds = true; break;
+		case O_CONFIG_URL: r->config_url = optarg; break;
+		case O_REGION: r->region = optarg; break;
+		case 'o': c->out = optarg; break;
+		case O_SHA256: c->sha256 = optarg; break;
 		case O_ROOT: r->root = optarg; break;
 		case O_LOCK_TIMEOUT: if ((k = parse_seconds(optarg, &r->lock_timeout_ms))) return k; break;
 		case 'v': r->verbose++; break;
@@ -229,7 +284,9 @@ int cli_parse(int argc, char *argv[], struct cli *c, struct run *r)
 	}
 	c->rest = argv + optind;
 	c->n_rest = argc - optind;
-	if (c->n_rest && c->cmd != CMD_RESET)
+	if (c->cmd == CMD_FETCH && c->n_rest != 1)
+		return usage_error("fetch takes one URL (%s given)", c->n_rest ? "more" : "none");
+	if (c->n_rest && c->cmd != CMD_RESET && c->cmd != CMD_FETCH)
 		return usage_error("unexpected argument '%s'", argv[optind]);
 	if (r->cluster) {
 		r->sets[r->n_sets].key = "ECS_CLUSTER";

@@ -7,5 +7,6 @@
 #include "run.h"
 
 int cmd_config_show(struct run *r, const char *file, bool show_secrets);
+int cmd_fetch(struct run *r, const char *url, const char *out, const char *want_sha256, const char *region);
 
 #endif

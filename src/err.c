@@ -59,6 +59,26 @@ int err_wrap(struct bs_err *e, const char *fmt, ...)
 	return e->code;
 }
 
+int err_suffix(struct bs_err *e, const char *fmt, ...)
+{
+	size_t n = strlen(e->msg);
+	va_list ap;
+
+	if (n + 2 < sizeof e->msg) {
+		e->msg[n++] = ' ';
+		va_start(ap, fmt);
+		(void) vsnprintf(e->msg + n, sizeof e->msg - n, fmt, ap);
+		va_end(ap);
+	}
+	return e->code;
+}
+
+int err_class(struct bs_err *e, int exit_class)
+{
+	e->exit_class = exit_class;
+	return e->code;
+}
+
 void err_clear(struct bs_err *e)
 {
 	e->code = 0;

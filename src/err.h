@@ -43,6 +43,12 @@ int err_setx(struct bs_err *e, int code, int exit_class, const char *fmt, ...)
  * If no error was recorded yet, records -EIO with just the context. */
 int err_wrap(struct bs_err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Append " SUFFIX" to the current message (truncated to fit).  Returns e->code. */
+int err_suffix(struct bs_err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Fix the exit class of the recorded error.  Returns e->code. */
+int err_class(struct bs_err *e, int exit_class);
+
 /* Forget any recorded error. */
 void err_clear(struct bs_err *e);
 

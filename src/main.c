@@ -44,6 +44,8 @@ int main(int argc, char *argv[])
 	}
 	if (c.cmd == CMD_CONFIG_SHOW)
 		return cmd_config_show(r, c.file, c.show_secrets);
+	if (c.cmd == CMD_FETCH)
+		return cmd_fetch(r, c.rest[0], c.out, c.sha256, r->region);
 
 	r->mode = c.cmd == CMD_PLAN ? MODE_PLAN : c.cmd == CMD_STATUS ? MODE_STATUS : MODE_RUN;
 	/* Changing the machine needs root; say so before touching the lock.  (plan and

@@ -26,7 +26,7 @@
 #define IMDS_ADDR              "169.254.169.254"
 
 /* Limits on sizes that come from outside. */
-#define BS_CONFIG_MAX      (256 * 1024) /* ecs.config, bytes */
+#define BS_CONFIG_MAX      (256UL * 1024) /* ecs.config, bytes */
 #define BS_CONFIG_ENTRIES  1024         /* ecs.config assignments */
 #define BS_MAX_SETS        128          /* --set options */
 #define BS_SMALL_FILE_MAX  4096         /* os-release, ids, checkpoints, sysctl values */

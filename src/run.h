@@ -23,6 +23,8 @@ struct run {
 	struct ecsconfig_kv sets[BS_MAX_SETS + 1]; /* --set entries, then --cluster */
 	size_t n_sets;
 	bool block_imds;
+	const char *region;      /* --region: S3 requests (--config-url) */
+	const char *config_url;  /* --config-url: an ecs.config fragment */
 	int verbose;
 	int lock_timeout_ms;
 

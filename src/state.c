@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "lib/fileio.h"
+#include "lib/imds.h"
 #include "log.h"
 #include "paths.h"
 #include "run.h"
@@ -47,11 +48,31 @@ static int read_id(struct run *r, const char *path, char *buf, size_t cap)
 	return j > 0;
 }
 
+/* One quick IMDS try: on EC2 it answers in a millisecond; elsewhere we do not wait long. */
+static int imds_instance_id(char *buf, size_t cap)
+{
+	char tmp[128];
+	size_t n = 0, i;
+	struct bs_err e;
+
+	if (imds_get("/latest/meta-data/instance-id", 1, tmp, sizeof tmp, &n, &e) < 0)
+		return 0;
+	for (i = 0; i < n && i + 1 < cap; i++) {
+		if (tmp[i] < 0x21 || tmp[i] > 0x7e)
+			return 0;
+		buf[i] = tmp[i];
+	}
+	buf[i] = '\0';
+	return i > 0;
+}
+
 void state_load_ids(struct run *r)
 {
 	if (!read_id(r, PATH_BOOT_ID, r->boot_id, sizeof r->boot_id))
 		(void) snprintf(r->boot_id, sizeof r->boot_id, "unknown");
-	if (read_id(r, PATH_CLOUD_INSTANCE_ID, r->instance_id, sizeof r->instance_id))
+	if (imds_instance_id(r->instance_id, sizeof r->instance_id))
+		r->instance_id_source = "IMDS";
+	else if (read_id(r, PATH_CLOUD_INSTANCE_ID, r->instance_id, sizeof r->instance_id))
 		r->instance_id_source = PATH_CLOUD_INSTANCE_ID;
 	else if (read_id(r, PATH_MACHINE_ID, r->instance_id, sizeof r->instance_id))
 		r->instance_id_source = PATH_MACHINE_ID;

@@ -7,9 +7,9 @@
  * current scope id match.  A checkpoint only lets a step skip an expensive check;
  * cheap checks always look at the machine.
  *
- * Scope ids: boot id from /proc/sys/kernel/random/boot_id; instance id from
- * cloud-init's /var/lib/cloud/data/instance-id, else /etc/machine-id.  (IMDS, when
- * reachable, comes first once the network library lands; see README.)
+ * Scope ids: boot id from /proc/sys/kernel/random/boot_id; instance id from IMDS when
+ * it answers at once (one try, 500 ms), else cloud-init's /var/lib/cloud/data/instance-id,
+ * else /etc/machine-id.
  */
 #ifndef BS_STATE_H
 #define BS_STATE_H

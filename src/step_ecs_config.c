@@ -17,7 +17,9 @@
 #include <strings.h>
 
 #include "lib/envfile.h"
+#include "lib/fetch.h"
 #include "lib/fileio.h"
+#include "lib/tls.h"
 #include "steps.h"
 
 /* The installation document's example configuration, in its order. */
@@ -42,11 +44,86 @@ static bool cfg_true(struct run *r, const char *key)
 	       (n == 4 && (!strncmp(v, "true", 4) || !strncmp(v, "TRUE", 4) || !strncmp(v, "True", 4)));
 }
 
+/* --config-url: fetch the fragment (bounded), parse it as an env-file, and put its
+ * entries in front of --set/--cluster, so those still win. */
+struct collect {
+	struct ecsconfig_kv *kv;
+	size_t n, cap;
+	char *arena;
+	size_t used, arena_cap;
+};
+
+static char *dup_span(struct collect *c, const char *s, size_t n)
+{
+	char *d;
+	if (n + 1 > c->arena_cap - c->used)
+		return NULL;
+	d = c->arena + c->used;
+	memcpy(d, s, n);
+	d[n] = '\0';
+	c->used += n + 1;
+	return d;
+}
+
+static int frag_entry(void *ctx, const struct envfile_entry *ent)
+{
+	struct collect *c = ctx;
+	if (!ent->has_eq)
+		return 0; /* a pass-through line has no value to give */
+	if (c->n == c->cap)
+		return -E2BIG;
+	c->kv[c->n].key = dup_span(c, ent->key, ent->key_len);
+	c->kv[c->n].val = dup_span(c, ent->val, ent->val_len);
+	if (!c->kv[c->n].key || !c->kv[c->n].val)
+		return -E2BIG;
+	c->n++;
+	return 0;
+}
+
+static int load_config_url(struct run *r, struct ecsconfig_kv *kv, size_t cap, size_t *ret_n)
+{
+	static char text[BS_CONFIG_MAX + 1], arena[2 * BS_CONFIG_MAX];
+	static struct http_resp resp;
+	struct http_mem f;
+	struct http_sink sink;
+	struct fetch_opts fo = { .region = r->region, .max_body = BS_CONFIG_MAX };
+	struct collect c = { kv, 0, cap, arena, 0, sizeof arena };
+	struct envfile_ops ops = { .entry = frag_entry, .ctx = &c };
+	int k;
+
+	http_mem_sink(&sink, &f, text, sizeof text);
+	(void) tls_trust_load(r->root_fd, &r->err); /* failures resurface in the request */
+	err_clear(&r->err);
+	k = fetch_url(r->config_url, &fo, &sink, &resp, &r->err);
+	if (k < 0)
+		return err_wrap(&r->err, "--config-url");
+	k = envfile_parse(text, f.len, &ops, &r->err);
+	if (k == -E2BIG && c.n == cap)
+		return err_setx(&r->err, k, BS_EXIT_USAGE, "--config-url: more than %zu entries", cap);
+	if (k < 0) {
+		err_class(&r->err, BS_EXIT_USAGE);
+		return err_wrap(&r->err, "--config-url %s", r->config_url);
+	}
+	*ret_n = c.n;
+	return 0;
+}
+
 int ecs_config_prepare(struct run *r)
 {
+	static struct ecsconfig_kv all[BS_CONFIG_ENTRIES + BS_MAX_SETS + 1];
 	struct ecsconfig_input in = { .defaults = defaults, .n_defaults = sizeof defaults / sizeof defaults[0],
 				      .overrides = r->sets, .n_overrides = r->n_sets };
+	size_t n_url = 0;
 	int k;
+
+	if (r->config_url) {
+		k = load_config_url(r, all, BS_CONFIG_ENTRIES, &n_url);
+		if (k < 0)
+			return k;
+		memcpy(all + n_url, r->sets, r->n_sets * sizeof r->sets[0]);
+		in.overrides = all;
+		in.n_overrides = n_url + r->n_sets;
+	}
 
 	k = fileio_read_bounded(r->root_fd, PATH_ECS_CONFIG, r->cfg_old, sizeof r->cfg_old, &r->cfg_old_len, &r->err);
 	if (k == -ENOENT) {

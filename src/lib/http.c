@@ -21,7 +21,7 @@
 #define CHUNK_EXT_MAX 1024
 #define TRAILER_LINE_MAX 8192
 #define TRAILERS_MAX 100
-#define ERRBODY_DRAIN_MAX (1024 * 1024) /* read at most this much of an error body */
+#define ERRBODY_DRAIN_MAX (1024UL * 1024) /* read at most this much of an error body */
 
 /* ------------------------------------------------------------------ head parsing */
 
@@ -58,7 +58,7 @@ static int parse_header(struct http_resp *r, const char *name, size_t nn, const 
 		if (*seen_te)
 			return err_set(e, -EPROTO, "duplicate Transfer-Encoding");
 		*seen_te = true;
-		if (vn != 7 || strncasecmp(v, "chunked", 7))
+		if (vn != 7 || strncasecmp(v, "chunked", 7) != 0)
 			return err_set(e, -EPROTO, "unsupported Transfer-Encoding '%.*s'", (int) (vn > 32 ? 32 : vn), v);
 		r->chunked = true;
 	} else if (nn == 8 && !strncasecmp(name, "Location", 8)) {
@@ -94,7 +94,7 @@ int http_parse_head(const char *buf, size_t len, struct http_resp *r, struct bs_
 	r->retry_after_s = -1;
 	r->location[0] = r->content_type[0] = r->api_version[0] = '\0';
 	if (len > HTTP_HEAD_MAX)
-		return err_set(e, -E2BIG, "response header block over %d bytes", HTTP_HEAD_MAX);
+		return err_set(e, -E2BIG, "response header block over %lu bytes", HTTP_HEAD_MAX);
 	/* Status line: HTTP/1.x SP 3DIGIT SP reason CRLF */
 	nl = memchr(buf, '\n', len);
 	if (!nl || nl == buf || nl[-1] != '\r')
@@ -392,7 +392,7 @@ static int read_head(struct conn *c, char *head, size_t *ret_head_len, size_t *r
 
 		while (!(end = have >= 4 ? memmem(head, have, "\r\n\r\n", 4) : NULL)) {
 			if (have == HTTP_HEAD_MAX)
-				return err_set(e, -E2BIG, "response header block over %d bytes", HTTP_HEAD_MAX);
+				return err_set(e, -E2BIG, "response header block over %lu bytes", HTTP_HEAD_MAX);
 			n = conn_read(c, head + have, HTTP_HEAD_MAX - have, e);
 			if (n < 0)
 				return (int) n;
@@ -478,13 +478,21 @@ static int read_body(struct conn *c, struct attempt *a, const char *method, cons
 	return 0;
 }
 
+/* ECS_BOOTSTRAP_HTTP_TIMEOUT (seconds, 1..3600): how long a stalled server is waited for. */
+static int default_io_timeout(void)
+{
+	const char *v = getenv("ECS_BOOTSTRAP_HTTP_TIMEOUT");
+	long s = v ? strtol(v, NULL, 10) : 0;
+	return s >= 1 && s <= 3600 ? (int) s * 1000 : 30000;
+}
+
 static int open_conn(struct conn *c, const struct url *u, const struct http_opts *o, bool *ret_absolute,
 		     struct bs_err *e)
 {
 	static char head[1024 + HTTP_HEAD_MAX];
 	const char *proxy = o->no_proxy || o->unix_path ? NULL : proxy_for(u);
 	int cto = o->connect_timeout_ms ? o->connect_timeout_ms : 10000;
-	int ito = o->io_timeout_ms ? o->io_timeout_ms : 30000;
+	int ito = o->io_timeout_ms ? o->io_timeout_ms : default_io_timeout();
 	int k;
 
 	*ret_absolute = false;
@@ -500,8 +508,8 @@ static int open_conn(struct conn *c, const struct url *u, const struct http_opts
 	}
 	{
 		struct url p;
-		struct http_resp pr;
-		size_t hl, have, n;
+		static struct http_resp pr;
+		size_t hl = 0, have = 0, n;
 		char hp[URL_HOST_MAX + 16];
 
 		k = url_parse(proxy, &p, e);
@@ -623,7 +631,7 @@ int http_request(const char *url_s, const struct http_opts *o, const struct http
 	memset(r, 0, sizeof *r);
 	k = url_parse(url_s, &u, e);
 	if (k < 0)
-		return err_setx(e, k, BS_EXIT_USAGE, "%s", e->msg);
+		return err_class(e, BS_EXIT_USAGE);
 	if (u.scheme == URL_S3)
 		return err_setx(e, -EINVAL, BS_EXIT_USAGE, "s3:// URLs go through the S3 client");
 	if (u.scheme == URL_HTTPS && !o->unix_path) {
@@ -644,7 +652,7 @@ int http_request(const char *url_s, const struct http_opts *o, const struct http
 						o->max_redirects ? o->max_redirects : 5, r->location);
 			k = url_resolve(&u, r->location, &next, e);
 			if (k < 0)
-				return err_setx(e, k, BS_EXIT_USAGE, "redirect to a bad URL: %s", e->msg);
+				return err_class(e, BS_EXIT_USAGE), err_wrap(e, "redirect to a bad URL");
 			if (u.scheme == URL_HTTPS && next.scheme != URL_HTTPS)
 				return err_setx(e, -EPERM, BS_EXIT_INTEGRITY, "refusing a redirect from https to '%s'", r->location);
 			if (next.scheme == URL_HTTPS && !o->unix_path && (k = tls_trust_load(AT_FDCWD, e)) < 0)
@@ -660,7 +668,8 @@ int http_request(const char *url_s, const struct http_opts *o, const struct http
 			if (k == 0)
 				return err_setx(e, -EAGAIN, BS_EXIT_TEMP, "HTTP %d from %s after %d attempts", r->status,
 						r->final_url, attempt);
-			return err_setx(e, k, BS_EXIT_TEMP, "%s (gave up after %d attempts)", e->msg, attempt);
+			err_class(e, BS_EXIT_TEMP);
+			return err_suffix(e, "(gave up after %d attempts)", attempt);
 		}
 		wait = backoff_ms(attempt);
 		if (k == 0 && r->retry_after_s >= 0 && r->retry_after_s * 1000 > wait)
@@ -671,6 +680,38 @@ int http_request(const char *url_s, const struct http_opts *o, const struct http
 			sleep_ms(wait);
 		attempt++;
 	}
+}
+
+static int mem_begin(void *ctx, const struct http_resp *r, struct bs_err *e)
+{
+	struct http_mem *m = ctx;
+	(void) r;
+	(void) e;
+	m->len = 0; /* a retry starts over */
+	m->p[0] = '\0';
+	return 0;
+}
+
+static int mem_data(void *ctx, const void *p, size_t n, struct bs_err *e)
+{
+	struct http_mem *m = ctx;
+	if (n > m->cap - 1 - m->len)
+		return err_setx(e, -E2BIG, BS_EXIT_USAGE, "answer larger than the limit of %zu bytes", m->cap - 1);
+	memcpy(m->p + m->len, p, n);
+	m->len += n;
+	m->p[m->len] = '\0';
+	return 0;
+}
+
+void http_mem_sink(struct http_sink *s, struct http_mem *m, char *buf, size_t cap)
+{
+	m->p = buf;
+	m->len = 0;
+	m->cap = cap;
+	buf[0] = '\0';
+	s->begin = mem_begin;
+	s->data = mem_data;
+	s->ctx = m;
 }
 
 void http_s3_error_code(const char *body, char *buf, size_t cap)

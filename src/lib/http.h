@@ -23,7 +23,7 @@
 #include "../err.h"
 #include "url.h"
 
-#define HTTP_HEAD_MAX (64 * 1024)
+#define HTTP_HEAD_MAX (64UL * 1024)
 #define HTTP_HEADERS_MAX 100
 #define HTTP_ERRBODY_MAX 4096
 
@@ -59,7 +59,7 @@ struct http_opts {
 	const void *body;              /* request body (small: PUT of an IMDS token), or NULL */
 	size_t body_len;
 	int connect_timeout_ms;        /* 0: 10 s */
-	int io_timeout_ms;             /* 0: 30 s */
+	int io_timeout_ms;             /* 0: $ECS_BOOTSTRAP_HTTP_TIMEOUT seconds, else 30 s */
 	int max_attempts;              /* 0: 5 */
 	int max_total_ms;              /* 0: 120 s */
 	int max_redirects;             /* 0: 5; -1: none */
@@ -94,6 +94,14 @@ void http_chunked_init(struct http_chunked *c);
  * how much of in was consumed), 0 when more input is needed, < 0 on bad framing. */
 int http_chunked_push(struct http_chunked *c, const char *in, size_t n, size_t *used, http_emit *emit, void *ctx,
 		      struct bs_err *e);
+
+/* A sink that collects a small body in memory, NUL-terminated: at most cap-1 bytes,
+ * more is -E2BIG (exit class 100).  Fill m and s with http_mem_sink(). */
+struct http_mem {
+	char *p;
+	size_t len, cap;
+};
+void http_mem_sink(struct http_sink *s, struct http_mem *m, char *buf, size_t cap);
 
 /* Whether NO_PROXY (or no_proxy) exempts host. */
 bool http_no_proxy(const char *host);

@@ -17,9 +17,9 @@
 #include "trust_anchors.h"  /* generated: embedded Amazon roots (DER) */
 
 #define TA_MAX 512                  /* anchors from all sources */
-#define TA_ARENA (1024 * 1024)      /* their names and keys */
-#define CERT_DER_MAX (16 * 1024)    /* one certificate in a bundle */
-#define BUNDLE_MAX (8 * 1024 * 1024) /* a PEM bundle we are willing to read */
+#define TA_ARENA (1024UL * 1024)      /* their names and keys */
+#define CERT_DER_MAX (16UL * 1024)    /* one certificate in a bundle */
+#define BUNDLE_MAX (8UL * 1024 * 1024) /* a PEM bundle we are willing to read */
 
 static br_x509_trust_anchor tas[TA_MAX];
 static size_t n_tas;
@@ -195,7 +195,7 @@ static int load_bundle(int dirfd, const char *path, struct bs_err *e)
 			break;
 		total += (size_t) n;
 		if (total > BUNDLE_MAX) {
-			k = err_set(e, -E2BIG, "CA bundle '%s': larger than %d bytes", path, BUNDLE_MAX);
+			k = err_set(e, -E2BIG, "CA bundle '%s': larger than %lu bytes", path, BUNDLE_MAX);
 			goto out;
 		}
 		while (n > 0) {

@@ -7,6 +7,7 @@ BIN=${1:?BIN}
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 trap sbx_down EXIT
+SBX_ENV=(AWS_EC2_METADATA_DISABLED=true)  # this sandbox has no IMDS
 [ "$(id -u)" = 0 ] || { echo "make demo needs root (namespaces, iptables)"; exit 1; }
 sbx_up nft || exit 1
 bar() { printf '\n==== %s\n' "$*"; }
@@ -25,8 +26,7 @@ echo "--- route_localnet = $(IN cat /proc/sys/net/ipv4/conf/all/route_localnet)"
 echo "--- iptables-save (ours)"; IN iptables-save | grep -E '169.254.170.2|51678|127.0.0.0/8'
 bar "the task-role address answers (a listener on 127.0.0.1:51679 stands in for the agent)"
 mkdir -p "$W/www"; echo "credentials endpoint reached" > "$W/www/index.html"
-IN python3 -m http.server --bind 127.0.0.1 --directory "$W/www" 51679 >/dev/null 2>&1 &
-SBX_PIDS+=($!)
+IN_BG python3 -m http.server --bind 127.0.0.1 --directory "$W/www" 51679 >/dev/null 2>&1
 for _ in $(seq 100); do IN curl -s -o /dev/null http://127.0.0.1:51679/ && break; sleep 0.05; done
 echo "from the instance (OUTPUT REDIRECT): $(IN curl -sS -m 3 http://169.254.170.2/)"
 echo "from a task namespace (PREROUTING DNAT): $(ip netns exec "$TNS" curl -sS -m 3 http://169.254.170.2/)"

@@ -7,7 +7,7 @@
 #                      the host is untouched), tmpfs on /run, a fake boot id bound over
 #                      /proc/sys/kernel/random/boot_id, cloud-init's instance id, and the
 #                      iptables alternative switched to BACKEND (nft | legacy) inside the overlay.
-#   IN CMD...          run CMD inside both namespaces
+#   IN CMD...          run CMD inside both namespaces (IN_BG: in the background, PID in BG_PID)
 #   sbx_reboot         what a reboot does to per-boot state: flush the rules, route_localnet=0,
 #                      a new boot id
 #   sbx_down           kill what we started (by PID), delete the namespaces, remove $W
@@ -32,7 +32,11 @@ t() {
 }
 t_summary() { echo "$((T_N - T_FAIL)) passed, $T_FAIL failed"; [ "$T_FAIL" = 0 ]; }
 
-IN() { nsenter -t "$HOLDER" -m -n -- "$@"; }
+SBX_ENV=()  # extra environment for every command run in the sandbox
+IN() { nsenter -t "$HOLDER" -m -n -- env "${SBX_ENV[@]}" "$@"; }
+# Start CMD in the sandbox in the background, as a direct child (nsenter and env exec the
+# command, so BG_PID is the command itself and sbx_down can stop it by PID).
+IN_BG() { nsenter -t "$HOLDER" -m -n -- env "${SBX_ENV[@]}" "$@" & BG_PID=$!; SBX_PIDS+=("$BG_PID"); }
 
 new_boot_id() { cat /proc/sys/kernel/random/uuid > "$W/boot_id"; }
 

@@ -6,7 +6,7 @@ BIN=${1:?BIN}; FBIN=${2:?FAULT_BIN}
 HERE=$(cd "$(dirname "$0")" && pwd)
 [ "$(id -u)" = 0 ] || { echo "test-vm/sandbox needs root (namespaces, iptables)"; exit 1; }
 pass=0 fail=0
-for suite in foundation; do
+for suite in foundation network; do
 	for backend in nft legacy; do
 		out=$(bash "$HERE/$suite.sh" "$BIN" "$FBIN" "$backend" 2>&1); rc=$?
 		printf '%s\n' "$out" | grep -v '^[0-9]* passed, [0-9]* failed$'

@@ -1,0 +1,227 @@
+/* cmd_fetch.c: `fetch URL [-o FILE] [--sha256 HEX]`.
+ *
+ * The body streams into FILE.partial while it is hashed; FILE appears (rename, after
+ * fsync) only when the body is complete and, with --sha256, its digest matches.  A
+ * failed or interrupted download leaves no FILE and removes its .partial (a retry
+ * restarts from zero).  Progress: a refreshing line on a terminal, a line per 10%
+ * otherwise.  -o - writes to stdout (no atomicity, no .partial). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "lib/fetch.h"
+#include "lib/sha256.h"
+#include "lib/tls.h"
+#include "log.h"
+
+struct dl {
+	int fd;
+	struct sha256_ctx h;
+	long long total, done, started_ms, last_ms;
+	int last_decile;
+	bool tty;
+};
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+	(void) clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void progress(struct dl *d, bool final)
+{
+	long long now = mono_ms(), el = now - d->started_ms;
+	double mib = (double) d->done / 1048576.0, rate = el > 0 ? mib * 1000.0 / (double) el : 0;
+
+	if (d->tty) {
+		if (!final && now - d->last_ms < 250)
+			return;
+		d->last_ms = now;
+		if (d->total > 0)
+			fprintf(stderr, "\r%3d%%  %.1f of %.1f MiB  %.1f MiB/s   ", (int) (d->done * 100 / d->total), mib,
+				(double) d->total / 1048576.0, rate);
+		else
+			fprintf(stderr, "\r%.1f MiB  %.1f MiB/s   ", mib, rate);
+		if (final)
+			fputc('\n', stderr);
+		return;
+	}
+	if (d->total > 0) {
+		int dec = (int) (d->done * 10 / d->total);
+		if (dec > d->last_decile && !final) {
+			d->last_decile = dec;
+			log_msg(LOG_INFO, "fetch", "%d%% (%.1f of %.1f MiB, %.1f MiB/s)", dec * 10, mib,
+				(double) d->total / 1048576.0, rate);
+		}
+	} else if (now - d->last_ms >= 10000) {
+		d->last_ms = now;
+		log_msg(LOG_INFO, "fetch", "%.1f MiB (%.1f MiB/s)", mib, rate);
+	}
+}
+
+static int dl_begin(void *ctx, const struct http_resp *r, struct bs_err *e)
+{
+	struct dl *d = ctx;
+	/* A retry starts over: drop whatever an earlier attempt wrote. */
+	if (d->fd != STDOUT_FILENO && (ftruncate(d->fd, 0) < 0 || lseek(d->fd, 0, SEEK_SET) < 0))
+		return err_set(e, -errno, "truncate the .partial file: %s", strerror(errno));
+	sha256_init(&d->h);
+	d->total = r->content_length;
+	d->done = 0;
+	d->last_decile = 0;
+	d->started_ms = d->last_ms = mono_ms();
+	return 0;
+}
+
+static int dl_data(void *ctx, const void *p, size_t n, struct bs_err *e)
+{
+	struct dl *d = ctx;
+	const char *c = p;
+	sha256_update(&d->h, p, n);
+	while (n) {
+		ssize_t w = write(d->fd, c, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return err_setx(e, -errno, errno == ENOSPC ? BS_EXIT_TEMP : BS_EXIT_USAGE, "write: %s", strerror(errno));
+		c += w;
+		n -= (size_t) w;
+	}
+	d->done += (long long) (c - (const char *) p);
+	progress(d, false);
+	return 0;
+}
+
+static bool hex_ok(const char *s)
+{
+	if (strlen(s) != 64)
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f') || (*p >= 'A' && *p <= 'F')))
+			return false;
+	return true;
+}
+
+/* Constant time: the comparison does not tell how many leading characters matched. */
+static bool same_digest(const char *a, const char *b)
+{
+	unsigned diff = 0;
+	for (int i = 0; i < 64; i++) {
+		unsigned x = (unsigned char) a[i], y = (unsigned char) b[i];
+		if (y >= 'A' && y <= 'F')
+			y += 32;
+		diff |= x ^ y;
+	}
+	return diff == 0;
+}
+
+static int fsync_dir_of(const char *path)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	int fd, k = 0;
+	if (!slash)
+		(void) snprintf(dir, sizeof dir, ".");
+	else
+		(void) snprintf(dir, sizeof dir, "%.*s", (int) (slash == path ? 1 : slash - path), path);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) < 0)
+		k = -errno;
+	(void) close(fd);
+	return k;
+}
+
+static const char *basename_of(const char *url)
+{
+	const char *q = strpbrk(url, "?#"), *end = q ? q : url + strlen(url), *s = end;
+	static char name[256];
+	while (s > url && s[-1] != '/')
+		s--;
+	if (s == end || end - s >= (long) sizeof name)
+		return NULL;
+	(void) snprintf(name, sizeof name, "%.*s", (int) (end - s), s);
+	return name;
+}
+
+int cmd_fetch(struct run *r, const char *url, const char *out, const char *want, const char *region)
+{
+	static struct http_resp resp;
+	static struct dl d;
+	struct http_sink sink = { dl_begin, dl_data, &d };
+	struct fetch_opts fo = { .region = region };
+	char partial[4200], got[65];
+	long long t0 = mono_ms();
+	int k;
+
+	if (want && !hex_ok(want)) {
+		log_msg(LOG_FATAL, "fetch", "--sha256 '%s': want 64 hex digits", want);
+		return BS_EXIT_USAGE;
+	}
+	if (!out && !(out = basename_of(url))) {
+		log_msg(LOG_FATAL, "fetch", "cannot name the output after '%s': give -o FILE", url);
+		return BS_EXIT_USAGE;
+	}
+	if (!strncmp(url, "http://", 7))
+		log_msg(LOG_WARNING, "fetch", "'%s' is plain http: nothing protects it in transit%s", url,
+			want ? " (the --sha256 check still does)" : "");
+	memset(&d, 0, sizeof d);
+	d.tty = isatty(STDERR_FILENO);
+	if (!strcmp(out, "-")) {
+		d.fd = STDOUT_FILENO;
+	} else {
+		if (snprintf(partial, sizeof partial, "%s.partial", out) >= (int) sizeof partial) {
+			log_msg(LOG_FATAL, "fetch", "output path too long");
+			return BS_EXIT_USAGE;
+		}
+		d.fd = open(partial, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (d.fd < 0) {
+			log_msg(LOG_FATAL, "fetch", "create '%s': %s", partial, strerror(errno));
+			return BS_EXIT_USAGE;
+		}
+	}
+	(void) tls_trust_load(r->root_fd, &r->err); /* errors resurface at the first https use */
+	err_clear(&r->err);
+	k = fetch_url(url, &fo, &sink, &resp, &r->err);
+	if (d.done && d.tty)
+		progress(&d, true);
+	if (k == 0) {
+		sha256_hex(&d.h, got);
+		if (resp.content_length >= 0 && d.done != resp.content_length)
+			k = err_setx(&r->err, -EPROTO, BS_EXIT_TEMP, "got %lld bytes, Content-Length said %lld", d.done,
+				     resp.content_length);
+		else if (want && !same_digest(got, want))
+			k = err_setx(&r->err, -EBADMSG, BS_EXIT_INTEGRITY, "sha256 of the download is %s, want %s", got, want);
+	}
+	if (k == 0 && d.fd != STDOUT_FILENO) {
+		if (fsync(d.fd) < 0)
+			k = err_set(&r->err, -errno, "fsync '%s': %s", partial, strerror(errno));
+		else if (rename(partial, out) < 0)
+			k = err_set(&r->err, -errno, "rename '%s' to '%s': %s", partial, out, strerror(errno));
+		else
+			(void) fsync_dir_of(out);
+	}
+	if (d.fd != STDOUT_FILENO) {
+		(void) close(d.fd);
+		if (k < 0)
+			(void) unlink(partial); /* never leave a complete-looking file behind */
+	}
+	if (k < 0) {
+		int code = err_exit_code(&r->err);
+		log_msg(LOG_FATAL, "fetch", "%s (exit %d: %s)", r->err.msg, code, err_exit_hint(code));
+		return code;
+	}
+	{
+		long long ms = mono_ms() - t0;
+		log_msg(LOG_INFO, "fetch", "%s -> '%s': %lld bytes in %lld ms (%.1f MiB/s), sha256 %s%s", url, out, d.done, ms,
+			ms > 0 ? (double) d.done / 1048576.0 * 1000.0 / (double) ms : 0.0, got, want ? " (verified)" : "");
+	}
+	return BS_EXIT_OK;
+}

@@ -1,0 +1,169 @@
+/* fetch.c: see fetch.h. */
+#include "fetch.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "imds.h"
+#include "sigv4.h"
+
+struct s3_ctx {
+	const char *region;
+	const char *akid, *secret, *token;
+};
+
+static struct imds_creds creds;  /* role or environment credentials: static, never logged */
+
+static int s3_sign(void *ctx, const struct url *u, const char *method, char *buf, size_t cap, struct bs_err *e)
+{
+	static struct sigv4_out out;
+	struct s3_ctx *c = ctx;
+	char host[URL_HOST_MAX + 16], date[17], path[URL_PATH_MAX];
+	const char *q = strchr(u->path, '?');
+	struct sigv4_header h[3];
+	struct sigv4_req sr = { 0 };
+	int n, k;
+
+	if (url_hostport(u, host, sizeof host) < 0)
+		return err_set(e, -ENAMETOOLONG, "host too long");
+	(void) snprintf(path, sizeof path, "%.*s", (int) (q ? (size_t) (q - u->path) : strlen(u->path)), u->path);
+	sigv4_amz_date((long long) time(NULL), date);
+	h[0] = (struct sigv4_header) { "host", host };
+	h[1] = (struct sigv4_header) { "x-amz-content-sha256", "UNSIGNED-PAYLOAD" };
+	h[2] = (struct sigv4_header) { "x-amz-date", date };
+	sr.method = method;
+	sr.path = path;
+	sr.query = q ? q + 1 : "";
+	sr.headers = h;
+	sr.n_headers = 3;
+	sr.payload_hash = "UNSIGNED-PAYLOAD";
+	sr.region = c->region;
+	sr.service = "s3";
+	sr.amz_date = date;
+	sr.access_key = c->akid;
+	sr.secret_key = c->secret;
+	sr.session_token = c->token && *c->token ? c->token : NULL;
+	k = sigv4_sign(&sr, &out, e);
+	if (k < 0)
+		return k;
+	n = snprintf(buf, cap, "x-amz-content-sha256: UNSIGNED-PAYLOAD\r\nx-amz-date: %s\r\n%s%s%sAuthorization: %s\r\n",
+		     date, sr.session_token ? "x-amz-security-token: " : "", sr.session_token ? sr.session_token : "",
+		     sr.session_token ? "\r\n" : "", out.authorization);
+	if (n < 0 || (size_t) n >= cap)
+		return err_set(e, -E2BIG, "signed headers too long");
+	return 0;
+}
+
+static int region_of(const struct fetch_opts *fo, char *buf, size_t cap, struct bs_err *e)
+{
+	const char *v = fo->region;
+	size_t n;
+	int k;
+
+	if (!v || !*v)
+		v = getenv("AWS_REGION");
+	if (!v || !*v)
+		v = getenv("AWS_DEFAULT_REGION");
+	if (v && *v) {
+		(void) snprintf(buf, cap, "%s", v);
+		return 0;
+	}
+	k = imds_get("/latest/meta-data/placement/region", 0, buf, cap, &n, e);
+	if (k < 0)
+		return err_wrap(e, "no region given (--region, AWS_REGION) and IMDS cannot tell it");
+	buf[strcspn(buf, "\r\n")] = '\0';
+	return 0;
+}
+
+static int load_creds(struct s3_ctx *c, struct bs_err *e)
+{
+	const char *ak = getenv("AWS_ACCESS_KEY_ID"), *sk = getenv("AWS_SECRET_ACCESS_KEY");
+	if (ak && *ak && sk && *sk) {
+		const char *tk = getenv("AWS_SESSION_TOKEN");
+		(void) snprintf(creds.access_key, sizeof creds.access_key, "%s", ak);
+		(void) snprintf(creds.secret_key, sizeof creds.secret_key, "%s", sk);
+		(void) snprintf(creds.token, sizeof creds.token, "%s", tk ? tk : "");
+	} else {
+		int k = imds_role_creds(&creds, e);
+		if (k < 0)
+			return err_wrap(e, "S3 credentials (no AWS_ACCESS_KEY_ID; instance role)");
+	}
+	c->akid = creds.access_key;
+	c->secret = creds.secret_key;
+	c->token = creds.token;
+	return 0;
+}
+
+static int s3_url(const struct url *s3, const char *region, char *buf, size_t cap, struct bs_err *e)
+{
+	char key[URL_PATH_MAX * 3];
+	const char *ep = getenv("AWS_ENDPOINT_URL_S3");
+	size_t kl;
+	int n;
+
+	if (sigv4_uri_encode(s3->path, strlen(s3->path), true, key, sizeof key, &kl) < 0)
+		return err_set(e, -ENAMETOOLONG, "S3 key too long");
+	if (ep && *ep) {
+		size_t el = strlen(ep);
+		while (el && ep[el - 1] == '/')
+			el--;
+		n = snprintf(buf, cap, "%.*s/%s/%s", (int) el, ep, s3->host, key);
+	} else if (strchr(s3->host, '.')) {
+		/* a dotted bucket does not match the *.s3 wildcard certificate: path style */
+		n = snprintf(buf, cap, "https://s3.%s.amazonaws.com/%s/%s", region, s3->host, key);
+	} else {
+		n = snprintf(buf, cap, "https://%s.s3.%s.amazonaws.com/%s", s3->host, region, key);
+	}
+	if (n < 0 || (size_t) n >= cap)
+		return err_set(e, -ENAMETOOLONG, "S3 URL too long");
+	return 0;
+}
+
+int fetch_url(const char *url, const struct fetch_opts *fo, const struct http_sink *s, struct http_resp *r,
+	      struct bs_err *e)
+{
+	static char https[URL_HOST_MAX + URL_PATH_MAX * 4], region[64];
+	struct http_opts o = { 0 };
+	struct s3_ctx c = { 0 };
+	const char *orig = url;
+	struct url u;
+	bool is_s3;
+	int k;
+
+	k = url_parse(url, &u, e);
+	if (k < 0)
+		return err_class(e, BS_EXIT_USAGE);
+	is_s3 = u.scheme == URL_S3;
+	o.max_body = fo->max_body;
+	o.max_attempts = fo->max_attempts;
+	o.max_total_ms = fo->max_total_ms;
+	if (is_s3) {
+		k = region_of(fo, region, sizeof region, e);
+		if (k < 0)
+			return k;
+		k = load_creds(&c, e);
+		if (k < 0)
+			return k;
+		c.region = region;
+		k = s3_url(&u, region, https, sizeof https, e);
+		if (k < 0)
+			return k;
+		o.prepare = s3_sign;
+		o.prepare_ctx = &c;
+		url = https;
+	}
+	k = http_request(url, &o, s, r, e);
+	if (k < 0)
+		return k;
+	if (r->status >= 200 && r->status <= 299)
+		return 0;
+	{
+		char code[64];
+		http_s3_error_code(r->err_body, code, sizeof code);
+		return err_setx(e, r->status == 404 ? -ENOENT : -EACCES, r->status >= 500 ? BS_EXIT_TEMP : BS_EXIT_USAGE,
+				"GET %s: HTTP %d%s%s", is_s3 ? orig : r->final_url, r->status, code[0] ? " " : "", code);
+	}
+}
