@@ -156,7 +156,10 @@ int http_parse_head(const char *buf, size_t len, struct http_resp *r, struct bs_
 
 /* ------------------------------------------------------------------ chunked */
 
-enum { CH_SIZE, CH_EXT, CH_SIZE_LF, CH_DATA, CH_DATA_CR, CH_DATA_LF, CH_TRAILER, CH_TRAILER_LF, CH_DONE };
+/* chunk = size *(BWS ";" BWS name [BWS "=" BWS (token | quoted-string)]) CRLF data CRLF */
+enum { CH_SIZE, CH_SIZE_WS, CH_EXT_NAME0, CH_EXT_NAME, CH_EXT_AFTER_NAME, CH_EXT_VAL0, CH_EXT_TOKEN, CH_EXT_QUOTED,
+       CH_EXT_QUOTED_ESC, CH_EXT_AFTER_VAL, CH_SIZE_LF, CH_DATA, CH_DATA_CR, CH_DATA_LF, CH_TRAILER, CH_TRAILER_LF,
+       CH_DONE };
 
 void http_chunked_init(struct http_chunked *c)
 {
@@ -175,6 +178,139 @@ static int hexval(char ch)
 	return -1;
 }
 
+/* One byte of the chunk-size line after the digits. */
+static int chunk_ext(struct http_chunked *c, char ch, struct bs_err *e)
+{
+	bool blank = ch == ' ' || ch == '\t';
+	switch (c->state) {
+	case CH_SIZE_WS:        /* BWS after the size: only before ';' */
+		if (ch == ';')
+			c->state = CH_EXT_NAME0;
+		else if (!blank)
+			return err_set(e, -EPROTO, "bad byte 0x%02x after the chunk size", (unsigned char) ch);
+		return 0;
+	case CH_EXT_NAME0:
+		if (is_tchar((unsigned char) ch))
+			c->state = CH_EXT_NAME;
+		else if (!blank)
+			return err_set(e, -EPROTO, "chunk extension without a name");
+		return 0;
+	case CH_EXT_NAME:
+		if (is_tchar((unsigned char) ch))
+			return 0;
+		c->state = CH_EXT_AFTER_NAME;
+		/* fall through */
+	case CH_EXT_AFTER_NAME:
+	case CH_EXT_AFTER_VAL:
+		if (ch == ';')
+			c->state = CH_EXT_NAME0;
+		else if (ch == '=' && c->state == CH_EXT_AFTER_NAME)
+			c->state = CH_EXT_VAL0;
+		else if (ch == '\r')
+			c->state = CH_SIZE_LF;
+		else if (!blank)
+			return err_set(e, -EPROTO, "bad byte 0x%02x in a chunk extension", (unsigned char) ch);
+		return 0;
+	case CH_EXT_VAL0:
+		if (ch == '"')
+			c->state = CH_EXT_QUOTED;
+		else if (is_tchar((unsigned char) ch))
+			c->state = CH_EXT_TOKEN;
+		else if (!blank)
+			return err_set(e, -EPROTO, "chunk extension without a value");
+		return 0;
+	case CH_EXT_TOKEN:
+		if (is_tchar((unsigned char) ch))
+			return 0;
+		c->state = CH_EXT_AFTER_VAL;
+		return chunk_ext(c, ch, e);
+	case CH_EXT_QUOTED:
+		if (ch == '"')
+			c->state = CH_EXT_AFTER_VAL;
+		else if (ch == '\\')
+			c->state = CH_EXT_QUOTED_ESC;
+		else if ((unsigned char) ch < 0x20 && ch != '\t')
+			return err_set(e, -EPROTO, "control byte in a quoted chunk extension");
+		return 0;
+	case CH_EXT_QUOTED_ESC:
+		c->state = CH_EXT_QUOTED;
+		return 0;
+	default:
+		return err_set(e, -EPROTO, "chunked decoder in a bad state");
+	}
+}
+
+/* The states after the size line: data, its CRLF, trailers.  Consumes from in[*ip]. */
+static int chunk_rest(struct http_chunked *c, const char *in, size_t n, size_t *ip, http_emit *emit, void *ctx,
+		      struct bs_err *e)
+{
+	size_t i = *ip;
+	char ch = in[i];
+	int k;
+
+	switch (c->state) {
+	case CH_SIZE_LF:
+		if (ch != '\n')
+			return err_set(e, -EPROTO, "chunk size line does not end in CRLF");
+		i++;
+		c->digits = 0;
+		c->ext_len = 0;
+		c->state = c->left ? CH_DATA : CH_TRAILER;
+		c->trailer_len = 0;
+		break;
+	case CH_DATA: {
+		size_t take = n - i;
+		if (take > c->left)
+			take = (size_t) c->left;
+		k = emit(ctx, in + i, take, e);
+		if (k < 0)
+			return k;
+		i += take;
+		c->left -= take;
+		if (!c->left)
+			c->state = CH_DATA_CR;
+		break;
+	}
+	case CH_DATA_CR:
+		if (ch != '\r')
+			return err_set(e, -EPROTO, "chunk data longer than its size");
+		c->state = CH_DATA_LF;
+		i++;
+		break;
+	case CH_DATA_LF:
+		if (ch != '\n')
+			return err_set(e, -EPROTO, "chunk data not followed by CRLF");
+		c->state = CH_SIZE;
+		i++;
+		break;
+	case CH_TRAILER:
+		if (ch == '\r') {
+			c->state = CH_TRAILER_LF;
+		} else if (ch == '\n' || ++c->trailer_len > TRAILER_LINE_MAX) {
+			return err_set(e, -EPROTO, "bad trailer line");
+		}
+		i++;
+		break;
+	case CH_TRAILER_LF:
+		if (ch != '\n')
+			return err_set(e, -EPROTO, "trailer line does not end in CRLF");
+		i++;
+		if (c->trailer_len == 0) {
+			c->state = CH_DONE;
+		} else {
+			if (++c->trailers > TRAILERS_MAX)
+				return err_set(e, -E2BIG, "more than %d trailer lines", TRAILERS_MAX);
+			c->trailer_len = 0;
+			c->state = CH_TRAILER;
+		}
+		break;
+	default:
+		return err_set(e, -EPROTO, "chunked decoder in a bad state");
+	}
+	*ip = i;
+	return 0;
+}
+
 int http_chunked_push(struct http_chunked *c, const char *in, size_t n, size_t *used, http_emit *emit, void *ctx,
 		      struct bs_err *e)
 {
@@ -190,8 +326,10 @@ int http_chunked_push(struct http_chunked *c, const char *in, size_t n, size_t *
 				if (++c->digits > 15)
 					return err_set(e, -EPROTO, "chunk size too large");
 				c->left = c->left * 16 + (unsigned) h;
-			} else if (c->digits && (ch == ';' || ch == ' ' || ch == '\t')) {
-				c->state = CH_EXT;
+			} else if (c->digits && (ch == ' ' || ch == '\t')) {
+				c->state = CH_SIZE_WS;
+			} else if (c->digits && ch == ';') {
+				c->state = CH_EXT_NAME0;
 			} else if (c->digits && ch == '\r') {
 				c->state = CH_SIZE_LF;
 			} else {
@@ -200,75 +338,26 @@ int http_chunked_push(struct http_chunked *c, const char *in, size_t n, size_t *
 			i++;
 			break;
 		}
-		case CH_EXT:
-			if (ch == '\r')
-				c->state = CH_SIZE_LF;
-			else if (ch == '\n' || ++c->ext_len > CHUNK_EXT_MAX)
-				return err_set(e, -EPROTO, "bad chunk extension");
-			i++;
-			break;
-		case CH_SIZE_LF:
-			if (ch != '\n')
-				return err_set(e, -EPROTO, "chunk size line does not end in CRLF");
-			i++;
-			c->digits = 0;
-			c->ext_len = 0;
-			c->state = c->left ? CH_DATA : CH_TRAILER;
-			c->trailer_len = 0;
-			break;
-		case CH_DATA: {
-			size_t take = n - i;
-			if (take > c->left)
-				take = (size_t) c->left;
-			k = emit(ctx, in + i, take, e);
+		default:
+			if (c->state >= CH_SIZE_WS && c->state <= CH_EXT_AFTER_VAL) {
+				if (++c->ext_len > CHUNK_EXT_MAX)
+					return err_set(e, -EPROTO, "chunk extension longer than %d bytes", CHUNK_EXT_MAX);
+				k = chunk_ext(c, ch, e);
+				if (k < 0)
+					return k;
+				i++;
+				break;
+			}
+			k = chunk_rest(c, in, n, &i, emit, ctx, e);
 			if (k < 0)
 				return k;
-			i += take;
-			c->left -= take;
-			if (!c->left)
-				c->state = CH_DATA_CR;
 			break;
-		}
-		case CH_DATA_CR:
-			if (ch != '\r')
-				return err_set(e, -EPROTO, "chunk data longer than its size");
-			c->state = CH_DATA_LF;
-			i++;
-			break;
-		case CH_DATA_LF:
-			if (ch != '\n')
-				return err_set(e, -EPROTO, "chunk data not followed by CRLF");
-			c->state = CH_SIZE;
-			i++;
-			break;
-		case CH_TRAILER:
-			if (ch == '\r') {
-				c->state = CH_TRAILER_LF;
-			} else if (ch == '\n' || ++c->trailer_len > TRAILER_LINE_MAX) {
-				return err_set(e, -EPROTO, "bad trailer line");
-			}
-			i++;
-			break;
-		case CH_TRAILER_LF:
-			if (ch != '\n')
-				return err_set(e, -EPROTO, "trailer line does not end in CRLF");
-			i++;
-			if (c->trailer_len == 0) {
-				c->state = CH_DONE;
-			} else {
-				if (++c->trailers > TRAILERS_MAX)
-					return err_set(e, -E2BIG, "more than %d trailer lines", TRAILERS_MAX);
-				c->trailer_len = 0;
-				c->state = CH_TRAILER;
-			}
-			break;
-		default:
-			return err_set(e, -EPROTO, "chunked decoder in a bad state");
 		}
 	}
 	*used = i;
 	return c->state == CH_DONE;
 }
+
 
 /* ------------------------------------------------------------------ proxies */
 
@@ -331,6 +420,7 @@ static int deliver(void *ctx, const void *p, size_t n, struct bs_err *e)
 	struct attempt *a = ctx;
 	if (!n)
 		return 0;
+	a->r->body_total += (long long) n;
 	if (!a->ok2xx) {
 		size_t room = sizeof a->r->err_body - 1 - a->r->err_body_len;
 		size_t take = n < room ? n : room;
@@ -384,13 +474,22 @@ static int read_head(struct conn *c, char *head, size_t *ret_head_len, size_t *r
 		     struct bs_err *e)
 {
 	size_t have = 0;
+	int blanks = 0;
 	for (;;) {
 		char *end = NULL;
 		ssize_t n;
 		size_t hl;
 		int k;
 
-		while (!(end = have >= 4 ? memmem(head, have, "\r\n\r\n", 4) : NULL)) {
+		for (;;) {
+			/* Empty lines before a status line are skipped (a few: RFC 9112 2.2 robustness). */
+			while (blanks < 8 && have >= 2 && head[0] == '\r' && head[1] == '\n') {
+				memmove(head, head + 2, have - 2);
+				have -= 2;
+				blanks++;
+			}
+			if ((end = have >= 4 ? memmem(head, have, "\r\n\r\n", 4) : NULL))
+				break;
 			if (have == HTTP_HEAD_MAX)
 				return err_set(e, -E2BIG, "response header block over %lu bytes", HTTP_HEAD_MAX);
 			n = conn_read(c, head + have, HTTP_HEAD_MAX - have, e);
@@ -424,7 +523,8 @@ static int read_body(struct conn *c, struct attempt *a, const char *method, cons
 	long long left = r->content_length;
 	int k;
 
-	if (!strcmp(method, "HEAD") || r->status == 204 || r->status == 304)
+	/* No body: HEAD, 204, 304; and 101, after which the stream is no longer HTTP. */
+	if (!strcmp(method, "HEAD") || r->status == 204 || r->status == 304 || r->status == 101)
 		return 0;
 	if (r->chunked) {
 		size_t used;
@@ -542,20 +642,22 @@ static int open_conn(struct conn *c, const struct url *u, const struct http_opts
 	}
 }
 
+static int read_response(struct conn *c, struct attempt *a, const char *method, struct bs_err *e);
+
 static int one_attempt(const struct url *u, struct attempt *a, struct bs_err *e)
 {
 	static char req[REQ_MAX];
-	static char head[HTTP_HEAD_MAX];
 	const struct http_opts *o = a->o;
 	const char *method = o->method ? o->method : "GET";
 	struct conn c = { .fd = -1 };
-	size_t rl = 0, hl = 0, have = 0;
+	size_t rl = 0;
 	bool absolute;
 	int k;
 
 	a->r->err_body_len = 0;
 	a->r->err_body[0] = '\0';
 	a->r->body_bytes = 0;
+	a->r->body_total = 0;
 	a->err_drained = 0;
 	k = open_conn(&c, u, o, &absolute, e);
 	if (k < 0)
@@ -566,16 +668,35 @@ static int one_attempt(const struct url *u, struct attempt *a, struct bs_err *e)
 	if (k == 0 && o->body && o->body_len)
 		k = conn_write_all(&c, o->body, o->body_len, e);
 	if (k == 0)
-		k = read_head(&c, head, &hl, &have, a->r, e);
-	if (k == 0) {
-		a->ok2xx = a->r->status >= 200 && a->r->status <= 299;
-		if (a->ok2xx && a->s && a->s->begin)
-			k = a->s->begin(a->s->ctx, a->r, e);
-		if (k == 0)
-			k = read_body(&c, a, method, head + hl, have - hl, e);
-	}
+		k = read_response(&c, a, method, e);
 	conn_close(&c);
 	return k;
+}
+
+static int read_response(struct conn *c, struct attempt *a, const char *method, struct bs_err *e)
+{
+	static char head[HTTP_HEAD_MAX];
+	size_t hl = 0, have = 0;
+	int k = read_head(c, head, &hl, &have, a->r, e);
+
+	if (k < 0)
+		return k;
+	a->ok2xx = a->r->status >= 200 && a->r->status <= 299;
+	if (a->ok2xx && a->s && a->s->begin) {
+		k = a->s->begin(a->s->ctx, a->r, e);
+		if (k < 0)
+			return k;
+	}
+	return read_body(c, a, method, head + hl, have - hl, e);
+}
+
+int http_read_response(struct conn *c, const char *method, const struct http_sink *s, struct http_resp *r,
+		       struct bs_err *e)
+{
+	static const struct http_opts none;
+	struct attempt a = { .o = &none, .s = s, .r = r };
+	memset(r, 0, sizeof *r);
+	return read_response(c, &a, method, e);
 }
 
 /* ------------------------------------------------------------------ retries */

@@ -39,6 +39,7 @@ struct http_resp {
 	char err_body[HTTP_ERRBODY_MAX]; /* the start of a non-2xx body, NUL-terminated */
 	size_t err_body_len;
 	long long body_bytes;          /* bytes given to the sink in the last attempt */
+	long long body_total;          /* body bytes read in the last attempt, any status */
 	int attempts;                  /* attempts made */
 	char final_url[URL_HOST_MAX + URL_PATH_MAX + 16];
 };
@@ -74,6 +75,13 @@ struct http_opts {
  * URLs or refused redirects). */
 int http_request(const char *url, const struct http_opts *o, const struct http_sink *s, struct http_resp *ret,
 		 struct bs_err *e);
+
+/* Read one response from an open connection (the request already sent): the head, then
+ * the body into s (2xx) or err_body.  What http_request does after writing; exposed for
+ * tests, which feed recorded responses through a socketpair. */
+struct conn;
+int http_read_response(struct conn *c, const char *method, const struct http_sink *s, struct http_resp *r,
+		       struct bs_err *e);
 
 /* Parse a response head (status line and header lines, through the empty line) in
  * buf[0..len).  Exposed for tests and the fuzzer.  0 or -EPROTO / -E2BIG. */

@@ -79,6 +79,39 @@ sbx_reboot() {
 	new_boot_id
 }
 
+# sbx_aws_up: the fake AWS side inside the sandbox: a test CA in the system bundle, a fake
+# IMDSv2 on 169.254.169.254:80, a fake S3 over TLS on 127.0.0.1:443 (names in /etc/hosts;
+# objects under $W/s3/BUCKET/KEY; faults from $W/faults.json), the same S3 with a rogue CA
+# on :8443, and a CONNECT proxy on :3128.  Logs in $W/{imds,s3,rogue,proxy}.log.
+FAKE=$(cd "$(dirname "${BASH_SOURCE[0]}")/../fakeaws" && pwd)
+start() { # NAME CMD...: run CMD in the sandbox in the background, log to $W/NAME.log
+	local name=$1; shift
+	IN_BG "$@" >>"$W/$name.log" 2>&1
+	eval "PID_$name=$BG_PID"
+}
+sbx_aws_up() {
+	sh "$FAKE/gen-certs.sh" "$W/tls" || return 1
+	mkdir -p "$W/s3"
+	echo '{}' > "$W/faults.json"
+	IN bash -euc "
+		ip addr add 169.254.169.254/32 dev lo
+		echo '127.0.0.1 s3.us-east-1.amazonaws.com test-bucket.s3.us-east-1.amazonaws.com wrong-name.example.test' >> /etc/hosts
+		cat $W/tls/ca.crt >> /etc/ssl/certs/ca-certificates.crt
+	" || return 1
+	start imds python3 "$FAKE/fake_aws.py" imds --bind 169.254.169.254 --port 80 --faults "$W/faults.json"
+	start s3 python3 "$FAKE/fake_aws.py" s3 --bind 127.0.0.1 --port 443 --root "$W/s3" --anonymous-read \
+		--cert "$W/tls/s3.crt" --key "$W/tls/s3.key" --faults "$W/faults.json"
+	start rogue python3 "$FAKE/fake_aws.py" s3 --bind 127.0.0.1 --port 8443 --root "$W/s3" --anonymous-read \
+		--cert "$W/tls/rogue.crt" --key "$W/tls/rogue.key"
+	start proxy python3 "$FAKE/proxy.py" --bind 127.0.0.1 --port 3128
+	for _ in $(seq 100); do
+		IN curl -s -o /dev/null http://169.254.169.254/ && IN curl -s -o /dev/null https://s3.us-east-1.amazonaws.com/ &&
+			IN curl -s -o /dev/null http://127.0.0.1:3128/ && return 0
+		sleep 0.1
+	done
+	echo "fake AWS endpoints did not come up"; return 1
+}
+
 sbx_down() {
 	local p
 	for p in "${SBX_PIDS[@]}"; do kill "$p" 2>/dev/null; done

@@ -6,39 +6,16 @@
 set -uo pipefail
 BIN=${1:?BIN}; FBIN=${2:?FAULT_BIN}; BACKEND=${3:?nft|legacy}
 HERE=$(cd "$(dirname "$0")" && pwd)
-FAKE=$HERE/../fakeaws
 . "$HERE/lib.sh"
 trap sbx_down EXIT
 
 echo "# network, iptables backend: $BACKEND"
 sbx_up "$BACKEND" || { echo "not ok 1 - sandbox setup"; echo "0 passed, 1 failed"; exit 1; }
-sh "$FAKE/gen-certs.sh" "$W/tls" || { echo "not ok 1 - test certificates"; echo "0 passed, 1 failed"; exit 1; }
-mkdir -p "$W/s3/test-bucket" "$W/s3/amazon-ecs-agent-us-east-1"
+sbx_aws_up || { echo "not ok 1 - fake AWS endpoints"; echo "0 passed, 1 failed"; exit 1; }
+mkdir -p "$W/s3/test-bucket"
 head -c 3000000 /dev/urandom > "$W/s3/test-bucket/blob.bin"
 SHA=$(sha256sum < "$W/s3/test-bucket/blob.bin" | cut -d' ' -f1)
 printf 'ECS_CLUSTER=from-url\nECS_ENGINE_AUTH_TYPE=dockercfg\nECS_LOGLEVEL=debug\n' > "$W/s3/test-bucket/ecs.config"
-echo '{}' > "$W/faults.json"
-IN bash -euc "
-	ip addr add 169.254.169.254/32 dev lo
-	echo '127.0.0.1 s3.us-east-1.amazonaws.com test-bucket.s3.us-east-1.amazonaws.com wrong-name.example.test' >> /etc/hosts
-	cat $W/tls/ca.crt >> /etc/ssl/certs/ca-certificates.crt
-"
-start() { # NAME CMD...: run CMD in the sandbox in the background, log to $W/NAME.log
-	local name=$1; shift
-	IN_BG "$@" >>"$W/$name.log" 2>&1
-	eval "PID_$name=$BG_PID"
-}
-start imds python3 "$FAKE/fake_aws.py" imds --bind 169.254.169.254 --port 80 --faults "$W/faults.json"
-start s3 python3 "$FAKE/fake_aws.py" s3 --bind 127.0.0.1 --port 443 --root "$W/s3" --anonymous-read \
-	--cert "$W/tls/s3.crt" --key "$W/tls/s3.key" --faults "$W/faults.json"
-start rogue python3 "$FAKE/fake_aws.py" s3 --bind 127.0.0.1 --port 8443 --root "$W/s3" --anonymous-read \
-	--cert "$W/tls/rogue.crt" --key "$W/tls/rogue.key"
-start proxy python3 "$FAKE/proxy.py" --bind 127.0.0.1 --port 3128
-for _ in $(seq 100); do
-	IN curl -s -o /dev/null http://169.254.169.254/ && IN curl -s -o /dev/null https://s3.us-east-1.amazonaws.com/ &&
-		IN curl -s -o /dev/null http://127.0.0.1:3128/ && break
-	sleep 0.1
-done
 
 OUT=$W/out.bin
 fetch() { rm -f "$OUT" "$OUT.partial"; IN env "$@" >"$W/out" 2>&1; echo $? >"$W/rc"; }

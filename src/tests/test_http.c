@@ -1,0 +1,305 @@
+/* test_http.c: the HTTP response reader against llhttp's response cases
+ * (src/tests/data/llhttp/response, every .md), fed through a socketpair into the same code
+ * that reads from the network; plus chunked-decoder, URL and NO_PROXY cases.
+ *
+ * For each case the expected outcome of the first final (non-1xx) message is taken from
+ * llhttp's event log: error or not, the status, the body length.  Two rules translate
+ * llhttp's streaming view into ours: 1xx messages are skipped (we wait for the final
+ * answer), and a message with Content-Length or chunked framing that llhttp saw cut off
+ * by the end of input (no "message complete", no error: llhttp waits for more) is an
+ * error for us (a body shorter than announced is never a success).  Where our client is
+ * stricter than llhttp on purpose, the case is listed in `deviations` with the reason and
+ * our outcome, and asserted like the others.  Cases for llhttp's lenient flags (types
+ * other than "response") are reported as skipped. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "lib/conn.h"
+#include "lib/http.h"
+#include "lib/url.h"
+#include "tap.h"
+
+#define DATA "src/tests/data/llhttp/response"
+
+static const struct {
+	const char *title;   /* the case's "## " title */
+	int ok;              /* our outcome: 1 accepted, 0 refused */
+	const char *why;
+} deviations[] = {
+	{ "HTTP 200 response with Upgrade header", 1,
+	  "llhttp stops (pauses) at an Upgrade; we never asked to upgrade, so a 200 is read as usual" },
+	{ "RTSP response", 0, "we speak HTTP/1.0 and HTTP/1.1 only" },
+	{ "ICE response", 0, "we speak HTTP/1.0 and HTTP/1.1 only" },
+	{ "HTTP version 0.9", 0, "we speak HTTP/1.0 and HTTP/1.1 only" },
+	{ "`chunked` before other transfer-encoding", 0,
+	  "a Transfer-Encoding other than exactly \"chunked\" is refused, not read to EOF" },
+	{ "multiple transfer-encoding where chunked is not the last one", 0,
+	  "a repeated Transfer-Encoding header is refused" },
+	{ "`chunkedchunked` transfer-encoding does not enable chunked enconding", 0,
+	  "a Transfer-Encoding other than exactly \"chunked\" is refused, not read to EOF" },
+};
+
+struct md_case {
+	char title[256];
+	char type[64];
+	char in[65536];
+	size_t in_len;
+	int want_error;      /* llhttp: error before the first final message completed */
+	int status;
+	long long body;      /* body bytes of the first final message */
+	int complete;        /* llhttp saw it complete */
+	unsigned flags;      /* llhttp's flags at headers complete (0x20 Content-Length, 0x08 chunked) */
+};
+
+static int unesc(const char *s, size_t n, char *out, size_t *o, size_t cap, int *cont)
+{
+	*cont = 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (*o + 2 >= cap)
+			return -1;
+		if (c == '\\' && i + 1 == n) {
+			*cont = 1; /* a trailing backslash joins the next line without a line break */
+			return 0;
+		}
+		/* only \r, \n and \t are escapes in these files; any other backslash is literal */
+		if (c == '\\' && i + 1 < n && (s[i + 1] == 'r' || s[i + 1] == 'n' || s[i + 1] == 't')) {
+			char d = s[++i];
+			c = d == 'r' ? '\r' : d == 'n' ? '\n' : '\t';
+		}
+		out[(*o)++] = c;
+	}
+	return 0;
+}
+
+/* Read the next case from text at *pos.  1 found, 0 none left. */
+static int next_case(const char *text, size_t *pos, struct md_case *mc)
+{
+	const char *p = text + *pos, *h, *meta, *blk, *end, *log, *logend;
+
+	h = strstr(p, "\n## ");
+	if (!h)
+		return 0;
+	memset(mc, 0, sizeof *mc);
+	{
+		const char *eol = strchr(h + 4, '\n');
+		snprintf(mc->title, sizeof mc->title, "%.*s", (int) (eol - h - 4), h + 4);
+	}
+	meta = strstr(h, "<!-- meta=");
+	blk = strstr(h, "```http\n");
+	if (!meta || !blk) {
+		*pos = (size_t) (h + 4 - text);
+		return next_case(text, pos, mc);
+	}
+	{
+		const char *t = strstr(meta, "\"type\": \"");
+		if (t && t < blk)
+			snprintf(mc->type, sizeof mc->type, "%.*s", (int) strcspn(t + 9, "\""), t + 9);
+		if (strstr(meta, "skipBody") && strstr(meta, "skipBody") < blk)
+			snprintf(mc->type, sizeof mc->type, "skipBody");
+	}
+	blk += 8;
+	end = strstr(blk, "\n```");
+	for (const char *l = blk; l <= end;) {
+		const char *nl = strchr(l, '\n');
+		int cont;
+		unesc(l, (size_t) (nl - l), mc->in, &mc->in_len, sizeof mc->in, &cont);
+		if (!cont && nl < end + 1 && l != end + 1) {
+			if (nl == end)
+				break; /* the block's last line: llhttp adds no line break after it */
+			mc->in[mc->in_len++] = '\r';
+			mc->in[mc->in_len++] = '\n';
+		}
+		l = nl + 1;
+	}
+	log = strstr(end, "```log\n");
+	logend = log ? strstr(log + 7, "\n```") : NULL;
+	mc->want_error = 0;
+	mc->status = -1;
+	for (const char *l = log ? log + 7 : NULL; l && l < logend;) {
+		const char *nl = strchr(l, '\n');
+		const char *st = strstr(l, "headers complete status="), *bd = strstr(l, "span[body]"), *er = strstr(l, " error code=");
+		if (st && st < nl) {
+			const char *fl = strstr(st, "flags=");
+			mc->status = atoi(st + 24);
+			mc->flags = fl && fl < nl ? (unsigned) strtoul(fl + 6, NULL, 16) : 0; /* llhttp prints hex */
+			mc->body = 0;
+		}
+		if (bd && bd < nl) {
+			const char *len = strstr(l, "len=");
+			mc->body += len && len < nl ? atoll(len + 4) : 0;
+		}
+		if (er && er < nl) {
+			mc->want_error = 1;
+			break;
+		}
+		if (strstr(l, "message complete") && strstr(l, "message complete") < nl) {
+			if (mc->status >= 100 && mc->status <= 199 && mc->status != 101) {
+				l = nl + 1; /* an interim answer: the final one follows */
+				continue;
+			}
+			mc->complete = 1;
+			break;
+		}
+		l = nl + 1;
+	}
+	*pos = (size_t) ((logend ? logend : end) - text);
+	return 1;
+}
+
+static int run_ours(const struct md_case *mc, struct http_resp *r, struct bs_err *e)
+{
+	int sv[2], k;
+	struct conn c;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	/* 64 KiB fits the socket buffer: write all, then close, so the reader sees EOF after it. */
+	if (write(sv[0], mc->in, mc->in_len) != (ssize_t) mc->in_len)
+		return -EIO;
+	close(sv[0]);
+	c.fd = sv[1];
+	c.tls = false;
+	c.io_timeout_ms = 1000;
+	k = http_read_response(&c, "GET", NULL, r, e);
+	close(sv[1]);
+	return k;
+}
+
+static void md_file(const char *path, int *skipped)
+{
+	static char text[1 << 20];
+	static struct md_case mc;
+	static struct http_resp r;
+	const char *name = strrchr(path, '/') + 1;
+	struct bs_err e;
+	size_t pos = 0;
+	FILE *f = fopen(path, "re");
+	size_t n = f ? fread(text, 1, sizeof text - 1, f) : 0;
+
+	if (f)
+		fclose(f);
+	text[n] = '\0';
+	while (next_case(text, &pos, &mc)) {
+		int k, dev = -1;
+		if (strcmp(mc.type, "response") != 0 && strcmp(mc.type, "response-finish") != 0) {
+			printf("ok %d - %s: %s # SKIP llhttp mode '%s'\n", ++tap_n, name, mc.title, mc.type);
+			(*skipped)++;
+			continue;
+		}
+		for (size_t i = 0; i < sizeof deviations / sizeof deviations[0]; i++)
+			if (!strcmp(deviations[i].title, mc.title))
+				dev = (int) i;
+		err_clear(&e);
+		k = run_ours(&mc, &r, &e);
+		if (dev >= 0) {
+			OK((k == 0) == deviations[dev].ok, "%s: %s: %s (deviation: %s)", name, mc.title,
+			   k == 0 ? "accepted" : e.msg, deviations[dev].why);
+		} else if (mc.want_error || (!mc.complete && (mc.flags & (0x20 | 0x08)))) {
+			OK(k < 0, "%s: %s: refused like llhttp (%s)", name, mc.title, k < 0 ? e.msg : "we accepted it");
+		} else {
+			OK(k == 0 && r.status == mc.status && r.body_total == mc.body,
+			   "%s: %s: status %d body %lld (ours: %s, status %d, body %lld)", name, mc.title, mc.status, mc.body,
+			   k == 0 ? "ok" : e.msg, r.status, r.body_total);
+		}
+	}
+}
+
+struct acc {
+	char buf[256];
+	size_t n;
+};
+
+static int acc_emit(void *ctx, const void *p, size_t n, struct bs_err *e)
+{
+	struct acc *a = ctx;
+	(void) e;
+	if (a->n + n >= sizeof a->buf)
+		return -E2BIG;
+	memcpy(a->buf + a->n, p, n);
+	a->n += n;
+	a->buf[a->n] = '\0';
+	return 0;
+}
+
+static int chunked(const char *in, size_t split, struct acc *a, struct bs_err *e)
+{
+	struct http_chunked c;
+	size_t used = 0, n = strlen(in);
+	int k;
+	http_chunked_init(&c);
+	a->n = 0;
+	a->buf[0] = '\0';
+	if (split > n)
+		split = n;
+	k = http_chunked_push(&c, in, split, &used, acc_emit, a, e);
+	if (k == 0)
+		k = http_chunked_push(&c, in + split, n - split, &used, acc_emit, a, e);
+	return k;
+}
+
+int main(void)
+{
+	const char *files[] = { "sample.md", "content-length.md", "transfer-encoding.md", "invalid.md", "connection.md",
+				"finish.md", "pipelining.md", "pausing.md", "lenient-version.md" };
+	struct acc a;
+	struct bs_err e;
+	struct url u;
+	char buf[600];
+	int skipped = 0, ok_all = 1;
+
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		snprintf(buf, sizeof buf, "%s/%s", DATA, files[i]);
+		md_file(buf, &skipped);
+	}
+	printf("# %d llhttp cases skipped (lenient modes we do not have)\n", skipped);
+
+	/* chunked: every split point of a valid body gives the same bytes */
+	for (size_t s = 0; s < 40; s++) {
+		int k = chunked("4\r\nWiki\r\n5;ext=1\r\npedia\r\n0\r\nX-T: 1\r\n\r\n", s, &a, &e);
+		ok_all &= k == 1 && !strcmp(a.buf, "Wikipedia");
+	}
+	OK(ok_all, "chunked: same result at every split point, extensions and trailers accepted");
+	OK(chunked("G\r\n", 99, &a, &e) < 0, "chunked: bad size refused");
+	OK(chunked("1000000000000000\r\n", 99, &a, &e) < 0, "chunked: 16 hex digits refused (overflow)");
+	OK(chunked("3\r\nabcd\r\n", 99, &a, &e) < 0, "chunked: data longer than its size refused");
+	OK(chunked("3\nabc\r\n", 99, &a, &e) < 0, "chunked: bare LF after the size refused");
+	OK(chunked("3\r\nabc\r\n", 99, &a, &e) == 0, "chunked: incomplete body asks for more");
+
+	OK(url_parse("https://example.com", &u, &e) == 0 && !strcmp(u.path, "/") && u.port == 443, "url: default path and port");
+	OK(url_parse("http://[::1]:8080/x?y=1#frag", &u, &e) == 0 && u.host_is_v6 && u.port == 8080 && !strcmp(u.path, "/x?y=1"),
+	   "url: IPv6, port, query kept, fragment dropped");
+	OK(url_parse("s3://bucket/dir/key.tar", &u, &e) == 0 && !strcmp(u.host, "bucket") && !strcmp(u.path, "dir/key.tar"),
+	   "url: s3 bucket and key");
+	OK(url_parse("s3://bucket", &u, &e) < 0, "url: s3 without a key refused");
+	OK(url_parse("https://user:pw@host/", &u, &e) < 0, "url: user info refused");
+	OK(url_parse("https://host:99999/", &u, &e) < 0, "url: port out of range refused");
+	OK(url_parse("https://ho st/", &u, &e) < 0, "url: space refused");
+	OK(url_parse("ftp://host/", &u, &e) < 0, "url: other schemes refused");
+	{
+		struct url base, to;
+		url_parse("https://h.example/a/b/c?q", &base, &e);
+		OK(url_resolve(&base, "d", &to, &e) == 0 && !strcmp(to.path, "/a/b/d"), "url: relative redirect");
+		OK(url_resolve(&base, "/x", &to, &e) == 0 && !strcmp(to.host, "h.example") && !strcmp(to.path, "/x"),
+		   "url: absolute-path redirect");
+		OK(url_resolve(&base, "//other/y", &to, &e) == 0 && !strcmp(to.host, "other") && to.scheme == URL_HTTPS,
+		   "url: scheme-relative redirect keeps https");
+	}
+	setenv("NO_PROXY", "169.254.169.254, .internal,example.com", 1);
+	OK(http_no_proxy("169.254.169.254"), "NO_PROXY: exact address");
+	OK(http_no_proxy("a.b.internal"), "NO_PROXY: .suffix");
+	OK(http_no_proxy("s3.example.com") && http_no_proxy("example.com"), "NO_PROXY: domain matches itself and subdomains");
+	OK(!http_no_proxy("badexample.com"), "NO_PROXY: no partial-label match");
+	{
+		char code[64];
+		http_s3_error_code("<Error><Code>NoSuchKey</Code><Message>x</Message></Error>", code, sizeof code);
+		EQ_STR(code, "NoSuchKey", "S3 error code extracted");
+	}
+	return tap_done();
+}
