@@ -160,7 +160,7 @@ int cmd_fetch(struct run *r, const char *url, const char *out, const char *want,
 	static struct dl d;
 	struct http_sink sink = { dl_begin, dl_data, &d };
 	struct fetch_opts fo = { .region = region };
-	char partial[4200], got[65];
+	char partial[4200], got[65] = { 0 };
 	long long t0 = mono_ms();
 	int k;
 

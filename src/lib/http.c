@@ -682,6 +682,10 @@ static int read_response(struct conn *c, struct attempt *a, const char *method, 
 	if (k < 0)
 		return k;
 	a->ok2xx = a->r->status >= 200 && a->r->status <= 299;
+	/* An announced length over the limit is refused before a byte of it is read. */
+	if (a->ok2xx && a->o->max_body && a->r->content_length > a->o->max_body)
+		return err_setx(e, -E2BIG, BS_EXIT_USAGE, "response body of %lld bytes is larger than the limit of %lld bytes",
+				a->r->content_length, a->o->max_body);
 	if (a->ok2xx && a->s && a->s->begin) {
 		k = a->s->begin(a->s->ctx, a->r, e);
 		if (k < 0)

@@ -51,9 +51,9 @@ static void blocks_ni(uint32_t st[8], const unsigned char *p, size_t n)
 	s1 = _mm_blend_epi16(s1, t, 0xF0);          /* CDGH */
 	for (; n; n--, p += 64) {
 		__m128i save0 = s0, save1 = s1, w[4];
-		for (int i = 0; i < 4; i++)
+		for (size_t i = 0; i < 4; i++)
 			w[i] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *) (p + 16 * i)), bswap);
-		for (int i = 0; i < 16; i++) {
+		for (size_t i = 0; i < 16; i++) {
 			__m128i cur, m;
 			if (i < 4) {
 				cur = w[i];
@@ -159,7 +159,7 @@ void sha256_out(struct sha256_ctx *c, unsigned char out[32])
 		for (int i = 0; i < 8; i++)
 			pad[padlen + (size_t) i] = (unsigned char) (bits >> (56 - 8 * i));
 		sha256_update(c, pad, padlen + 8);
-		for (int i = 0; i < 8; i++) {
+		for (size_t i = 0; i < 8; i++) {
 			out[4 * i] = (unsigned char) (c->st[i] >> 24);
 			out[4 * i + 1] = (unsigned char) (c->st[i] >> 16);
 			out[4 * i + 2] = (unsigned char) (c->st[i] >> 8);

@@ -17,7 +17,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "lib/conn.h"
@@ -244,6 +247,70 @@ static int chunked(const char *in, size_t split, struct acc *a, struct bs_err *e
 	return k;
 }
 
+/* A one-shot server on a unix socket: answers each of the given responses to one
+ * connection in turn, recording the first request line.  Returns the child's pid. */
+static pid_t unix_server(const char *path, const char *const *answers, int n)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int ls = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	pid_t pid;
+
+	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
+	unlink(path);
+	if (ls < 0 || bind(ls, (struct sockaddr *) &sa, sizeof sa) < 0 || listen(ls, 4) < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		for (int i = 0; i < n; i++) {
+			char req[4096];
+			int c = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
+			ssize_t got = c < 0 ? -1 : read(c, req, sizeof req - 1);
+			if (got > 0 && write(c, answers[i], strlen(answers[i])) < 0)
+				_exit(1);
+			if (c >= 0)
+				close(c);
+		}
+		_exit(0);
+	}
+	close(ls);
+	return pid;
+}
+
+static void unix_cases(void)
+{
+	static struct http_resp r;
+	static char body[256];
+	struct http_mem m;
+	struct http_sink s;
+	struct http_opts o = { .unix_path = "/tmp/bs-test-http.sock", .max_attempts = 3, .max_total_ms = 5000 };
+	struct bs_err e;
+	const char *ok[] = { "HTTP/1.1 200 OK\r\nApi-Version: 1.47\r\nContent-Length: 2\r\n\r\nOK" };
+	const char *retry[] = { "HTTP/1.1 500 Oops\r\nContent-Length: 0\r\n\r\n",
+				"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n" };
+	const char *big[] = { "HTTP/1.1 200 OK\r\nContent-Length: 300\r\n\r\n" };
+	pid_t pid;
+	int k, st;
+
+	pid = unix_server(o.unix_path, ok, 1);
+	http_mem_sink(&s, &m, body, sizeof body);
+	k = http_request("http://docker/_ping", &o, &s, &r, &e);
+	OK(k == 0 && r.status == 200 && !strcmp(body, "OK") && !strcmp(r.api_version, "1.47"),
+	   "unix socket: GET /_ping, body and Api-Version read (%s)", k ? e.msg : "ok");
+	waitpid(pid, &st, 0);
+	pid = unix_server(o.unix_path, retry, 2);
+	k = http_request("http://docker/x", &o, &s, &r, &e);
+	OK(k == 0 && r.attempts == 2 && !strcmp(body, "hi"), "unix socket: a 500 is retried, the chunked 200 read (%s)",
+	   k ? e.msg : "ok");
+	waitpid(pid, &st, 0);
+	o.max_body = 100;
+	pid = unix_server(o.unix_path, big, 1);
+	k = http_request("http://docker/x", &o, &s, &r, &e);
+	OK(k == -E2BIG, "a body over max_body is refused before it is read (%s)", e.msg);
+	kill(pid, SIGTERM);
+	waitpid(pid, &st, 0);
+	unlink(o.unix_path);
+}
+
 int main(void)
 {
 	const char *files[] = { "sample.md", "content-length.md", "transfer-encoding.md", "invalid.md", "connection.md",
@@ -301,5 +368,6 @@ int main(void)
 		http_s3_error_code("<Error><Code>NoSuchKey</Code><Message>x</Message></Error>", code, sizeof code);
 		EQ_STR(code, "NoSuchKey", "S3 error code extracted");
 	}
+	unix_cases();
 	return tap_done();
 }

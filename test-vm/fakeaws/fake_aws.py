@@ -10,6 +10,8 @@ it (a number) or true (every request):
   s3_stall         send the headers and half the body, then stall for 60 s
   s3_chunked       send the body with chunked transfer encoding
   s3_trickle       send the response head one byte at a time (10 ms apart)
+  s3_redirect      307 to the same object (path-style URL on the same host)
+  s3_redirect_http 302 to the same object over plain http
   imds_expire      IMDS answers 401 to a token once (as if it had expired)
   imds_500         IMDS answers 500
 
@@ -266,6 +268,12 @@ class S3(http.server.BaseHTTPRequestHandler):
             return self.reply(404, s3_error("NoSuchBucket", "The specified bucket does not exist"), why="bucket")
         if not os.path.isfile(f):
             return self.reply(404, s3_error("NoSuchKey", "The specified key does not exist.", Key=key), why="key")
+        if self.command == "GET" and fault("s3_redirect_http"):
+            return self.reply(302, b"", extra={"Location": "http://s3.us-east-1.amazonaws.com/%s/%s" % (bucket, key)},
+                              why="fault:redirect_http")
+        if self.command == "GET" and fault("s3_redirect"):
+            return self.reply(307, b"", extra={"Location": "https://s3.us-east-1.amazonaws.com/%s/%s" % (bucket, key)},
+                              why="fault:redirect")
         if self.command == "GET" and fault("s3_slowdown"):
             return self.reply(503, s3_error("SlowDown", "Please reduce your request rate."),
                               extra={"Retry-After": "0"}, why="fault:slowdown")

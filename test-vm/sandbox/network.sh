@@ -75,6 +75,15 @@ faults '{"s3_slowdown": 2}'; n0=$(grep -c '"why": "fault:slowdown"' "$W/s3.log")
 fetch "$BIN" fetch s3://test-bucket/blob.bin -o "$OUT"
 t "503 SlowDown twice then 200: exit 0" got_blob
 t "503 SlowDown twice then 200: two 503s seen" [ $(( $(grep -c '"why": "fault:slowdown"' "$W/s3.log") - n0 )) = 2 ]
+faults '{"s3_redirect": 1}'
+fetch "$BIN" fetch https://test-bucket.s3.us-east-1.amazonaws.com/blob.bin -o "$OUT" --sha256 "$SHA"
+t "307 redirect followed: exit 0, right bytes" got_blob
+faults '{"s3_redirect": true}'
+fetch "$BIN" fetch https://test-bucket.s3.us-east-1.amazonaws.com/blob.bin -o "$OUT"
+t "endless redirects: stops after 5, exit 111, no file" bash -c "[ \$(cat $W/rc) = 111 ] && grep -q 'more than 5 redirects' $W/out && [ ! -e $OUT ]"
+faults '{"s3_redirect_http": 1}'
+fetch "$BIN" fetch https://test-bucket.s3.us-east-1.amazonaws.com/blob.bin -o "$OUT"
+t "redirect from https to http: refused, exit 102" bash -c "[ \$(cat $W/rc) = 102 ] && grep -q 'refusing a redirect from https' $W/out"
 faults '{"s3_close_mid": 1}'
 fetch "$BIN" fetch s3://test-bucket/blob.bin -o "$OUT"
 t "closed mid-body once: retried, exit 0, right bytes" got_blob
