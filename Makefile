@@ -60,7 +60,10 @@ ASAN_LIBS := $(B)/asan/tp/libbearssl.a $(B)/asan/tp/libz.a
 CA_DIR ?= /usr/share/ca-certificates/mozilla
 TA_CERTS := $(CA_DIR)/Amazon_Root_CA_1.crt $(CA_DIR)/Amazon_Root_CA_2.crt $(CA_DIR)/Amazon_Root_CA_3.crt \
 	$(CA_DIR)/Amazon_Root_CA_4.crt $(CA_DIR)/Starfield_Services_Root_Certificate_Authority_-_G2.crt
-GEN := $(B)/gen/trust_anchors.h $(B)/gen/br_errors.h
+GEN := $(B)/gen/trust_anchors.h $(B)/gen/br_errors.h $(B)/gen/ecs_key.h
+$(B)/gen/ecs_key.h: scripts/gen-embed.sh src/keys/amazon-ecs-agent.gpg.asc
+	@mkdir -p $(dir $@)
+	sh scripts/gen-embed.sh $@ ecs_key_asc src/keys/amazon-ecs-agent.gpg.asc
 $(B)/gen/trust_anchors.h: scripts/gen-trust-anchors.sh
 	@mkdir -p $(dir $@)
 	sh scripts/gen-trust-anchors.sh $@ $(TA_CERTS)

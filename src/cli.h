@@ -4,7 +4,7 @@
 
 #include "run.h"
 
-enum bs_cmd { CMD_RUN, CMD_PLAN, CMD_STATUS, CMD_RESET, CMD_CONFIG_SHOW, CMD_FETCH, CMD_HELP, CMD_VERSION };
+enum bs_cmd { CMD_RUN, CMD_PLAN, CMD_STATUS, CMD_RESET, CMD_CONFIG_SHOW, CMD_FETCH, CMD_VERIFY, CMD_HELP, CMD_VERSION };
 
 struct cli {
 	enum bs_cmd cmd;
@@ -14,6 +14,8 @@ struct cli {
 	bool show_secrets;      /* config show --show-secrets */
 	const char *out;        /* fetch -o */
 	const char *sha256;     /* fetch --sha256 */
+	const char *keyrings[8]; /* verify --keyring (TRUST_KEYRINGS_MAX) */
+	size_t n_keyrings;
 };
 
 /* Parse argv (and ECS_BOOTSTRAP_* variables) into c and r.  0, or BS_EXIT_USAGE after

@@ -7,6 +7,7 @@
 #include "run.h"
 
 int cmd_config_show(struct run *r, const char *file, bool show_secrets);
+int cmd_verify(struct run *r, const char *data, const char *sig, const char *const *keyrings, size_t n_keyrings);
 int cmd_fetch(struct run *r, const char *url, const char *out, const char *want_sha256, const char *region);
 
 #endif
