@@ -187,7 +187,7 @@ static int next_packet(struct rd *r, struct pkt *p, struct bs_err *e)
 	p->off = r->off;
 	h = u8(r);
 	if (!(h & 0x80))
-		return err_set(e, -EBADMSG, "malformed packet at offset %zu: not a packet header", p->off);
+		{ err_set(e, -EBADMSG, "malformed packet at offset %zu: not a packet header", p->off); return -EBADMSG; }
 	if (h & 0x40) { /* new format */
 		unsigned l1 = u8(r);
 		p->tag = (int) (h & 0x3F);
@@ -198,38 +198,38 @@ static int next_packet(struct rd *r, struct pkt *p, struct bs_err *e)
 		else if (l1 == 255)
 			len = be(r, 4);
 		else
-			return err_set(e, -EBADMSG, "malformed packet at offset %zu: partial lengths are not allowed here", p->off);
+			{ err_set(e, -EBADMSG, "malformed packet at offset %zu: partial lengths are not allowed here", p->off); return -EBADMSG; }
 	} else {
 		int lt = (int) (h & 3);
 		p->tag = (int) ((h >> 2) & 0xF);
 		if (lt == 3)
-			return err_set(e, -EBADMSG, "malformed packet at offset %zu: indeterminate length", p->off);
+			{ err_set(e, -EBADMSG, "malformed packet at offset %zu: indeterminate length", p->off); return -EBADMSG; }
 		len = be(r, lt == 0 ? 1 : lt == 1 ? 2 : 4);
 	}
 	p->body = take(r, len);
 	p->len = len;
 	if (r->bad || !p->body)
-		return err_set(e, -EBADMSG, "malformed packet at offset %zu: truncated (tag %d, %zu bytes)", p->off, p->tag, len);
+		{ err_set(e, -EBADMSG, "malformed packet at offset %zu: truncated (tag %d, %zu bytes)", p->off, p->tag, len); return -EBADMSG; }
 	return 1;
 }
 
 /* ------------------------------------------------------------------ hashes */
 
 struct hashinfo {
-	int algo;
 	const char *name;
 	const br_hash_class *vt;
 	const unsigned char *oid;
 	size_t len;
+	int algo;
 	bool doc_ok; /* allowed for document signatures */
 };
 
 static const struct hashinfo hashes[] = {
-	{ 2, "SHA1", &br_sha1_vtable, BR_HASH_OID_SHA1, 20, false },
-	{ 8, "SHA256", &br_sha256_vtable, BR_HASH_OID_SHA256, 32, true },
-	{ 9, "SHA384", &br_sha384_vtable, BR_HASH_OID_SHA384, 48, true },
-	{ 10, "SHA512", &br_sha512_vtable, BR_HASH_OID_SHA512, 64, true },
-	{ 11, "SHA224", &br_sha224_vtable, BR_HASH_OID_SHA224, 28, true },
+	{ "SHA1", &br_sha1_vtable, BR_HASH_OID_SHA1, 20, 2, false },
+	{ "SHA256", &br_sha256_vtable, BR_HASH_OID_SHA256, 32, 8, true },
+	{ "SHA384", &br_sha384_vtable, BR_HASH_OID_SHA384, 48, 9, true },
+	{ "SHA512", &br_sha512_vtable, BR_HASH_OID_SHA512, 64, 10, true },
+	{ "SHA224", &br_sha224_vtable, BR_HASH_OID_SHA224, 28, 11, true },
 };
 
 static const struct hashinfo *hash_of(int algo)
@@ -341,6 +341,8 @@ static int parse_sig(const unsigned char *body, size_t len, struct pgp_sig *s, s
 			type &= 0x7F;
 			d = take(&r, sl - 1);
 			sl -= 1;
+			if (!d)
+				return err_set(e, -EBADMSG, "signature: truncated subpacket");
 			/* Only the hashed area is trusted for times, flags and expiry. */
 			if (type == 2 && sl == 4 && area == 0)
 				s->created = (uint32_t) d[0] << 24 | (uint32_t) d[1] << 16 | (uint32_t) d[2] << 8 | d[3];
