@@ -1,0 +1,284 @@
+/* tar.c: see tar.h. */
+#include "tar.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+void tar_init(struct tar_reader *t, int fd)
+{
+	memset(t, 0, sizeof *t);
+	t->fd = fd;
+}
+
+/* Read exactly n bytes; -EBADMSG on a short file. */
+static int read_full(struct tar_reader *t, void *buf, size_t n, struct bs_err *e)
+{
+	size_t got = 0;
+	while (got < n) {
+		ssize_t r = read(t->fd, (char *) buf + got, n - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return err_set(e, -errno, "tar: read at offset %lld: %s", t->off, strerror(errno));
+		if (r == 0)
+			return err_setx(e, -EBADMSG, BS_EXIT_INTEGRITY, "tar: truncated at offset %lld", t->off + (long long) got);
+		got += (size_t) r;
+	}
+	t->off += (long long) n;
+	return 0;
+}
+
+static int skip(struct tar_reader *t, long long n, struct bs_err *e)
+{
+	static char sink[65536];
+	/* lseek would not notice a short file; read, so truncation is caught. */
+	while (n > 0) {
+		size_t step = n > (long long) sizeof sink ? sizeof sink : (size_t) n;
+		int k = read_full(t, sink, step, e);
+		if (k < 0)
+			return k;
+		n -= (long long) step;
+	}
+	return 0;
+}
+
+int tar_number(const unsigned char *f, size_t n, long long *ret)
+{
+	long long v = 0;
+	size_t i = 0;
+
+	if (n && (f[0] & 0x80)) { /* GNU base-256: big-endian two's complement */
+		if (f[0] == 0xFF)
+			return -EBADMSG; /* negative */
+		v = f[0] & 0x7F;
+		for (i = 1; i < n; i++) {
+			if (v > (0x7FFFFFFFFFFFFFFFLL >> 8))
+				return -EBADMSG;
+			v = (v << 8) | f[i];
+		}
+		*ret = v;
+		return 0;
+	}
+	while (i < n && (f[i] == ' ' || f[i] == '\0'))
+		i++;
+	if (i == n) {
+		*ret = 0;
+		return 0;
+	}
+	for (; i < n && f[i] >= '0' && f[i] <= '7'; i++) {
+		if (v > (0x7FFFFFFFFFFFFFFFLL >> 3))
+			return -EBADMSG;
+		v = v * 8 + (f[i] - '0');
+	}
+	for (; i < n; i++)
+		if (f[i] != ' ' && f[i] != '\0')
+			return -EBADMSG;
+	*ret = v;
+	return 0;
+}
+
+static bool zero_block(const unsigned char *h)
+{
+	for (int i = 0; i < 512; i++)
+		if (h[i])
+			return false;
+	return true;
+}
+
+static void field(char *dst, size_t cap, const unsigned char *src, size_t n)
+{
+	size_t l = strnlen((const char *) src, n);
+	if (l >= cap)
+		l = cap - 1;
+	memcpy(dst, src, l);
+	dst[l] = '\0';
+}
+
+/* Parse pax records "LEN KEY=VALUE\n" in buf[0..n). */
+static int pax(const char *buf, size_t n, char *path, char *link, long long *size, struct bs_err *e, long long at)
+{
+	size_t off = 0;
+	while (off < n) {
+		size_t len = 0, i = off;
+		const char *eq, *rec;
+		if (buf[off] == '\0')
+			break; /* NUL padding after the records */
+		while (i < n && buf[i] >= '0' && buf[i] <= '9' && len < 1000000)
+			len = len * 10 + (size_t) (buf[i++] - '0');
+		if (i == off || i >= n || buf[i] != ' ' || len < 5 || len > n - off || buf[off + len - 1] != '\n')
+			return err_setx(e, -EBADMSG, BS_EXIT_INTEGRITY, "tar: bad pax record in the header at offset %lld", at);
+		rec = buf + i + 1;
+		eq = memchr(rec, '=', (size_t) (buf + off + len - 1 - rec));
+		if (!eq)
+			return err_setx(e, -EBADMSG, BS_EXIT_INTEGRITY, "tar: pax record without '=' at offset %lld", at);
+		{
+			size_t kl = (size_t) (eq - rec), vl = (size_t) (buf + off + len - 1 - eq - 1);
+			const char *v = eq + 1;
+			if (kl == 4 && !memcmp(rec, "path", 4)) {
+				if (vl >= TAR_NAME_MAX || memchr(v, '\0', vl))
+					return err_setx(e, -EBADMSG, BS_EXIT_INTEGRITY, "tar: bad pax path at offset %lld", at);
+				memcpy(path, v, vl);
+				path[vl] = '\0';
+			} else if (kl == 8 && !memcmp(rec, "linkpath", 8)) {
+				if (vl >= TAR_NAME_MAX || memchr(v, '\0', vl))
+					return err_setx(e, -EBADMSG, BS_EXIT_INTEGRITY, "tar: bad pax linkpath at offset %lld", at);
+				memcpy(link, v, vl);
+				link[vl] = '\0';
+			} else if (kl == 4 && !memcmp(rec, "size", 4)) {
+				long long s = 0;
+				while (vl > 1 && *v == '0')
+					v++, vl--; /* leading zeros are allowed, and do not count toward the limit */
+				if (vl == 0 || vl > 18)
+					return err_setx(e, -EBADMSG, BS_EXIT_INTEGRITY, "tar: bad pax size at offset %lld", at);
+				for (size_t q = 0; q < vl; q++) {
+					if (v[q] < '0' || v[q] > '9')
+						return err_setx(e, -EBADMSG, BS_EXIT_INTEGRITY, "tar: bad pax size at offset %lld", at);
+					s = s * 10 + (v[q] - '0');
+				}
+				*size = s;
+			}
+		}
+		off += len;
+	}
+	return 0;
+}
+
+int tar_next(struct tar_reader *t, struct tar_entry *ent, struct bs_err *e)
+{
+	static char ext[TAR_EXT_MAX + 1];
+	static char pax_path[TAR_NAME_MAX], pax_link[TAR_NAME_MAX], long_name[TAR_NAME_MAX], long_link[TAR_NAME_MAX];
+	long long pax_size = -1;
+	int k;
+
+	pax_path[0] = pax_link[0] = long_name[0] = long_link[0] = '\0';
+	if (t->done)
+		return 0;
+	k = skip(t, t->left + t->pad, e);
+	if (k < 0)
+		return k;
+	t->left = t->pad = 0;
+	for (;;) {
+		unsigned char h[512];
+		long long size, at = t->off, sum = 0, want;
+		unsigned long usum = 0;
+		char type;
+		ssize_t r;
+
+		/* The end: a zero block (normally two), or the end of the file right at a header. */
+		r = read(t->fd, h, 1);
+		if (r == 0) {
+			t->done = true;
+			return 0;
+		}
+		if (r < 0)
+			return err_set(e, -errno, "tar: read: %s", strerror(errno));
+		t->off += 1;
+		k = read_full(t, h + 1, 511, e);
+		if (k < 0)
+			return k;
+		if (zero_block(h)) {
+			t->done = true;
+			return 0;
+		}
+		for (int i = 0; i < 512; i++) {
+			unsigned char c = (i >= 148 && i < 156) ? ' ' : h[i];
+			usum += c;
+			sum += (signed char) c;
+		}
+		if (tar_number(h + 148, 8, &want) < 0 || (want != (long long) usum && want != sum))
+			return err_setx(e, -EBADMSG, BS_EXIT_INTEGRITY, "tar: bad header checksum at offset %lld", at);
+		if (tar_number(h + 124, 12, &size) < 0)
+			return err_setx(e, -EBADMSG, BS_EXIT_INTEGRITY, "tar: bad size field at offset %lld", at);
+		type = (char) h[156];
+		if (type == 'x' || type == 'g' || type == 'L' || type == 'K') {
+			if (size > TAR_EXT_MAX)
+				return err_setx(e, -EBADMSG, BS_EXIT_INTEGRITY, "tar: extension header of %lld bytes at offset %lld", size, at);
+			k = read_full(t, ext, (size_t) size, e);
+			if (k == 0)
+				k = skip(t, (512 - size % 512) % 512, e);
+			if (k < 0)
+				return k;
+			ext[size] = '\0';
+			if (type == 'x') {
+				k = pax(ext, (size_t) size, pax_path, pax_link, &pax_size, e, at);
+			} else if (type == 'g') {
+				long long ignored = -1;
+				char glink[TAR_NAME_MAX];
+				k = pax(ext, (size_t) size, t->gpath, glink, &ignored, e, at);
+			} else {
+				char *dst = type == 'L' ? long_name : long_link;
+				size_t l = strnlen(ext, (size_t) size);
+				if (l >= TAR_NAME_MAX)
+					return err_setx(e, -EBADMSG, BS_EXIT_INTEGRITY, "tar: GNU long name over %d bytes at offset %lld",
+							TAR_NAME_MAX, at);
+				memcpy(dst, ext, l);
+				dst[l] = '\0';
+			}
+			if (k < 0)
+				return k;
+			continue;
+		}
+		/* GNU sparse: more 512-byte maps follow the header while "isextended" is set. */
+		if (type == 'S') {
+			unsigned char more = h[482];
+			for (int blocks = 0; more; blocks++) {
+				unsigned char x[512];
+				if (blocks > 4096)
+					return err_setx(e, -EBADMSG, BS_EXIT_INTEGRITY, "tar: endless sparse map at offset %lld", at);
+				k = read_full(t, x, 512, e);
+				if (k < 0)
+					return k;
+				more = x[504];
+			}
+		}
+		memset(ent, 0, sizeof *ent);
+		ent->type = type ? type : '0';
+		if (pax_path[0])
+			snprintf(ent->name, sizeof ent->name, "%s", pax_path);
+		else if (long_name[0])
+			snprintf(ent->name, sizeof ent->name, "%s", long_name);
+		else if (!memcmp(h + 257, "ustar\0", 6) && h[345]) { /* POSIX only: GNU keeps times there */
+			char pre[156], nm[101];
+			field(pre, sizeof pre, h + 345, 155);
+			field(nm, sizeof nm, h, 100);
+			snprintf(ent->name, sizeof ent->name, "%s/%s", pre, nm);
+		} else
+			field(ent->name, sizeof ent->name, h, 100);
+		if (pax_link[0])
+			snprintf(ent->link, sizeof ent->link, "%s", pax_link);
+		else if (long_link[0])
+			snprintf(ent->link, sizeof ent->link, "%s", long_link);
+		else
+			field(ent->link, sizeof ent->link, h + 157, 100);
+		{
+			long long mode;
+			ent->mode = tar_number(h + 100, 8, &mode) == 0 ? (unsigned) (mode & 07777) : 0;
+		}
+		if (pax_size >= 0)
+			size = pax_size;
+		/* Links and directories carry no data whatever their size field says. */
+		if (ent->type == '1' || ent->type == '2' || ent->type == '5')
+			size = 0;
+		ent->size = size;
+		ent->data_offset = t->off;
+		t->left = size;
+		t->pad = (512 - size % 512) % 512;
+		return 1;
+	}
+}
+
+long long tar_read(struct tar_reader *t, void *buf, size_t n, struct bs_err *e)
+{
+	int k;
+	if (t->left == 0)
+		return 0;
+	if ((long long) n > t->left)
+		n = (size_t) t->left;
+	k = read_full(t, buf, n, e);
+	if (k < 0)
+		return k;
+	t->left -= (long long) n;
+	return (long long) n;
+}
