@@ -36,7 +36,7 @@ CLANG := clang
 ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 ASAN_CFLAGS := $(BASE_CFLAGS) -O1 -g $(ASAN_FLAGS) -DBS_FAULT_INJECTION=1
 
-.PHONY: all static fault asan check test-unit test-pgp fuzz-replay fuzz lint test-sandbox demo deps clean distclean tp
+.PHONY: all static fault asan check test-unit test-tools fuzz-replay fuzz lint test-sandbox demo deps clean distclean tp
 all: static
 static: $(B)/ecs-bootstrap
 fault: $(B)/ecs-bootstrap-fault
@@ -130,8 +130,10 @@ fuzz: $(addprefix $(B)/fuzz/,$(FUZZERS))
 lint: $(GEN)
 	sh scripts/lint.sh
 
-test-pgp: $(B)/ecs-bootstrap
+# Command-level tests that need no root: OpenPGP with real gpg, docker-save inspection.
+test-tools: $(B)/ecs-bootstrap
 	bash test-vm/pgp/gpg-cases.sh $(CURDIR)/$(B)/ecs-bootstrap
+	bash test-vm/image/inspect-cases.sh $(CURDIR)/$(B)/ecs-bootstrap
 
 test-sandbox: $(B)/ecs-bootstrap $(B)/ecs-bootstrap-fault
 	bash test-vm/sandbox/run-all.sh $(CURDIR)/$(B)/ecs-bootstrap $(CURDIR)/$(B)/ecs-bootstrap-fault
@@ -142,7 +144,7 @@ deps:
 check: deps
 	$(MAKE) static fault asan
 	$(MAKE) test-unit
-	$(MAKE) test-pgp
+	$(MAKE) test-tools
 	$(MAKE) fuzz-replay
 	$(MAKE) lint
 	$(MAKE) test-sandbox

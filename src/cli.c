@@ -49,6 +49,8 @@ void cli_help(void)
 	      "  ecs-bootstrap verify [--keyring FILE]... DATA SIG\n"
 	      "                                  check an OpenPGP detached signature (RSA, SHA-2); default\n"
 	      "                                  trust: the embedded Amazon ECS key " "F34C3DDAE72926B0...\n"
+	      "  ecs-bootstrap image inspect TAR  check a docker-save archive: manifest, tags, layers\n"
+	      "                                  (exit 102 when it is malformed)\n"
 	      "  ecs-bootstrap --help | --version\n\n"
 	      "Options (run, plan, status; each also set by the environment variable shown):\n"
 	      "  --cluster NAME      ECS cluster to join: ECS_CLUSTER in ecs.config   [ECS_BOOTSTRAP_CLUSTER]\n"
@@ -261,6 +263,8 @@ int cli_parse(int argc, char *argv[], struct cli *c, struct run *r)
 			c->cmd = CMD_FETCH;
 		else if (!strcmp(w, "verify"))
 			c->cmd = CMD_VERIFY;
+		else if (!strcmp(w, "image") && argc > 2 && !strcmp(argv[2], "inspect"))
+			c->cmd = CMD_IMAGE_INSPECT, first = 3;
 		else if (!strcmp(w, "help"))
 			c->cmd = CMD_HELP;
 		else
@@ -299,9 +303,12 @@ int cli_parse(int argc, char *argv[], struct cli *c, struct run *r)
 	c->n_rest = argc - optind;
 	if (c->cmd == CMD_FETCH && c->n_rest != 1)
 		return usage_error("fetch takes one URL (%s given)", c->n_rest ? "more" : "none");
+	if (c->cmd == CMD_IMAGE_INSPECT && c->n_rest != 1)
+		return usage_error("image inspect takes one TAR (%d given)", c->n_rest);
 	if (c->cmd == CMD_VERIFY && c->n_rest != 2)
 		return usage_error("verify takes DATA and SIG (%d given)", c->n_rest);
-	if (c->n_rest && c->cmd != CMD_RESET && c->cmd != CMD_FETCH && c->cmd != CMD_VERIFY)
+	if (c->n_rest && c->cmd != CMD_RESET && c->cmd != CMD_FETCH && c->cmd != CMD_VERIFY &&
+	    c->cmd != CMD_IMAGE_INSPECT)
 		return usage_error("unexpected argument '%s'", argv[optind]);
 	if (r->cluster) {
 		r->sets[r->n_sets].key = "ECS_CLUSTER";

@@ -1,9 +1,13 @@
-/* cmd_verify.c: `verify [--keyring FILE]... DATA SIG`. */
+/* cmd_verify.c: `verify [--keyring FILE]... DATA SIG` and `image inspect TAR`. */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cmd.h"
+#include "lib/dimage.h"
 #include "log.h"
 #include "trust.h"
 
@@ -23,5 +27,31 @@ int cmd_verify(struct run *r, const char *data, const char *sig, const char *con
 		return code;
 	}
 	printf("%s\n", line);
+	return BS_EXIT_OK;
+}
+
+/* `image inspect TAR` */
+int cmd_image_inspect(struct run *r, const char *tar)
+{
+	static struct dimage_info ii;
+	int fd = open(tar, O_RDONLY | O_CLOEXEC | O_NOCTTY), code;
+
+	if (fd < 0) {
+		log_msg(LOG_FATAL, "image", "open '%s': %s", tar, strerror(errno));
+		return BS_EXIT_USAGE;
+	}
+	if (dimage_inspect(fd, &ii, &r->err) < 0) {
+		(void) close(fd);
+		code = err_exit_code(&r->err);
+		log_msg(LOG_FATAL, "image", "'%s': %s (exit %d: %s)", tar, r->err.msg, code, err_exit_hint(code));
+		return code;
+	}
+	(void) close(fd);
+	printf("image: %s\n", ii.id);
+	for (size_t i = 0; i < ii.n_tags; i++)
+		printf("tag: %s\n", ii.tags[i]);
+	printf("layers: %zu\n", ii.n_layers);
+	for (size_t i = 0; i < ii.n_layers; i++)
+		printf("layer: %s %lld bytes\n", ii.layers[i].path, ii.layers[i].size);
 	return BS_EXIT_OK;
 }

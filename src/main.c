@@ -44,6 +44,8 @@ int main(int argc, char *argv[])
 	}
 	if (c.cmd == CMD_CONFIG_SHOW)
 		return cmd_config_show(r, c.file, c.show_secrets);
+	if (c.cmd == CMD_IMAGE_INSPECT)
+		return cmd_image_inspect(r, c.rest[0]);
 	if (c.cmd == CMD_VERIFY)
 		return cmd_verify(r, c.rest[0], c.rest[1], c.keyrings, c.n_keyrings);
 	if (c.cmd == CMD_FETCH)

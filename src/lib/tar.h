@@ -17,7 +17,7 @@
 #include "../err.h"
 
 #define TAR_NAME_MAX 4096
-#define TAR_EXT_MAX (1024 * 1024)
+#define TAR_EXT_MAX (1024LL * 1024)
 
 struct tar_entry {
 	char name[TAR_NAME_MAX];

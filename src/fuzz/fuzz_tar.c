@@ -1,0 +1,22 @@
+/* fuzz_tar.c: the tar reader and docker-save inspection on arbitrary archives (through
+ * a memfd, since the reader takes a file descriptor). */
+#include <stdint.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "lib/dimage.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct dimage_info ii;
+	struct bs_err e;
+	int fd = memfd_create("fuzz-tar", MFD_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	if (write(fd, data, size) == (ssize_t) size && lseek(fd, 0, SEEK_SET) == 0)
+		(void) dimage_inspect(fd, &ii, &e);
+	close(fd);
+	return 0;
+}
