@@ -273,15 +273,14 @@ static void hash_trailer(const br_hash_class *vt, br_hash_compat_context *h, con
 	vt->update(&h->vtable, tr, 6);
 }
 
-/* Finish h and check s against key k.  0 or -EBADMSG. */
-static int rsa_check(const struct pgp_sig *s, const struct pgp_key *k, const struct hashinfo *hi,
-		     br_hash_compat_context *h)
+/* Check s (whose digest is dig) against key k.  0 or -EBADMSG. */
+static int rsa_check_digest(const struct pgp_sig *s, const struct pgp_key *k, const struct hashinfo *hi,
+			    const unsigned char *dig)
 {
-	unsigned char dig[64], rec[64], sig[512];
+	unsigned char rec[64], sig[512];
 	br_rsa_public_key pk = { (unsigned char *) k->n, k->nlen, (unsigned char *) k->e, k->elen };
 	br_rsa_pkcs1_vrfy vrfy = br_rsa_pkcs1_vrfy_get_default();
 
-	hi->vt->out(&h->vtable, dig);
 	if (dig[0] != s->left16[0] || dig[1] != s->left16[1])
 		return -EBADMSG; /* quick reject, before the RSA operation */
 	if (s->mpi_len > k->nlen)
@@ -292,6 +291,15 @@ static int rsa_check(const struct pgp_sig *s, const struct pgp_key *k, const str
 	if (!vrfy(sig, k->nlen, hi->oid, hi->len, &pk, rec))
 		return -EBADMSG;
 	return memcmp(rec, dig, hi->len) == 0 ? 0 : -EBADMSG;
+}
+
+/* Finish h and check s against key k. */
+static int rsa_check(const struct pgp_sig *s, const struct pgp_key *k, const struct hashinfo *hi,
+		     br_hash_compat_context *h)
+{
+	unsigned char dig[64];
+	hi->vt->out(&h->vtable, dig);
+	return rsa_check_digest(s, k, hi, dig);
 }
 
 /* ------------------------------------------------------------------ signature packets */
@@ -648,6 +656,7 @@ int pgp_verify_init(struct pgp_verify *v, const struct pgp_keyring *kr, const un
 			v->hc[v->n_sigs] = hi->vt;
 			v->text_cr[v->n_sigs] = false;
 			hi->vt->init(&v->h[v->n_sigs].vtable);
+			sha256_init(&v->fast[v->n_sigs]); /* used instead of h when the hash is SHA-256 */
 			v->n_sigs++;
 		}
 	}
@@ -659,12 +668,19 @@ int pgp_verify_init(struct pgp_verify *v, const struct pgp_keyring *kr, const un
 	return 0;
 }
 
+static void feed(struct pgp_verify *v, size_t i, const void *p, size_t n)
+{
+	if (v->sigs[i].hash_algo == 8)
+		sha256_update(&v->fast[i], p, n);
+	else
+		v->hc[i]->update(&v->h[i].vtable, p, n);
+}
+
 void pgp_verify_update(struct pgp_verify *v, const void *data, size_t len)
 {
 	for (size_t i = 0; i < v->n_sigs; i++) {
-		const br_hash_class *vt = v->hc[i];
 		if (v->sigs[i].type == 0x00) {
-			vt->update(&v->h[i].vtable, data, len);
+			feed(v, i, data, len);
 			continue;
 		}
 		/* Text signature: every line end becomes CRLF (a lone LF gains a CR). */
@@ -672,13 +688,13 @@ void pgp_verify_update(struct pgp_verify *v, const void *data, size_t len)
 		bool cr = v->text_cr[i];
 		for (; p < end; p++) {
 			if (*p == '\n' && !cr) {
-				vt->update(&v->h[i].vtable, start, (size_t) (p - start));
-				vt->update(&v->h[i].vtable, "\r", 1);
+				feed(v, i, start, (size_t) (p - start));
+				feed(v, i, "\r", 1);
 				start = p;
 			}
 			cr = *p == '\r';
 		}
-		vt->update(&v->h[i].vtable, start, (size_t) (end - start));
+		feed(v, i, start, (size_t) (end - start));
 		v->text_cr[i] = cr;
 	}
 }
@@ -688,8 +704,17 @@ int pgp_verify_final(struct pgp_verify *v, const struct pgp_sig **ret_good, cons
 {
 	for (size_t i = 0; i < v->n_sigs; i++) {
 		const struct hashinfo *hi = hash_of(v->sigs[i].hash_algo);
-		hash_trailer(hi->vt, &v->h[i], &v->sigs[i]);
-		if (rsa_check(&v->sigs[i], v->signer[i], hi, &v->h[i]) == 0) {
+		const struct pgp_sig *s = &v->sigs[i];
+		unsigned char dig[64];
+		unsigned char tr[6] = { 4, 0xFF, (unsigned char) (s->hashed_len >> 24), (unsigned char) (s->hashed_len >> 16),
+					(unsigned char) (s->hashed_len >> 8), (unsigned char) s->hashed_len };
+		feed(v, i, s->hashed, s->hashed_len);
+		feed(v, i, tr, sizeof tr);
+		if (s->hash_algo == 8)
+			sha256_out(&v->fast[i], dig);
+		else
+			hi->vt->out(&v->h[i].vtable, dig);
+		if (rsa_check_digest(s, v->signer[i], hi, dig) == 0) {
 			*ret_good = &v->sigs[i];
 			*ret_key = v->signer[i];
 			return 0;

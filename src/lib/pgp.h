@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #include "../err.h"
+#include "sha256.h"
 
 #define PGP_MAX_KEYS 16
 #define PGP_MAX_SIGS 4
@@ -82,6 +83,7 @@ struct pgp_verify {
 	struct pgp_sig sigs[PGP_MAX_SIGS];
 	size_t n_sigs;
 	br_hash_compat_context h[PGP_MAX_SIGS];
+	struct sha256_ctx fast[PGP_MAX_SIGS]; /* SHA-256 signatures: the SHA-NI path of sha256.h */
 	const br_hash_class *hc[PGP_MAX_SIGS];
 	const struct pgp_key *signer[PGP_MAX_SIGS];
 	bool text_cr[PGP_MAX_SIGS]; /* text mode: the previous byte was CR */
