@@ -43,6 +43,7 @@ struct run {
 	char boot_id[64];
 	char instance_id[128];
 	const char *instance_id_source;
+	char az[64];              /* availability zone, when IMDS answered */
 
 	/* ecs.config: what the file holds now and what it should hold */
 	char cfg_old[BS_CONFIG_MAX];

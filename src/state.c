@@ -70,8 +70,15 @@ void state_load_ids(struct run *r)
 {
 	if (!read_id(r, PATH_BOOT_ID, r->boot_id, sizeof r->boot_id))
 		(void) snprintf(r->boot_id, sizeof r->boot_id, "unknown");
-	if (imds_instance_id(r->instance_id, sizeof r->instance_id))
+	if (imds_instance_id(r->instance_id, sizeof r->instance_id)) {
+		size_t n = 0;
+		struct bs_err e;
 		r->instance_id_source = "IMDS";
+		/* For the operator's log only: where this instance runs. */
+		if (imds_get("/latest/meta-data/placement/availability-zone", 1, r->az, sizeof r->az, &n, &e) < 0 ||
+		    strspn(r->az, "abcdefghijklmnopqrstuvwxyz0123456789-") != n)
+			r->az[0] = '\0';
+	}
 	else if (read_id(r, PATH_CLOUD_INSTANCE_ID, r->instance_id, sizeof r->instance_id))
 		r->instance_id_source = PATH_CLOUD_INSTANCE_ID;
 	else if (read_id(r, PATH_MACHINE_ID, r->instance_id, sizeof r->instance_id))

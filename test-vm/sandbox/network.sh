@@ -122,6 +122,7 @@ for _ in $(seq 100); do IN curl -s -o /dev/null http://169.254.169.254/ && break
 IN sh -c 'mkdir -p /etc/ecs && printf "ECS_LOGLEVEL=warn\nMY_HAND_KEY=1\n" > /etc/ecs/ecs.config'
 IN "$BIN" run --config-url s3://test-bucket/ecs.config --set ECS_LOGLEVEL=error >"$W/out" 2>&1; echo $? > "$W/rc"
 t "--config-url: run exits 0" rc 0
+t "preflight names the instance and its availability zone from IMDS" grep -q 'preflight: \[finished\] EC2 i-0123456789abcdef0 in us-east-1a,' "$W/out"
 cfg() { grep -qx -- "$1" "$W/etc.upper/ecs/ecs.config" || { echo "ecs.config lacks '$1'"; cat "$W/etc.upper/ecs/ecs.config"; return 1; }; }
 t "--config-url: fragment beats the file (ECS_CLUSTER)" cfg ECS_CLUSTER=from-url
 t "--config-url: --set beats the fragment (ECS_LOGLEVEL)" cfg ECS_LOGLEVEL=error
