@@ -123,6 +123,11 @@ static void expect_file(const char *got, const char *file, const char *what, con
 	EQ_STR(got, want, "%s: %s", name, what);
 }
 
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
 /* ---- botocore: DIR/NAME/NAME.{req,creq,sts,authz} */
 static void botocore_case(const char *dir, const char *name, bool normalising_suite)
 {
@@ -166,13 +171,11 @@ static void botocore_case(const char *dir, const char *name, bool normalising_su
 	expect_file(out.authorization, f, "Authorization", name);
 }
 
-static void walk_botocore(const char *dir, bool normalising)
+/* The entries of dir (no dot files), sorted, strdup'ed into names[0..64). */
+static int list_dir(const char *dir, char *names[64])
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
-	char sub[1024], req[1200];
-	struct stat st;
-	char *names[64];
 	int n = 0;
 
 	OK(d != NULL, "open %s", dir);
@@ -181,7 +184,17 @@ static void walk_botocore(const char *dir, bool normalising)
 			names[n++] = strdup(de->d_name);
 	if (d)
 		closedir(d);
-	qsort(names, (size_t) n, sizeof names[0], (int (*)(const void *, const void *)) strcmp);
+	qsort(names, (size_t) n, sizeof names[0], cmp_str);
+	return n;
+}
+
+static void walk_botocore(const char *dir, bool normalising)
+{
+	char sub[1024], req[1200];
+	struct stat st;
+	char *names[64];
+	int n = list_dir(dir, names);
+
 	for (int i = 0; i < n; i++) {
 		snprintf(sub, sizeof sub, "%s/%s", dir, names[i]);
 		snprintf(req, sizeof req, "%s/%s.req", sub, names[i]);
@@ -263,18 +276,9 @@ static void crt_case(const char *dir, const char *name)
 
 static void walk_crt(const char *dir)
 {
-	DIR *d = opendir(dir);
-	struct dirent *de;
 	char *names[64], sub[1024];
-	int n = 0;
+	int n = list_dir(dir, names);
 
-	OK(d != NULL, "open %s", dir);
-	while (d && (de = readdir(d)) && n < 64)
-		if (de->d_name[0] != '.')
-			names[n++] = strdup(de->d_name);
-	if (d)
-		closedir(d);
-	qsort(names, (size_t) n, sizeof names[0], (int (*)(const void *, const void *)) strcmp);
 	for (int i = 0; i < n; i++) {
 		snprintf(sub, sizeof sub, "%s/%s", dir, names[i]);
 		crt_case(sub, names[i]);

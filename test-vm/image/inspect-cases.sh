@@ -6,13 +6,7 @@ BIN=${1:?BIN}
 HERE=$(cd "$(dirname "$0")" && pwd)
 W=$(mktemp -d /tmp/ecs-img.XXXXXX)
 trap 'rm -rf "$W"' EXIT
-T_N=0 T_FAIL=0
-t() {
-	local name=$1; shift
-	T_N=$((T_N + 1))
-	if "$@" >"$W/t.out" 2>&1; then echo "ok $T_N - $name"; else
-		T_FAIL=$((T_FAIL + 1)); echo "not ok $T_N - $name"; sed 's/^/#   /' "$W/t.out" | tail -n 8; fi
-}
+. "$(dirname "$0")/../tap.sh"
 ins() { "$BIN" image inspect "$1" >"$W/out" 2>&1; echo $? >"$W/rc"; }
 head -c 200000 /dev/urandom > "$W/agent"
 ID=$(python3 "$HERE/mkimage.py" "$W/legacy.tar" amazon/amazon-ecs-agent:latest "$W/agent=/agent")
@@ -41,5 +35,4 @@ ins "$W/missing.tar"
 t "missing file: exit 100" bash -c "[ \$(cat $W/rc) = 100 ]"
 "$BIN" image inspect >"$W/out" 2>&1; echo $? >"$W/rc"
 t "no argument: exit 100" bash -c "[ \$(cat $W/rc) = 100 ]"
-echo "$((T_N - T_FAIL)) passed, $T_FAIL failed"
-[ "$T_FAIL" = 0 ]
+t_summary

@@ -10,13 +10,7 @@ export GNUPGHOME=$W/gnupg
 mkdir -m 700 "$GNUPGHOME"
 cleanup() { gpgconf --kill gpg-agent 2>/dev/null; rm -rf "$W"; }
 trap cleanup EXIT
-T_N=0 T_FAIL=0
-t() {
-	local name=$1; shift
-	T_N=$((T_N + 1))
-	if "$@" >"$W/t.out" 2>&1; then echo "ok $T_N - $name"; else
-		T_FAIL=$((T_FAIL + 1)); echo "not ok $T_N - $name"; sed 's/^/#   /' "$W/t.out" | tail -n 8; fi
-}
+. "$(dirname "$0")/../tap.sh"
 G=(gpg --batch --quiet --pinentry-mode loopback --passphrase '')
 fpr() { gpg --with-colons --list-keys "$1" | awk -F: '$1 == "fpr" { print $10; exit }'; }
 sub_fpr() { gpg --with-colons --list-keys "$1" | awk -F: '$1 == "fpr" { n++ } $1 == "fpr" && n == 2 { print $10; exit }'; }
@@ -96,5 +90,4 @@ t "a keyring that is not a key: exit 100" rc 100
 cp "$W/d3072.asc" "$W/bad.asc"; sed -i '4s/./%/' "$W/bad.asc"
 v --keyring "$W/t3072.asc" "$W/data.bin" "$W/bad.asc"
 t "corrupted armor: exit 102" rc 102
-echo "$((T_N - T_FAIL)) passed, $T_FAIL failed"
-[ "$T_FAIL" = 0 ]
+t_summary

@@ -17,20 +17,7 @@
 set -uo pipefail
 
 SBX_PIDS=()
-T_N=0 T_FAIL=0
-
-t() {
-	local name=$1; shift
-	T_N=$((T_N + 1))
-	if "$@" >"$W/t.out" 2>&1; then
-		echo "ok $T_N - $name"
-	else
-		T_FAIL=$((T_FAIL + 1))
-		echo "not ok $T_N - $name"
-		sed 's/^/#   /' "$W/t.out" | tail -n 15
-	fi
-}
-t_summary() { echo "$((T_N - T_FAIL)) passed, $T_FAIL failed"; [ "$T_FAIL" = 0 ]; }
+. "$(dirname "${BASH_SOURCE[0]}")/../tap.sh"
 
 SBX_ENV=()  # extra environment for every command run in the sandbox
 IN() { nsenter -t "$HOLDER" -m -n -- env "${SBX_ENV[@]}" "$@"; }
