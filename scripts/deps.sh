@@ -2,7 +2,7 @@
 # Install what building and testing need, on Debian 12, as root.  Quiet when all is there.
 set -eu
 pkgs="musl-tools clang llvm gcc make binutils iptables iproute2 util-linux procps file python3
- cppcheck clang-tidy xz-utils bzip2 ca-certificates curl diffutils openssl time gnupg"
+ cppcheck clang-tidy xz-utils bzip2 ca-certificates curl diffutils openssl time gnupg docker.io"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' || missing="$missing $p"

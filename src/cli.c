@@ -60,6 +60,13 @@ void cli_help(void)
 	      "                      secrets) merged between the file's keys and --set   [ECS_BOOTSTRAP_CONFIG_URL]\n"
 	      "  --region R          region for s3:// URLs (else AWS_REGION, AWS_DEFAULT_REGION, IMDS)\n"
 	      "                      [ECS_BOOTSTRAP_REGION]\n"
+	      "  --agent-version V   latest (default), vX.Y.Z or an 8-hex commit   [ECS_BOOTSTRAP_AGENT_VERSION]\n"
+	      "  --agent-url URL     the agent tarball (its signature: URL.asc) instead of the regional\n"
+	      "                      Amazon bucket   [ECS_BOOTSTRAP_AGENT_URL]\n"
+	      "  --keyring FILE      trust these OpenPGP keys instead of the embedded Amazon ECS key (logged\n"
+	      "                      as a warning; private mirrors, tests)   [ECS_BOOTSTRAP_KEYRING]\n"
+	      "  --refresh           download the agent again even if the cached one is current\n"
+	      "                      [ECS_BOOTSTRAP_REFRESH=1]\n"
 	      "  --block-imds        add the DOCKER-USER rule that keeps bridge-mode containers away\n"
 	      "                      from 169.254.169.254   [ECS_BOOTSTRAP_BLOCK_IMDS=1]\n"
 	      "  --root DIR          operate on the filesystem tree DIR instead of /; paths cannot\n"
@@ -75,6 +82,8 @@ void cli_help(void)
 	      "  nat        task IAM role DNAT/REDIRECT of 169.254.170.2:80 to 127.0.0.1:51679, and ecs-init's\n"
 	      "             INPUT rules (ECS_SKIP_LOCALHOST_TRAFFIC_FILTER, ECS_ALLOW_OFFHOST_INTROSPECTION_ACCESS)\n"
 	      "  ecs-config /etc/ecs/ecs.config: defaults < keys already in the file < --config-url < --set/--cluster\n"
+	      "  agent-image the agent tarball from the regional bucket, its OpenPGP signature verified, loaded\n"
+	      "             into Docker as amazon/amazon-ecs-agent:latest; cached in /var/cache/ecs\n"
 	      "Checkpoints: /var/lib/ecs-bootstrap/state/<step>.  Lock: /run/ecs-bootstrap.lock.\n"
 	      "Network (AWS SDK conventions): AWS_REGION, AWS_ENDPOINT_URL_S3, AWS_EC2_METADATA_SERVICE_ENDPOINT,\n"
 	      "AWS_EC2_METADATA_DISABLED=true, HTTPS_PROXY/HTTP_PROXY/NO_PROXY (http:// proxies, CONNECT),\n"
@@ -182,13 +191,20 @@ static int from_env(struct run *r)
 		r->config_url = v;
 	if ((v = getenv("ECS_BOOTSTRAP_REGION")) && *v)
 		r->region = v;
+	if ((v = getenv("ECS_BOOTSTRAP_AGENT_VERSION")) && *v)
+		r->agent_version = v;
+	if ((v = getenv("ECS_BOOTSTRAP_AGENT_URL")) && *v)
+		r->agent_url_opt = v;
+	if ((v = getenv("ECS_BOOTSTRAP_KEYRING")) && *v)
+		r->keyrings[r->n_keyrings++] = v;
+	r->refresh = env_true("ECS_BOOTSTRAP_REFRESH");
 	if ((v = getenv("ECS_BOOTSTRAP_LOCK_TIMEOUT")) && *v && (k = parse_seconds(v, &r->lock_timeout_ms)))
 		return k;
 	return 0;
 }
 
 enum { O_CLUSTER = 256, O_SET, O_BLOCK_IMDS, O_ROOT, O_LOCK_TIMEOUT, O_FILE, O_SHOW_SECRETS, O_HELP, O_VERSION,
-       O_CONFIG_URL, O_REGION, O_SHA256, O_KEYRING };
+       O_CONFIG_URL, O_REGION, O_SHA256, O_KEYRING, O_AGENT_VERSION, O_AGENT_URL, O_REFRESH };
 
 /* Which options each command takes. */
 static bool applies(enum bs_cmd cmd, int o)
@@ -202,7 +218,7 @@ static bool applies(enum bs_cmd cmd, int o)
 	case 'o': case O_SHA256:
 		return cmd == CMD_FETCH;
 	case O_KEYRING:
-		return cmd == CMD_VERIFY;
+		return cmd == CMD_VERIFY || converge;
 	case O_REGION:
 		return converge || cmd == CMD_FETCH;
 	case O_LOCK_TIMEOUT:
@@ -223,6 +239,9 @@ int cli_parse(int argc, char *argv[], struct cli *c, struct run *r)
 		{ "sha256", required_argument, NULL, O_SHA256 },
 		{ "output", required_argument, NULL, 'o' },
 		{ "keyring", required_argument, NULL, O_KEYRING },
+		{ "agent-version", required_argument, NULL, O_AGENT_VERSION },
+		{ "agent-url", required_argument, NULL, O_AGENT_URL },
+		{ "refresh", no_argument, NULL, O_REFRESH },
 		{ "root", required_argument, NULL, O_ROOT },
 		{ "lock-timeout", required_argument, NULL, O_LOCK_TIMEOUT },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -287,7 +306,11 @@ int cli_parse(int argc, char *argv[], struct cli *c, struct run *r)
 			if (c->n_keyrings == sizeof c->keyrings / sizeof c->keyrings[0])
 				return usage_error("more than %zu --keyring files", sizeof c->keyrings / sizeof c->keyrings[0]);
 			c->keyrings[c->n_keyrings++] = optarg;
+			r->keyrings[r->n_keyrings++] = optarg;
 			break;
+		case O_AGENT_VERSION: r->agent_version = optarg; break;
+		case O_AGENT_URL: r->agent_url_opt = optarg; break;
+		case O_REFRESH: r->refresh = true; break;
 		case O_ROOT: r->root = optarg; break;
 		case O_LOCK_TIMEOUT: if ((k = parse_seconds(optarg, &r->lock_timeout_ms))) return k; break;
 		case 'v': r->verbose++; break;

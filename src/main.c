@@ -69,7 +69,7 @@ int main(int argc, char *argv[])
 		return steps_reset(r, c.rest, c.n_rest);
 
 	state_load_ids(r);
-	if (ecs_config_prepare(r) < 0)
+	if (ecs_config_prepare(r) < 0 || agent_image_prepare(r) < 0)
 		return fatal(r);
 	switch (c.cmd) {
 	case CMD_PLAN: code = steps_plan(r); break;

@@ -18,6 +18,12 @@
 #define PATH_MACHINE_ID        "/etc/machine-id"
 #define PATH_SYSTEMD_RUNDIR    "/run/systemd/system"
 #define PATH_DOCKER0_BRIDGE    "/sys/class/net/docker0/bridge"
+#define PATH_AGENT_CACHE_DIR   "/var/cache/ecs"
+#define PATH_AGENT_TAR         "/var/cache/ecs/ecs-agent.tar"
+#define PATH_AGENT_SIG         "/var/cache/ecs/ecs-agent.tar.asc"
+#define PATH_AGENT_ID          "/var/cache/ecs/ecs-agent.tar.id"   /* image id + source, after verify+load */
+#define AGENT_REPO             "amazon/amazon-ecs-agent"
+#define AGENT_TAG              "latest"
 
 /* Task IAM role endpoint and agent ports (installation document; ecs-init iptables.go). */
 #define ECS_CREDS_ADDR         "169.254.170.2"

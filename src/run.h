@@ -25,6 +25,16 @@ struct run {
 	bool block_imds;
 	const char *region;      /* --region: S3 requests (--config-url) */
 	const char *config_url;  /* --config-url: an ecs.config fragment */
+	const char *agent_version; /* --agent-version: latest, vX.Y.Z or an 8-hex commit */
+	const char *agent_url_opt; /* --agent-url */
+	const char *keyrings[8];   /* --keyring: replace the embedded Amazon ECS key */
+	size_t n_keyrings;
+	bool refresh;              /* --refresh: download the agent again */
+
+	/* agent image source, computed before the steps */
+	char agent_url[1024];
+	char agent_sig_url[1040];
+	bool refreshed;
 	int verbose;
 	int lock_timeout_ms;
 

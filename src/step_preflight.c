@@ -98,10 +98,10 @@ int preflight_check(struct run *r)
 		return k;
 	r->have_systemd = fileio_exists(r->root_fd, PATH_SYSTEMD_RUNDIR) > 0;
 	r->have_docker0 = fileio_exists(r->root_fd, PATH_DOCKER0_BRIDGE) > 0;
-	run_done(r, "%s%s%s%s%s, %s, %s, %s, %s", r->instance_id_source && !strcmp(r->instance_id_source, "IMDS") ? "EC2 " : "",
-		 r->instance_id_source && !strcmp(r->instance_id_source, "IMDS") ? r->instance_id : "", r->az[0] ? " in " : "",
-		 r->az, r->instance_id_source && !strcmp(r->instance_id_source, "IMDS") ? "," : "",
-		 r->os_pretty[0] ? r->os_pretty : r->os_id, r->ipt_version,
+	char ec2[200] = "";
+	if (r->instance_id_source && !strcmp(r->instance_id_source, "IMDS"))
+		(void) snprintf(ec2, sizeof ec2, "EC2 %.120s%s%.60s, ", r->instance_id, r->az[0] ? " in " : "", r->az);
+	run_done(r, "%s%s, %s, %s, %s", ec2, r->os_pretty[0] ? r->os_pretty : r->os_id, r->ipt_version,
 		 r->have_systemd ? "systemd" : "no systemd", r->have_ipv6 && r->have_ip6tables ? "ip6tables" : "no ip6tables");
 	return 1;
 }

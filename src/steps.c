@@ -19,6 +19,7 @@ static const struct bs_step steps[] = {
 	{ "sysctl",     SCOPE_BOOT,     0,             sysctl_inputs,     sysctl_check,     sysctl_apply },
 	{ "nat",        SCOPE_BOOT,     0,             nat_inputs,        nat_check,        nat_apply },
 	{ "ecs-config", SCOPE_INSTANCE, 0,             ecs_config_inputs, ecs_config_check, ecs_config_apply },
+	{ "agent-image", SCOPE_ONCE,    0,             agent_image_inputs, agent_image_check, agent_image_apply },
 };
 #define N_STEPS (sizeof steps / sizeof steps[0])
 
@@ -114,8 +115,10 @@ static int one(struct run *r, const struct bs_step *s, int *changed)
 	log_msg(LOG_DEBUG, s->name, "needs change: %s", r->why);
 	if (s->apply(r) < 0)
 		return fail(r, s);
-	/* Verify: apply() claiming success is not enough. */
+	/* Verify: apply() claiming success is not enough.  apply() made the state for the
+	 * current inputs, so the checkpoint it is about to get counts as valid here. */
 	r->why[0] = '\0';
+	r->cp_valid = true;
 	k = s->check(r);
 	if (k < 0)
 		return fail(r, s);

@@ -52,6 +52,11 @@ int nat_apply(struct run *r);
 void ecs_config_inputs(struct run *r, struct sha256_ctx *h);
 int ecs_config_check(struct run *r);
 int ecs_config_apply(struct run *r);
+void agent_image_inputs(struct run *r, struct sha256_ctx *h);
+int agent_image_check(struct run *r);
+int agent_image_apply(struct run *r);
+/* Compute the agent's download URL (region, version, architecture) before any step. */
+int agent_image_prepare(struct run *r);
 /* Read the existing ecs.config and render the new one into r (before any step runs,
  * so bad configuration fails before anything changes, and nat sees the knobs). */
 int ecs_config_prepare(struct run *r);

@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "conn.h"
 #include "tls.h"
@@ -459,7 +460,7 @@ static int build_request(const struct url *u, const struct http_opts *o, bool ab
 	}
 	n = snprintf(req, cap, "%s %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: ecs-bootstrap/%s\r\nConnection: close\r\n%s%s",
 		     method, target, o->unix_path ? "docker" : hp, BS_VERSION, o->headers ? o->headers : "", extra);
-	if (n >= 0 && (size_t) n < cap && (o->body || !strcmp(method, "PUT") || !strcmp(method, "POST")))
+	if (n >= 0 && (size_t) n < cap && (o->body || o->body_from_fd || !strcmp(method, "PUT") || !strcmp(method, "POST")))
 		n += snprintf(req + n, cap - (size_t) n, "Content-Length: %zu\r\n", o->body_len);
 	if (n >= 0 && (size_t) n < cap)
 		n += snprintf(req + n, cap - (size_t) n, "\r\n");
@@ -644,6 +645,29 @@ static int open_conn(struct conn *c, const struct url *u, const struct http_opts
 
 static int read_response(struct conn *c, struct attempt *a, const char *method, struct bs_err *e);
 
+/* Stream body_len bytes of body_fd, from its start (so a retry sends the same bytes). */
+static int send_fd_body(struct conn *c, const struct http_opts *o, struct bs_err *e)
+{
+	static char buf[65536];
+	long long off = 0, len = (long long) o->body_len;
+	while (off < len) {
+		size_t want = len - off < (long long) sizeof buf ? (size_t) (len - off) : sizeof buf;
+		ssize_t n = pread(o->body_fd, buf, want, off);
+		int k;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return err_set(e, -errno, "read the request body: %s", strerror(errno));
+		if (n == 0)
+			return err_setx(e, -EIO, BS_EXIT_INTERNAL, "request body file shorter than %lld bytes", len);
+		k = conn_write_all(c, buf, (size_t) n, e);
+		if (k < 0)
+			return k;
+		off += n;
+	}
+	return 0;
+}
+
 static int one_attempt(const struct url *u, struct attempt *a, struct bs_err *e)
 {
 	static char req[REQ_MAX];
@@ -667,6 +691,8 @@ static int one_attempt(const struct url *u, struct attempt *a, struct bs_err *e)
 		k = conn_write_all(&c, req, rl, e);
 	if (k == 0 && o->body && o->body_len)
 		k = conn_write_all(&c, o->body, o->body_len, e);
+	if (k == 0 && o->body_from_fd)
+		k = send_fd_body(&c, o, e);
 	if (k == 0)
 		k = read_response(&c, a, method, e);
 	conn_close(&c);

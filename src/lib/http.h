@@ -58,7 +58,9 @@ struct http_opts {
 	int (*prepare)(void *ctx, const struct url *u, const char *method, char *buf, size_t cap, struct bs_err *e);
 	void *prepare_ctx;
 	const void *body;              /* request body (small: PUT of an IMDS token), or NULL */
-	size_t body_len;
+	size_t body_len;               /* its length; with body_from_fd, the bytes to send from body_fd */
+	bool body_from_fd;             /* stream the body from body_fd (read with pread from offset 0) */
+	int body_fd;
 	int connect_timeout_ms;        /* 0: 10 s */
 	int io_timeout_ms;             /* 0: $ECS_BOOTSTRAP_HTTP_TIMEOUT seconds, else 30 s */
 	int max_attempts;              /* 0: 5 */

@@ -4,7 +4,7 @@ usage: mkimage.py [--oci] [--entrypoint /agent] OUT.tar REPO:TAG FILE=PATH_IN_IM
 Each FILE is put into one layer at PATH_IN_IMAGE (mode 0755).  Deterministic: mtime 0,
 uid/gid 0.  --oci writes the Docker 25+ layout (blobs/sha256/..., index.json, oci-layout)
 with manifest.json pointing into it; otherwise the legacy v1.2 layout.
-Variants for negative tests: --no-manifest, --missing-layer."""
+Variants for negative tests: --no-manifest, --missing-layer, --broken-layer."""
 import argparse, hashlib, io, json, tarfile
 
 p = argparse.ArgumentParser()
@@ -12,6 +12,7 @@ p.add_argument("--oci", action="store_true")
 p.add_argument("--entrypoint", default="/agent")
 p.add_argument("--no-manifest", action="store_true")
 p.add_argument("--missing-layer", action="store_true")
+p.add_argument("--broken-layer", action="store_true", help="the layer is not a tar (Docker refuses it)")
 p.add_argument("out")
 p.add_argument("tag")
 p.add_argument("files", nargs="+")
@@ -36,6 +37,8 @@ with tarfile.open(fileobj=lb, mode="w", format=tarfile.USTAR_FORMAT) as t:
         src, _, dst = spec.partition("=")
         add(t, dst.lstrip("/"), open(src, "rb").read())
 layer = lb.getvalue()
+if a.broken_layer:
+    layer = b"this is not a tar archive\n" * 100
 layer_hex = hashlib.sha256(layer).hexdigest()
 config = {
     "architecture": "amd64", "os": "linux", "created": "1970-01-01T00:00:00Z",

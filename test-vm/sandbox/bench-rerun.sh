@@ -6,9 +6,9 @@ set -uo pipefail
 BIN=${1:?BIN}; N=${2:-10}
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
-SBX_ENV=(AWS_EC2_METADATA_DISABLED=true)  # no IMDS here; on EC2 it answers in a millisecond
 for backend in nft legacy; do
-	sbx_up "$backend" || exit 1
+	SBX_ENV=()
+	sbx_up "$backend" >/dev/null && sbx_aws_up && sbx_agent_up || exit 1
 	IN "$BIN" run --cluster bench >/dev/null 2>&1 || { echo "first run failed"; exit 1; }
 	times=()
 	for _ in $(seq "$N"); do

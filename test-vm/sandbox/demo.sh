@@ -7,9 +7,11 @@ BIN=${1:?BIN}
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 trap sbx_down EXIT
-SBX_ENV=(AWS_EC2_METADATA_DISABLED=true)  # this sandbox has no IMDS
+SBX_ENV=()
 [ "$(id -u)" = 0 ] || { echo "make demo needs root (namespaces, iptables)"; exit 1; }
-sbx_up nft || exit 1
+echo "setting up the sandbox: network and mount namespaces, fake IMDSv2 and S3 over TLS, a real dockerd,"
+echo "and a stand-in agent image signed with a throw-away key (the real agent cannot be downloaded here)"
+sbx_up nft >/dev/null && sbx_aws_up && sbx_agent_up || exit 1
 bar() { printf '\n==== %s\n' "$*"; }
 
 bar "ecs-bootstrap run --cluster demo-cluster   (first run: converges the machine)"
@@ -24,6 +26,8 @@ echo "--- /etc/ecs/ecs.config"; IN cat /etc/ecs/ecs.config
 echo "--- /etc/sysctl.d/80-ecs-bootstrap.conf"; IN cat /etc/sysctl.d/80-ecs-bootstrap.conf
 echo "--- route_localnet = $(IN cat /proc/sys/net/ipv4/conf/all/route_localnet)"
 echo "--- iptables-save (ours)"; IN iptables-save | grep -E '169.254.170.2|51678|127.0.0.0/8'
+echo "--- Docker: $(docker_api http://d/images/amazon/amazon-ecs-agent:latest/json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["RepoTags"], d["Id"])')"
+echo "--- /var/cache/ecs"; IN ls -la /var/cache/ecs
 bar "the task-role address answers (a listener on 127.0.0.1:51679 stands in for the agent)"
 mkdir -p "$W/www"; echo "credentials endpoint reached" > "$W/www/index.html"
 IN_BG python3 -m http.server --bind 127.0.0.1 --directory "$W/www" 51679 >/dev/null 2>&1

@@ -30,7 +30,7 @@ new_boot_id() { cat /proc/sys/kernel/random/uuid > "$W/boot_id"; }
 sbx_up() {
 	local backend=$1
 	W=$(mktemp -d /tmp/ecs-sbx.XXXXXX)
-	mkdir -p "$W"/{etc,varlib}.{upper,work}
+	mkdir -p "$W"/{etc,varlib,varcache}.{upper,work}
 	NS=ecs-sbx-$$; TNS=ecs-task-$$; VH=vh$$; VT=vt$$
 	ip netns add "$NS" && ip netns add "$TNS" || return 1
 	ip -n "$NS" link set lo up; ip -n "$TNS" link set lo up
@@ -47,6 +47,7 @@ sbx_up() {
 	IN bash -euc "
 		mount -t overlay overlay -o lowerdir=/etc,upperdir=$W/etc.upper,workdir=$W/etc.work /etc
 		mount -t overlay overlay -o lowerdir=/var/lib,upperdir=$W/varlib.upper,workdir=$W/varlib.work /var/lib
+		mount -t overlay overlay -o lowerdir=/var/cache,upperdir=$W/varcache.upper,workdir=$W/varcache.work /var/cache
 		mount -t tmpfs tmpfs /run
 		mount --bind $W/boot_id /proc/sys/kernel/random/boot_id
 		mkdir -p /var/lib/cloud/data; echo i-0sandbox$$ > /var/lib/cloud/data/instance-id
@@ -82,7 +83,7 @@ sbx_aws_up() {
 	echo '{}' > "$W/faults.json"
 	IN bash -euc "
 		ip addr add 169.254.169.254/32 dev lo
-		echo '127.0.0.1 s3.us-east-1.amazonaws.com test-bucket.s3.us-east-1.amazonaws.com wrong-name.example.test' >> /etc/hosts
+		echo '127.0.0.1 s3.amazonaws.com s3.us-east-1.amazonaws.com test-bucket.s3.us-east-1.amazonaws.com wrong-name.example.test' >> /etc/hosts
 		cat $W/tls/ca.crt >> /etc/ssl/certs/ca-certificates.crt
 	" || return 1
 	start imds python3 "$FAKE/fake_aws.py" imds --bind 169.254.169.254 --port 80 --faults "$W/faults.json"
@@ -99,6 +100,39 @@ sbx_aws_up() {
 	echo "fake AWS endpoints did not come up"; return 1
 }
 
+# sbx_agent_up: a real dockerd in the sandbox (data under $W/docker, socket /run/docker.sock),
+# a throw-away OpenPGP key (gpg), and a stand-in agent image (test-vm/image/mkimage.py) signed
+# with it and published where the default URL for us-east-1 points:
+# s3.amazonaws.com/amazon-ecs-agent-us-east-1/ecs-agent-latest.tar (+ .asc).  Needs sbx_aws_up.
+# Sets AGENT_ID (the image id), AGENT_KEYRING, and ECS_BOOTSTRAP_KEYRING in SBX_ENV.
+publish_agent() { # NAME [mkimage options...]: build, sign with the test key, put in the agent bucket
+	local name=$1; shift
+	head -c 300000 /dev/urandom > "$W/agent.bin"
+	python3 "$(dirname "${BASH_SOURCE[0]}")/../image/mkimage.py" "$@" "$W/agent-build.tar" amazon/amazon-ecs-agent:latest \
+		"$W/agent.bin=/agent" > "$W/agent-build.id" || return 1
+	mkdir -p "$W/s3/amazon-ecs-agent-us-east-1"
+	cp "$W/agent-build.tar" "$W/s3/amazon-ecs-agent-us-east-1/$name"
+	GNUPGHOME=$W/gnupg gpg --batch --quiet --yes --armor --detach-sign -o "$W/s3/amazon-ecs-agent-us-east-1/$name.asc" \
+		"$W/s3/amazon-ecs-agent-us-east-1/$name" 2>/dev/null
+}
+sbx_agent_up() {
+	mkdir -p "$W/docker" && mkdir -m 700 "$W/gnupg" || return 1
+	IN_BG dockerd --data-root "$W/docker" --host unix:///run/docker.sock --storage-driver=overlay2 \
+		--exec-root /run/docker-exec --pidfile /run/docker.pid >>"$W/dockerd.log" 2>&1
+	PID_dockerd=$BG_PID
+	GNUPGHOME=$W/gnupg gpg --batch --quiet --pinentry-mode loopback --passphrase '' \
+		--quick-gen-key 'ECS test signing <agent@example.invalid>' rsa2048 sign never 2>/dev/null || return 1
+	GNUPGHOME=$W/gnupg gpg --batch --export agent@example.invalid > "$W/agent-key.gpg" 2>/dev/null
+	AGENT_KEYRING=$W/agent-key.gpg
+	publish_agent ecs-agent-latest.tar || return 1
+	AGENT_ID=$(cat "$W/agent-build.id")
+	SBX_ENV+=(ECS_BOOTSTRAP_KEYRING="$AGENT_KEYRING")
+	for _ in $(seq 100); do IN curl -s --unix-socket /run/docker.sock http://d/_ping >/dev/null 2>&1 && return 0; sleep 0.1; done
+	echo "dockerd did not come up"; tail -5 "$W/dockerd.log"; return 1
+}
+docker_api() { IN curl -s --unix-socket /run/docker.sock "$@"; }
+image_id_of() { docker_api "http://d/images/$1/json" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("Id",""))' 2>/dev/null; }
+
 sbx_down() {
 	local p
 	for p in "${SBX_PIDS[@]}"; do kill "$p" 2>/dev/null; done
@@ -106,12 +140,13 @@ sbx_down() {
 	SBX_PIDS=()
 	[ -n "${NS:-}" ] && ip netns del "$NS" 2>/dev/null
 	[ -n "${TNS:-}" ] && ip netns del "$TNS" 2>/dev/null
+	[ -n "${W:-}" ] && [ -d "$W/gnupg" ] && GNUPGHOME=$W/gnupg gpgconf --kill gpg-agent 2>/dev/null
 	[ -n "${W:-}" ] && [ -z "${KEEP:-}" ] && rm -rf "$W"
 	NS= TNS=
 }
 
 # A hash of every file the sandbox wrote (the overlay upper dirs), for "nothing changed".
 sbx_fs_hash() {
-	(cd "$W" && find etc.upper varlib.upper -type f -print0 | sort -z | xargs -0 -r sha256sum |
-		grep -v ' varlib.upper/cloud/' ; find etc.upper varlib.upper | sort) | sha256sum | cut -d' ' -f1
+	(cd "$W" && find etc.upper varlib.upper varcache.upper -type f -print0 | sort -z | xargs -0 -r sha256sum |
+		grep -v ' varlib.upper/cloud/' ; find etc.upper varlib.upper varcache.upper | sort) | sha256sum | cut -d' ' -f1
 }

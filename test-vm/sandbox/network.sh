@@ -11,7 +11,7 @@ trap sbx_down EXIT
 
 echo "# network, iptables backend: $BACKEND"
 sbx_up "$BACKEND" || { echo "not ok 1 - sandbox setup"; echo "0 passed, 1 failed"; exit 1; }
-sbx_aws_up || { echo "not ok 1 - fake AWS endpoints"; echo "0 passed, 1 failed"; exit 1; }
+sbx_aws_up && sbx_agent_up || { echo "not ok 1 - fake AWS endpoints and dockerd"; echo "0 passed, 1 failed"; exit 1; }
 mkdir -p "$W/s3/test-bucket"
 head -c 3000000 /dev/urandom > "$W/s3/test-bucket/blob.bin"
 SHA=$(sha256sum < "$W/s3/test-bucket/blob.bin" | cut -d' ' -f1)

@@ -6,8 +6,10 @@ BIN=${1:?BIN}; FBIN=${2:?FAULT_BIN}
 HERE=$(cd "$(dirname "$0")" && pwd)
 [ "$(id -u)" = 0 ] || { echo "test-vm/sandbox needs root (namespaces, iptables)"; exit 1; }
 pass=0 fail=0
-for suite in foundation network; do
-	for backend in nft legacy; do
+# suite:backends (iptables matters to foundation and network; the image suite runs once)
+for spec in foundation:nft,legacy network:nft,legacy image:nft; do
+	suite=${spec%%:*}
+	for backend in $(echo "${spec#*:}" | tr , ' '); do
 		out=$(bash "$HERE/$suite.sh" "$BIN" "$FBIN" "$backend" 2>&1); rc=$?
 		printf '%s\n' "$out" | grep -v '^[0-9]* passed, [0-9]* failed$'
 		last=$(printf '%s\n' "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -1)

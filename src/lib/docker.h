@@ -1,0 +1,37 @@
+/* docker.h: the Docker Engine API over its unix socket, through the HTTP client.
+ *
+ * The socket is $DOCKER_HOST (unix:// only) or /var/run/docker.sock.  The API version is
+ * negotiated from /_ping's Api-Version: the lower of the daemon's and ours (1.41);
+ * daemons below 1.21 (Docker 1.9) are refused.  Requests are versioned (/v1.41/...).
+ * A daemon that does not answer is a temporary failure (exit class 111).
+ */
+#ifndef BS_DOCKER_H
+#define BS_DOCKER_H
+
+#include <stddef.h>
+
+#include "../err.h"
+
+struct docker {
+	char sock[512];
+	char api[16];  /* "1.41" */
+};
+
+/* root: the --root directory ("/" normally) under which the default socket is found. */
+int docker_open(struct docker *d, const char *root, struct bs_err *e);
+
+/* The image id ("sha256:...") of ref into id: 1, or 0 when Docker has no such image. */
+int docker_image_id(struct docker *d, const char *ref, char *id, size_t cap, struct bs_err *e);
+
+/* POST /images/load with the docker-save archive on fd (size bytes), streamed.  Docker
+ * answers 200 even for a broken archive: the JSON stream is read and an errorDetail is
+ * an error carrying Docker's message (exit class 100). */
+int docker_image_load(struct docker *d, int fd, long long size, struct bs_err *e);
+
+/* Tag image id as repo:tag. */
+int docker_image_tag(struct docker *d, const char *id, const char *repo, const char *tag, struct bs_err *e);
+
+/* Remove an image by reference (tests and bake); a missing image is fine. */
+int docker_image_remove(struct docker *d, const char *ref, struct bs_err *e);
+
+#endif

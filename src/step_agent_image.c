@@ -1,0 +1,360 @@
+/* step_agent_image.c: the Amazon ECS agent image, verified and loaded into Docker.
+ *
+ * Owns: /var/cache/ecs/ecs-agent.tar (+ .asc, + .id) and the image amazon/amazon-ecs-agent:latest
+ * in Docker.
+ * Source (installation document): https://s3.amazonaws.com/amazon-ecs-agent-us-east-1/ for
+ * us-east-1, https://s3.REGION.amazonaws.com/amazon-ecs-agent-REGION/ elsewhere, file
+ * ecs-agent-[arm64-]VERSION.tar and its .asc; --agent-url replaces the whole URL.
+ * Converged: the .id file (written only after a verified load) names the image Docker has
+ * under amazon/amazon-ecs-agent:latest, and the checkpoint says the source and the trust
+ * set have not changed ("latest" is not downloaded again at every boot; --refresh forces it).
+ * check() asks Docker (cheap) and reads the checkpoint; it never re-reads the tarball.
+ * apply(): with a cached tarball from the same source, verify it and load it (no download);
+ * a cache that fails verification is set aside and downloaded again.  Otherwise download
+ * the signature, then stream the tarball into ecs-agent.tar.partial while the OpenPGP
+ * verifier hashes it; rename only after the signature verified.  Inspect the archive
+ * (manifest, image id), load it, tag it if its manifest did not, confirm Docker has the
+ * manifest's image id under the tag, and only then write the .id file.
+ * Crash analysis: a crash mid-download leaves a .partial (removed by the next download);
+ * a crash between rename and load leaves a verified cache that the next run verifies again
+ * and loads; the .id file is written last, so it never names an image that was not loaded.
+ * An unverified tarball is never loaded.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fault.h"
+#include "lib/dimage.h"
+#include "lib/docker.h"
+#include "lib/fetch.h"
+#include "lib/fileio.h"
+#include "lib/imds.h"
+#include "lib/tls.h"
+#include "log.h"
+#include "steps.h"
+#include "trust.h"
+
+#define SIG_MAX 8192
+#define AGENT_TAR_MAX (2LL * 1024 * 1024 * 1024) /* 2 GiB: the agent is ~100 MB */
+
+static struct docker dk;
+static struct pgp_keyring kr;
+static bool kr_loaded;
+
+static bool valid_version(const char *v)
+{
+	size_t n = strlen(v);
+	if (!strcmp(v, "latest"))
+		return true;
+	if (n == 8 && strspn(v, "0123456789abcdef") == 8)
+		return true;
+	if (n >= 6 && n < 32 && v[0] == 'v' && strspn(v + 1, "0123456789.") == n - 1) {
+		int a, b, c;
+		char tail;
+		return sscanf(v + 1, "%d.%d.%d%c", &a, &b, &c, &tail) == 3;
+	}
+	return false;
+}
+
+int agent_image_prepare(struct run *r)
+{
+	const char *v = r->agent_version ? r->agent_version : "latest", *region = r->region;
+	char reg[64];
+	struct utsname u;
+	bool arm = uname(&u) == 0 && !strcmp(u.machine, "aarch64");
+	int n;
+
+	if (!valid_version(v))
+		return err_setx(&r->err, -EINVAL, BS_EXIT_USAGE, "--agent-version '%s': want latest, vX.Y.Z or an 8-hex commit", v);
+	if (r->agent_url_opt) {
+		n = snprintf(r->agent_url, sizeof r->agent_url, "%s", r->agent_url_opt);
+	} else {
+		if (!region || !*region)
+			region = getenv("AWS_REGION");
+		if (!region || !*region)
+			region = getenv("AWS_DEFAULT_REGION");
+		if (!region || !*region) {
+			size_t len;
+			int k = imds_get("/latest/meta-data/placement/region", 0, reg, sizeof reg, &len, &r->err);
+			if (k < 0)
+				return err_wrap(&r->err, "the agent download needs a region (--region, AWS_REGION or IMDS)");
+			reg[strcspn(reg, "\r\n")] = '\0';
+			region = reg;
+		}
+		if (strspn(region, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(region) || strlen(region) > 40)
+			return err_setx(&r->err, -EINVAL, BS_EXIT_USAGE, "region '%s' is not a region name", region);
+		if (!strcmp(region, "us-east-1"))
+			n = snprintf(r->agent_url, sizeof r->agent_url,
+				     "https://s3.amazonaws.com/amazon-ecs-agent-us-east-1/ecs-agent-%s%s.tar", arm ? "arm64-" : "", v);
+		else
+			n = snprintf(r->agent_url, sizeof r->agent_url,
+				     "https://s3.%s.amazonaws.com/amazon-ecs-agent-%s/ecs-agent-%s%s.tar", region, region,
+				     arm ? "arm64-" : "", v);
+	}
+	if (n < 0 || (size_t) n >= sizeof r->agent_url)
+		return err_setx(&r->err, -ENAMETOOLONG, BS_EXIT_USAGE, "agent URL too long");
+	(void) snprintf(r->agent_sig_url, sizeof r->agent_sig_url, "%s.asc", r->agent_url);
+	return 0;
+}
+
+void agent_image_inputs(struct run *r, struct sha256_ctx *h)
+{
+	sha256_update_str(h, r->agent_url);
+	sha256_update_str(h, r->n_keyrings ? "keyrings" : "embedded:" ECS_KEY_FPR);
+	for (size_t i = 0; i < r->n_keyrings; i++)
+		sha256_update_str(h, r->keyrings[i]);
+}
+
+static int open_docker(struct run *r)
+{
+	return dk.api[0] ? 0 : docker_open(&dk, r->root, &r->err);
+}
+
+static int trust(struct run *r)
+{
+	if (kr_loaded)
+		return 0;
+	for (size_t i = 0; i < r->n_keyrings; i++)
+		log_msg(LOG_WARNING, "agent-image", "trust set replaced: keys from '%s' instead of the Amazon ECS key",
+			r->keyrings[i]);
+	if (trust_load(&kr, r->keyrings, r->n_keyrings, (unsigned) time(NULL), &r->err) < 0)
+		return r->err.code;
+	kr_loaded = true;
+	return 0;
+}
+
+/* The .id file: "sha256:<id>\n<source url>\n".  1 if it names id for the current URL. */
+static int read_id(struct run *r, char *id, size_t cap)
+{
+	char text[2048], *nl;
+	size_t n;
+	struct bs_err e;
+
+	if (fileio_read_bounded(r->root_fd, PATH_AGENT_ID, text, sizeof text, &n, &e) < 0)
+		return 0;
+	nl = strchr(text, '\n');
+	if (!nl || (size_t) (nl - text) >= cap)
+		return 0;
+	*nl = '\0';
+	memcpy(id, text, (size_t) (nl - text) + 1); /* fits: checked against cap above */
+	return strncmp(nl + 1, r->agent_url, strlen(r->agent_url)) == 0 && nl[1 + strlen(r->agent_url)] == '\n';
+}
+
+int agent_image_check(struct run *r)
+{
+	char want[80], have[80];
+	int k;
+
+	if (r->refresh && !r->refreshed) {
+		run_why(r, "--refresh: download the agent again");
+		return 0;
+	}
+	k = open_docker(r);
+	if (k < 0)
+		return k;
+	if (!read_id(r, want, sizeof want)) {
+		run_why(r, "no verified agent image from %s yet", r->agent_url);
+		return 0;
+	}
+	k = docker_image_id(&dk, AGENT_REPO ":" AGENT_TAG, have, sizeof have, &r->err);
+	if (k < 0)
+		return k;
+	if (k == 0 || strcmp(have, want) != 0) {
+		run_why(r, "Docker does not have the verified agent image %.19s under %s:%s", want, AGENT_REPO, AGENT_TAG);
+		return 0;
+	}
+	if (!r->cp_valid) {
+		run_why(r, "the agent source or trust set changed");
+		return 0;
+	}
+	return 1;
+}
+
+/* ---- download with verification while streaming */
+
+struct dl {
+	int fd;
+	struct pgp_verify *v;
+	long long total, done;
+	int decile;
+};
+
+static int dl_begin(void *ctx, const struct http_resp *resp, struct bs_err *e)
+{
+	struct dl *d = ctx;
+	if (ftruncate(d->fd, 0) < 0 || lseek(d->fd, 0, SEEK_SET) < 0)
+		return err_set(e, -errno, "truncate the download: %s", strerror(errno));
+	d->total = resp->content_length;
+	d->done = 0;
+	d->decile = 0;
+	return 0;
+}
+
+static int dl_data(void *ctx, const void *p, size_t n, struct bs_err *e)
+{
+	struct dl *d = ctx;
+	const char *c = p;
+	size_t left = n;
+
+	pgp_verify_update(d->v, p, n);
+	while (left) {
+		ssize_t w = write(d->fd, c, left);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return err_setx(e, -errno, BS_EXIT_TEMP, "write '%s.partial': %s", PATH_AGENT_TAR, strerror(errno));
+		c += w;
+		left -= (size_t) w;
+	}
+	d->done += (long long) n;
+	if (d->total > 0 && d->done * 10 / d->total > d->decile) {
+		d->decile = (int) (d->done * 10 / d->total);
+		log_msg(LOG_INFO, "agent-image", "download %d%% (%.1f of %.1f MiB)", d->decile * 10, (double) d->done / 1048576.0,
+			(double) d->total / 1048576.0);
+	}
+	return 0;
+}
+
+static int download(struct run *r)
+{
+	static struct pgp_verify v;
+	static struct http_resp resp;
+	static char sig[SIG_MAX + 1];
+	struct http_mem m;
+	struct http_sink s;
+	struct fetch_opts fo = { .region = r->region, .max_body = SIG_MAX };
+	const struct pgp_sig *good;
+	const struct pgp_key *key;
+	struct dl d = { .v = &v };
+	int dfd = -1, k;
+
+	(void) tls_trust_load(r->root_fd, &r->err);
+	err_clear(&r->err);
+	http_mem_sink(&s, &m, sig, sizeof sig);
+	k = fetch_url(r->agent_sig_url, &fo, &s, &resp, &r->err);
+	if (k < 0)
+		return err_wrap(&r->err, "agent signature");
+	k = pgp_verify_init(&v, &kr, (const unsigned char *) sig, m.len, (unsigned) time(NULL), &r->err);
+	if (k < 0)
+		return err_wrap(&r->err, "agent signature %s", r->agent_sig_url);
+	d.fd = fileio_open(r->root_fd, PATH_AGENT_TAR ".partial", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0600);
+	if (d.fd < 0)
+		return err_set(&r->err, d.fd, "create '%s.partial': %s", PATH_AGENT_TAR, strerror(-d.fd));
+	fo.max_body = AGENT_TAR_MAX;
+	s = (struct http_sink) { dl_begin, dl_data, &d };
+	k = fetch_url(r->agent_url, &fo, &s, &resp, &r->err);
+	FAULT_POINT("agent-image-after-download");
+	if (k == 0 && resp.content_length >= 0 && d.done != resp.content_length)
+		k = err_setx(&r->err, -EPROTO, BS_EXIT_TEMP, "agent download: %lld of %lld bytes", d.done, resp.content_length);
+	if (k == 0)
+		k = pgp_verify_final(&v, &good, &key, &r->err);
+	if (k == 0 && fsync(d.fd) < 0)
+		k = err_set(&r->err, -errno, "fsync: %s", strerror(errno));
+	(void) close(d.fd);
+	if (k < 0) {
+		struct bs_err ignore;
+		(void) fileio_unlink(r->root_fd, PATH_AGENT_TAR ".partial", &ignore); /* never keep an unverified file */
+		return err_wrap(&r->err, "agent %s", r->agent_url);
+	}
+	/* The signature first, then the tarball by rename: a cache always pairs with its .asc. */
+	k = fileio_write_atomic(r->root_fd, PATH_AGENT_SIG, sig, m.len, 0600, &r->err);
+	if (k < 0)
+		return k;
+	dfd = fileio_open(r->root_fd, PATH_AGENT_CACHE_DIR, O_RDONLY | O_DIRECTORY, 0);
+	if (dfd < 0)
+		return err_set(&r->err, dfd, "open '%s': %s", PATH_AGENT_CACHE_DIR, strerror(-dfd));
+	if (renameat(dfd, "ecs-agent.tar.partial", dfd, "ecs-agent.tar") < 0 || fsync(dfd) < 0) {
+		k = err_set(&r->err, -errno, "rename '%s.partial': %s", PATH_AGENT_TAR, strerror(errno));
+		(void) close(dfd);
+		return k;
+	}
+	(void) close(dfd);
+	return 0;
+}
+
+/* Verify the cached tarball against its cached signature (streaming).  0 or < 0. */
+static int verify_cache(struct run *r, char *line, size_t cap)
+{
+	return trust_verify_file(&kr, r->root_fd, PATH_AGENT_TAR, PATH_AGENT_SIG, (unsigned) time(NULL), line, cap, &r->err);
+}
+
+static int load(struct run *r)
+{
+	static struct dimage_info ii;
+	char have[80], idtext[2048];
+	bool tagged = false;
+	struct stat st;
+	int fd, k;
+
+	fd = fileio_open(r->root_fd, PATH_AGENT_TAR, O_RDONLY, 0);
+	if (fd < 0)
+		return err_set(&r->err, fd, "open '%s': %s", PATH_AGENT_TAR, strerror(-fd));
+	k = dimage_inspect(fd, &ii, &r->err);
+	if (k == 0 && fstat(fd, &st) < 0)
+		k = err_set(&r->err, -errno, "stat: %s", strerror(errno));
+	if (k == 0)
+		k = docker_image_load(&dk, fd, (long long) st.st_size, &r->err);
+	(void) close(fd);
+	if (k < 0)
+		return err_wrap(&r->err, "load '%s'", PATH_AGENT_TAR);
+	FAULT_POINT("agent-image-after-load");
+	for (size_t i = 0; i < ii.n_tags; i++)
+		tagged |= !strcmp(ii.tags[i], AGENT_REPO ":" AGENT_TAG);
+	if (!tagged && (k = docker_image_tag(&dk, ii.id, AGENT_REPO, AGENT_TAG, &r->err)) < 0)
+		return k;
+	k = docker_image_id(&dk, AGENT_REPO ":" AGENT_TAG, have, sizeof have, &r->err);
+	if (k < 0)
+		return k;
+	if (k == 0 || strcmp(have, ii.id) != 0)
+		return err_setx(&r->err, -EIO, BS_EXIT_INTERNAL, "after the load Docker names %s:%s %s, the archive's manifest %s",
+				AGENT_REPO, AGENT_TAG, k ? have : "nothing", ii.id);
+	k = snprintf(idtext, sizeof idtext, "%s\n%s\n", ii.id, r->agent_url);
+	if (k < 0 || (size_t) k >= sizeof idtext)
+		return err_set(&r->err, -E2BIG, "agent URL too long");
+	k = fileio_write_atomic(r->root_fd, PATH_AGENT_ID, idtext, strlen(idtext), 0600, &r->err);
+	if (k == 0)
+		run_done(r, "%s loaded as %s:%s", ii.id, AGENT_REPO, AGENT_TAG);
+	return k;
+}
+
+int agent_image_apply(struct run *r)
+{
+	char line[512], want[80];
+	bool cached;
+	int k;
+
+	k = open_docker(r);
+	if (k == 0)
+		k = trust(r);
+	if (k == 0)
+		k = fileio_mkdir_p(r->root_fd, PATH_AGENT_CACHE_DIR, 0700, &r->err);
+	if (k < 0)
+		return k;
+	/* A cache from the same source is reused, after it verifies again. */
+	cached = !r->refresh && fileio_exists(r->root_fd, PATH_AGENT_TAR) > 0 && fileio_exists(r->root_fd, PATH_AGENT_SIG) > 0 &&
+		 read_id(r, want, sizeof want);
+	if (cached && verify_cache(r, line, sizeof line) < 0) {
+		log_msg(LOG_WARNING, "agent-image", "cached '%s' refused (%s): downloading it again", PATH_AGENT_TAR, r->err.msg);
+		err_clear(&r->err);
+		cached = false;
+	}
+	if (!cached) {
+		struct bs_err ignore;
+		(void) fileio_unlink(r->root_fd, PATH_AGENT_ID, &ignore); /* the old id no longer describes the cache */
+		k = download(r);
+		if (k < 0)
+			return k;
+	}
+	r->refreshed = true;
+	k = load(r);
+	if (k == 0 && cached)
+		run_done(r, "from the verified cache, no download");
+	return k;
+}

@@ -1,0 +1,106 @@
+#!/bin/bash
+# test-vm/sandbox/image.sh BIN FAULT_BIN BACKEND
+# The agent-image step of the real static binary against a real dockerd and the fake S3:
+# the default URL for us-east-1, download with the signature checked while streaming, load,
+# tag; re-runs without download or load; reload from the verified cache; a tampered cache;
+# bad signatures, truncated tarballs and archives Docker rejects are never taken.
+set -uo pipefail
+BIN=${1:?BIN}; FBIN=${2:?FAULT_BIN}; BACKEND=${3:?nft|legacy}
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib.sh"
+trap sbx_down EXIT
+SBX_ENV=(AWS_EC2_METADATA_DISABLED=true AWS_REGION=us-east-1)
+
+echo "# agent image, iptables backend: $BACKEND"
+sbx_up "$BACKEND" && sbx_aws_up && sbx_agent_up || { echo "not ok 1 - sandbox setup"; echo "0 passed, 1 failed"; exit 1; }
+run() { IN "$@" >"$W/out" 2>&1; echo $? >"$W/rc"; }
+rc() { [ "$(cat "$W/rc")" = "$1" ] || { echo "exit $(cat "$W/rc"), want $1"; cat "$W/out"; return 1; }; }
+has() { grep -qF -- "$1" "$W/out" || { echo "output lacks: $1"; cat "$W/out"; return 1; }; }
+gets() { grep -c "\"path\": \"/amazon-ecs-agent-us-east-1/$1\", \"status\": 200" "$W/s3.log"; }
+tagged() { [ "$(image_id_of amazon/amazon-ecs-agent:latest)" = "$1" ]; }
+CACHE=$W/varcache.upper/ecs
+
+run "$BIN" run --cluster img
+t "first run: exit 0" rc 0
+t "first run: the regional URL for us-east-1 was used (tarball and .asc)" bash -c "[ \$(grep -c '\"path\": \"/amazon-ecs-agent-us-east-1/ecs-agent-latest.tar' $W/s3.log) -ge 2 ]"
+t "first run: Docker has the image under amazon/amazon-ecs-agent:latest" tagged "$AGENT_ID"
+t "first run: the verified tarball, its signature and the id are cached" bash -c "[ -s $CACHE/ecs-agent.tar ] && [ -s $CACHE/ecs-agent.tar.asc ] && grep -qx '$AGENT_ID' $CACHE/ecs-agent.tar.id"
+t "first run: no .partial left" bash -c "! ls $CACHE | grep -q partial"
+t "first run: the [finished] line names the image" has "agent-image: [finished] $AGENT_ID loaded as amazon/amazon-ecs-agent:latest"
+N=$(gets ecs-agent-latest.tar)
+run "$BIN" run --cluster img
+t "re-run: agent-image [skipped]" has "agent-image: [skipped] already converged"
+t "re-run: nothing downloaded" [ "$(gets ecs-agent-latest.tar)" = "$N" ]
+
+# image removed from Docker: reloaded from the verified cache, not downloaded
+docker_api -X DELETE "http://d/images/amazon/amazon-ecs-agent:latest?force=1" >/dev/null
+run "$BIN" plan --cluster img
+t "plan sees the missing image" bash -c "[ \$(cat $W/rc) = 1 ] && grep -q 'agent-image  would change: Docker does not have' $W/out"
+run "$BIN" run --cluster img
+t "image removed: exit 0" rc 0
+t "image removed: loaded again" tagged "$AGENT_ID"
+t "image removed: from the verified cache, no download" bash -c "grep -q 'from the verified cache, no download' $W/out && [ \$(grep -c '\"path\": \"/amazon-ecs-agent-us-east-1/ecs-agent-latest.tar\", \"status\": 200' $W/s3.log) = $N ]"
+
+# cache tampered: refused, downloaded again
+docker_api -X DELETE "http://d/images/amazon/amazon-ecs-agent:latest?force=1" >/dev/null
+# (changes go through the mount: writing to an overlay's upper directory behind its back is undefined)
+IN sh -c "printf X | dd of=/var/cache/ecs/ecs-agent.tar bs=1 seek=5000 conv=notrunc 2>/dev/null"
+run "$BIN" run --cluster img
+t "tampered cache: refused with the reason" has "cached '/var/cache/ecs/ecs-agent.tar' refused"
+t "tampered cache: downloaded again, exit 0, right image" bash -c "[ \$(cat $W/rc) = 0 ] && [ \$(grep -c '\"path\": \"/amazon-ecs-agent-us-east-1/ecs-agent-latest.tar\", \"status\": 200' $W/s3.log) = $((N + 1)) ]"
+t "tampered cache: Docker has the right image" tagged "$AGENT_ID"
+
+# --refresh downloads even when current
+run "$BIN" run --cluster img --refresh
+t "--refresh: downloads again" bash -c "[ \$(cat $W/rc) = 0 ] && [ \$(grep -c '\"path\": \"/amazon-ecs-agent-us-east-1/ecs-agent-latest.tar\", \"status\": 200' $W/s3.log) = $((N + 2)) ]"
+
+# a versioned tarball: --agent-version picks the file name
+publish_agent ecs-agent-v1.99.0.tar
+V199=$(cat "$W/agent-build.id")
+run "$BIN" run --cluster img --agent-version v1.99.0
+got_v199() { rc 0 && [ "$(gets ecs-agent-v1.99.0.tar)" -ge 1 ]; }
+t "--agent-version v1.99.0: ecs-agent-v1.99.0.tar loaded" got_v199
+t "--agent-version v1.99.0: Docker's tag now names it" tagged "$V199"
+run "$BIN" run --agent-version 'v1;rm'
+t "--agent-version malformed: exit 100" rc 100
+
+# bad signature at the source: 102, nothing loaded
+publish_agent ecs-agent-badsig.tar
+BAD=$(cat "$W/agent-build.id")
+cp "$W/s3/amazon-ecs-agent-us-east-1/ecs-agent-latest.tar.asc" "$W/s3/amazon-ecs-agent-us-east-1/ecs-agent-badsig.tar.asc"
+run "$BIN" run --cluster img --agent-url https://s3.amazonaws.com/amazon-ecs-agent-us-east-1/ecs-agent-badsig.tar
+t "signature over other data: exit 102, bad signature" bash -c "[ \$(cat $W/rc) = 102 ] && grep -q 'bad signature' $W/out"
+not_loaded() { ! docker_api http://d/images/json | grep -q "${1#sha256:}"; }
+t "signature over other data: the image was not loaded" not_loaded "$BAD"
+t "signature over other data: no .partial left, previous cache intact" bash -c "! ls $CACHE | grep -q partial && [ -s $CACHE/ecs-agent.tar ]"
+
+# truncated tarball (its real signature): never loaded
+publish_agent ecs-agent-trunc.tar
+TR=$(cat "$W/agent-build.id")
+f=$W/s3/amazon-ecs-agent-us-east-1/ecs-agent-trunc.tar; head -c $(( $(stat -c %s "$f") / 2 )) "$f" > "$f.cut" && mv "$f.cut" "$f"
+run "$BIN" run --cluster img --agent-url https://s3.amazonaws.com/amazon-ecs-agent-us-east-1/ecs-agent-trunc.tar
+t "truncated tarball: exit 102" rc 102
+t "truncated tarball: never loaded" not_loaded "$TR"
+
+# an archive Docker rejects (signed, well-formed manifest, a layer that is not a tar)
+publish_agent ecs-agent-broken.tar --broken-layer
+run "$BIN" run --cluster img --agent-url https://s3.amazonaws.com/amazon-ecs-agent-us-east-1/ecs-agent-broken.tar
+t "archive Docker rejects: exit not 0, Docker's message surfaced" bash -c "[ \$(cat $W/rc) != 0 ] && grep -q 'Docker refused the image' $W/out"
+
+# a crash right after the download: the next run verifies the cache and loads it
+docker_api -X DELETE "http://d/images/amazon/amazon-ecs-agent:latest?force=1" >/dev/null
+IN sh -c 'rm -f /var/cache/ecs/ecs-agent.tar*'
+IN env BS_FAULT_POINT=agent-image-after-load "$FBIN" run --cluster img >"$W/out" 2>&1; echo $? >"$W/rc"
+t "SIGKILL after the load, before the .id file: killed" rc 137
+t "... no .id file names an image" bash -c "[ ! -e $CACHE/ecs-agent.tar.id ]"
+run "$BIN" run --cluster img
+converged_again() { rc 0 && tagged "$AGENT_ID"; }
+t "... the next run converges (exit 0, tagged)" converged_again
+
+# Docker down: temporary failure
+kill "$PID_dockerd"; wait "$PID_dockerd" 2>/dev/null
+docker_gone() { ! IN curl -s --unix-socket /run/docker.sock http://d/_ping >/dev/null 2>&1; }
+for _ in $(seq 50); do docker_gone && break; sleep 0.2; done
+run "$BIN" run --cluster img
+t "Docker not running: exit 111, says so" bash -c "[ \$(cat $W/rc) = 111 ] && grep -q 'Docker is not answering' $W/out"
+t_summary
