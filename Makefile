@@ -80,6 +80,11 @@ $(B)/ecs-bootstrap.debug: $(patsubst src/%.c,$(B)/musl/obj/%.o,$(SRC)) $(MUSL_LI
 $(B)/ecs-bootstrap: $(B)/ecs-bootstrap.debug
 	strip -o $@ $<
 
+# ---- the stand-in agent for the sandbox (a test artefact: static, musl)
+$(B)/standin-agent: test-vm/agent/standin.c
+	@mkdir -p $(dir $@)
+	$(MUSLCC) -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -static -o $@ $<
+
 # ---- test build of the static binary with crash points (test-vm only, never shipped)
 $(B)/fault/obj/%.o: src/%.c $(TP)/.fetched | $(GEN)
 	@mkdir -p $(dir $@)
@@ -135,7 +140,7 @@ test-tools: $(B)/ecs-bootstrap
 	bash test-vm/pgp/gpg-cases.sh $(CURDIR)/$(B)/ecs-bootstrap
 	bash test-vm/image/inspect-cases.sh $(CURDIR)/$(B)/ecs-bootstrap
 
-test-sandbox: $(B)/ecs-bootstrap $(B)/ecs-bootstrap-fault
+test-sandbox: $(B)/ecs-bootstrap $(B)/ecs-bootstrap-fault $(B)/standin-agent
 	bash test-vm/sandbox/run-all.sh $(CURDIR)/$(B)/ecs-bootstrap $(CURDIR)/$(B)/ecs-bootstrap-fault
 
 deps:
@@ -150,7 +155,7 @@ check: deps
 	$(MAKE) test-sandbox
 
 demo: deps
-	$(MAKE) static
+	$(MAKE) static $(B)/standin-agent
 	bash test-vm/sandbox/demo.sh $(CURDIR)/$(B)/ecs-bootstrap
 
 clean:

@@ -105,9 +105,12 @@ sbx_aws_up() {
 # with it and published where the default URL for us-east-1 points:
 # s3.amazonaws.com/amazon-ecs-agent-us-east-1/ecs-agent-latest.tar (+ .asc).  Needs sbx_aws_up.
 # Sets AGENT_ID (the image id), AGENT_KEYRING, and ECS_BOOTSTRAP_KEYRING in SBX_ENV.
+STANDIN=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/standin-agent
 publish_agent() { # NAME [mkimage options...]: build, sign with the test key, put in the agent bucket
 	local name=$1; shift
-	head -c 300000 /dev/urandom > "$W/agent.bin"
+	# the stand-in agent (make build/standin-agent), plus random bytes so every image differs
+	[ -x "$STANDIN" ] || { echo "missing $STANDIN (make build/standin-agent)"; return 1; }
+	cp "$STANDIN" "$W/agent.bin" && head -c 100000 /dev/urandom >> "$W/agent.bin"
 	python3 "$(dirname "${BASH_SOURCE[0]}")/../image/mkimage.py" "$@" "$W/agent-build.tar" amazon/amazon-ecs-agent:latest \
 		"$W/agent.bin=/agent" > "$W/agent-build.id" || return 1
 	mkdir -p "$W/s3/amazon-ecs-agent-us-east-1"
