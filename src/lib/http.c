@@ -648,7 +648,7 @@ static int read_response(struct conn *c, struct attempt *a, const char *method, 
 /* Stream body_len bytes of body_fd, from its start (so a retry sends the same bytes). */
 static int send_fd_body(struct conn *c, const struct http_opts *o, struct bs_err *e)
 {
-	static char buf[65536];
+	static char buf[1024 * 1024]; /* big writes: Docker reads a load stream faster that way */
 	long long off = 0, len = (long long) o->body_len;
 	while (off < len) {
 		size_t want = len - off < (long long) sizeof buf ? (size_t) (len - off) : sizeof buf;

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 void tar_init(struct tar_reader *t, int fd)
@@ -33,7 +34,16 @@ static int read_full(struct tar_reader *t, void *buf, size_t n, struct bs_err *e
 static int skip(struct tar_reader *t, long long n, struct bs_err *e)
 {
 	static char sink[65536];
-	/* lseek would not notice a short file; read, so truncation is caught. */
+	struct stat st;
+
+	/* A regular file: seek, and compare with its size so a truncated archive is still caught. */
+	if (n > 0 && fstat(t->fd, &st) == 0 && S_ISREG(st.st_mode) && lseek(t->fd, n, SEEK_CUR) >= 0) {
+		if (t->off + n > (long long) st.st_size)
+			return err_setx(e, -EBADMSG, BS_EXIT_INTEGRITY, "tar: truncated at offset %lld", (long long) st.st_size);
+		t->off += n;
+		return 0;
+	}
+	/* A pipe: read, so truncation is caught all the same. */
 	while (n > 0) {
 		size_t step = n > (long long) sizeof sink ? sizeof sink : (size_t) n;
 		int k = read_full(t, sink, step, e);

@@ -27,6 +27,7 @@
 #include "lib/http.h"
 #include "lib/url.h"
 #include "tap.h"
+#include "unixsrv.h"
 
 #define DATA "src/tests/data/llhttp/response"
 
@@ -245,35 +246,6 @@ static int chunked(const char *in, size_t split, struct acc *a, struct bs_err *e
 	if (k == 0)
 		k = http_chunked_push(&c, in + split, n - split, &used, acc_emit, a, e);
 	return k;
-}
-
-/* A one-shot server on a unix socket: answers each of the given responses to one
- * connection in turn, recording the first request line.  Returns the child's pid. */
-static pid_t unix_server(const char *path, const char *const *answers, int n)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int ls = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	pid_t pid;
-
-	snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
-	unlink(path);
-	if (ls < 0 || bind(ls, (struct sockaddr *) &sa, sizeof sa) < 0 || listen(ls, 4) < 0)
-		return -1;
-	pid = fork();
-	if (pid == 0) {
-		for (int i = 0; i < n; i++) {
-			char req[4096];
-			int c = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
-			ssize_t got = c < 0 ? -1 : read(c, req, sizeof req - 1);
-			if (got > 0 && write(c, answers[i], strlen(answers[i])) < 0)
-				_exit(1);
-			if (c >= 0)
-				close(c);
-		}
-		_exit(0);
-	}
-	close(ls);
-	return pid;
 }
 
 static void unix_cases(void)

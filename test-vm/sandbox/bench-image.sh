@@ -1,0 +1,35 @@
+#!/bin/bash
+# test-vm/sandbox/bench-image.sh BIN [MB] [RUNS]: download + verify + load of an agent
+# image of MB MiB (default 100) from the fake S3 over TLS into the sandbox's dockerd:
+# `ecs-bootstrap run --refresh` (the other steps already converged) next to the
+# installation document's pipeline (curl the tarball, curl the .asc, gpgv, docker load).
+# Median of RUNS (default 3); the image is removed from Docker before each run.  Figures only.
+set -uo pipefail
+BIN=${1:?BIN}; MB=${2:-100}; RUNS=${3:-3}
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib.sh"
+trap sbx_down EXIT
+SBX_ENV=(AWS_EC2_METADATA_DISABLED=true AWS_REGION=us-east-1)
+sbx_up nft >/dev/null && sbx_aws_up && sbx_agent_up || exit 1
+# a big agent: the stand-in plus MB MiB of random data in the layer
+cp "$STANDIN" "$W/big.bin"; head -c $((MB * 1048576)) /dev/urandom >> "$W/big.bin"
+python3 "$HERE/../image/mkimage.py" "$W/big.tar" amazon/amazon-ecs-agent:latest "$W/big.bin=/agent" >/dev/null
+cp "$W/big.tar" "$W/s3/amazon-ecs-agent-us-east-1/ecs-agent-latest.tar"
+GNUPGHOME=$W/gnupg gpg --batch --quiet --yes --armor --detach-sign -o "$W/s3/amazon-ecs-agent-us-east-1/ecs-agent-latest.tar.asc" \
+	"$W/s3/amazon-ecs-agent-us-east-1/ecs-agent-latest.tar" 2>/dev/null
+URL=https://s3.amazonaws.com/amazon-ecs-agent-us-east-1/ecs-agent-latest.tar
+IN "$BIN" run >/dev/null 2>&1 || { echo "first run failed"; exit 1; }
+ms() { echo $(( $(date +%s%N) / 1000000 )); }
+rmimg() { docker_api -X DELETE "http://d/images/amazon/amazon-ecs-agent:latest?force=1" >/dev/null; }
+ours=() theirs=()
+for _ in $(seq "$RUNS"); do
+	rmimg; s=$(ms); IN "$BIN" run --refresh >/dev/null 2>&1 || echo "ours failed"; ours+=($(( $(ms) - s )))
+	rmimg; s=$(ms)
+	# the pipeline writes where ours does (/var/cache, an overlay here), so both pay the same disk
+	IN sh -c "mkdir -p /var/cache/pipeline && cd /var/cache/pipeline && rm -f t.tar t.tar.asc && curl -sS -o t.tar $URL && curl -sS -o t.tar.asc $URL.asc && gpgv --keyring $AGENT_KEYRING t.tar.asc t.tar 2>/dev/null && docker -H unix:///run/docker.sock load -q -i t.tar >/dev/null" ||
+		echo "pipeline failed"
+	theirs+=($(( $(ms) - s )))
+done
+med() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+o=$(med "${ours[@]}"); p=$(med "${theirs[@]}")
+awk -v o="$o" -v p="$p" -v mb="$MB" 'BEGIN { printf "agent image of %d MiB, download + verify + load: ecs-bootstrap %d ms, curl+curl+gpgv+docker load %d ms, ratio %.2f\n", mb, o, p, o / p }'
