@@ -37,6 +37,10 @@ void cli_help(void)
 	      "                                  (exit 0: nothing to do, 1: changes pending)\n"
 	      "  ecs-bootstrap status [options]  every step: converged / pending / failed, with checkpoint\n"
 	      "                                  times (exit 0: all converged, 1: not)\n"
+	      "  ecs-bootstrap agent             run and supervise the agent container in the foreground (what\n"
+	      "                                  ecs.service runs): re-apply sysctl and nat, make sure the image\n"
+	      "                                  is loaded, start container ecs-agent, restart it when it fails;\n"
+	      "                                  exits 5 when the agent does (terminal), 0 on SIGTERM\n"
 	      "  ecs-bootstrap reset [STEP...]   forget checkpoints (all, or the named steps); changes nothing else\n"
 	      "  ecs-bootstrap config show [--file F] [--show-secrets]\n"
 	      "                                  the environment `docker run --env-file F` would pass,\n"
@@ -209,7 +213,7 @@ enum { O_CLUSTER = 256, O_SET, O_BLOCK_IMDS, O_ROOT, O_LOCK_TIMEOUT, O_FILE, O_S
 /* Which options each command takes. */
 static bool applies(enum bs_cmd cmd, int o)
 {
-	bool converge = cmd == CMD_RUN || cmd == CMD_PLAN || cmd == CMD_STATUS;
+	bool converge = cmd == CMD_RUN || cmd == CMD_PLAN || cmd == CMD_STATUS || cmd == CMD_AGENT;
 	switch (o) {
 	case 'v': case O_ROOT: case O_HELP: case O_VERSION: case '?': case ':':
 		return true;
@@ -278,6 +282,8 @@ int cli_parse(int argc, char *argv[], struct cli *c, struct run *r)
 			c->cmd = CMD_RESET;
 		else if (!strcmp(w, "config") && argc > 2 && !strcmp(argv[2], "show"))
 			c->cmd = CMD_CONFIG_SHOW, first = 3;
+		else if (!strcmp(w, "agent"))
+			c->cmd = CMD_AGENT;
 		else if (!strcmp(w, "fetch"))
 			c->cmd = CMD_FETCH;
 		else if (!strcmp(w, "verify"))

@@ -48,6 +48,7 @@ struct run {
 	bool have_ipv6;
 	bool have_systemd;
 	bool have_docker0;
+	bool selinux_enforcing;   /* /sys/fs/selinux/enforce reads 1 */
 
 	/* scope keys of checkpoints */
 	char boot_id[64];

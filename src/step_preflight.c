@@ -98,6 +98,13 @@ int preflight_check(struct run *r)
 		return k;
 	r->have_systemd = fileio_exists(r->root_fd, PATH_SYSTEMD_RUNDIR) > 0;
 	r->have_docker0 = fileio_exists(r->root_fd, PATH_DOCKER0_BRIDGE) > 0;
+	{
+		char v[8];
+		size_t n;
+		struct bs_err ignore;
+		r->selinux_enforcing = fileio_read_bounded(r->root_fd, "/sys/fs/selinux/enforce", v, sizeof v, &n, &ignore) == 0 &&
+				       v[0] == '1';
+	}
 	char ec2[200] = "";
 	if (r->instance_id_source && !strcmp(r->instance_id_source, "IMDS"))
 		(void) snprintf(ec2, sizeof ec2, "EC2 %.120s%s%.60s, ", r->instance_id, r->az[0] ? " in " : "", r->az);

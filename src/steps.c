@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -20,6 +21,7 @@ static const struct bs_step steps[] = {
 	{ "nat",        SCOPE_BOOT,     0,             nat_inputs,        nat_check,        nat_apply },
 	{ "ecs-config", SCOPE_INSTANCE, 0,             ecs_config_inputs, ecs_config_check, ecs_config_apply },
 	{ "agent-image", SCOPE_ONCE,    0,             agent_image_inputs, agent_image_check, agent_image_apply },
+	{ "host-dirs",  SCOPE_ONCE,     0,             host_dirs_inputs,  host_dirs_check,  host_dirs_apply },
 };
 #define N_STEPS (sizeof steps / sizeof steps[0])
 
@@ -146,6 +148,22 @@ int steps_run(struct run *r)
 	}
 	log_msg(LOG_INFO, NULL, "converged: %zu steps, %d changed (%lld ms)", N_STEPS, changed, now_ms() - t0);
 	return BS_EXIT_OK;
+}
+
+int steps_run_only(struct run *r, const char *const *names)
+{
+	int changed = 0, code = BS_EXIT_OK, fd = state_lock(r, r->lock_timeout_ms, &r->err);
+
+	if (fd < 0) {
+		log_msg(LOG_FATAL, NULL, "%s", r->err.msg);
+		return err_exit_code(&r->err);
+	}
+	for (size_t i = 0; i < N_STEPS && code == BS_EXIT_OK; i++)
+		for (const char *const *n = names; *n; n++)
+			if (!strcmp(*n, steps[i].name))
+				code = one(r, &steps[i], &changed);
+	(void) close(fd); /* the lock: `run` may go on while the agent runs */
+	return code;
 }
 
 int steps_plan(struct run *r)

@@ -28,6 +28,10 @@ struct bs_step {
  * [finished]/[skipped]/[failed].  Stops at the first failure.  Returns an exit code. */
 int steps_run(struct run *r);
 
+/* Run only the named steps (NULL-terminated), in table order, holding the run lock while
+ * they run: what `agent` re-applies at every start.  Returns an exit code. */
+int steps_run_only(struct run *r, const char *const *names);
+
 /* plan: check every step, print "converged" or "would change: why".  0 or 1 (or error code). */
 int steps_plan(struct run *r);
 
@@ -55,6 +59,9 @@ int ecs_config_apply(struct run *r);
 void agent_image_inputs(struct run *r, struct sha256_ctx *h);
 int agent_image_check(struct run *r);
 int agent_image_apply(struct run *r);
+void host_dirs_inputs(struct run *r, struct sha256_ctx *h);
+int host_dirs_check(struct run *r);
+int host_dirs_apply(struct run *r);
 /* Compute the agent's download URL (region, version, architecture) before any step. */
 int agent_image_prepare(struct run *r);
 /* Read the existing ecs.config and render the new one into r (before any step runs,

@@ -192,3 +192,77 @@ int docker_image_remove(struct docker *d, const char *ref, struct bs_err *e)
 	(void) snprintf(path, sizeof path, "/images/%s?force=1", ref);
 	return simple(d, "DELETE", path, "image remove", 200, 404, e);
 }
+
+int docker_container_create(struct docker *d, const char *name, const char *json, size_t json_len, char *id, size_t cap,
+			    struct bs_err *e)
+{
+	static struct http_resp r;
+	static jsmntok_t tok[64];
+	struct http_opts o;
+	struct json j;
+	char path[300];
+	int k;
+
+	opts(d, &o, "POST", 3);
+	o.headers = "Content-Type: application/json\r\n";
+	o.body = json;
+	o.body_len = json_len;
+	(void) snprintf(path, sizeof path, "/containers/create?name=%s", name);
+	k = call(d, "POST", path, &o, &r, e);
+	if (k < 0)
+		return k;
+	if (r.status != 201)
+		return api_error(d, "container create", &r, e);
+	if (json_parse(&j, answer, strlen(answer), tok, 64, e) < 0 || json_get_string(&j, 0, "Id", id, cap) <= 0)
+		return err_setx(e, -EBADMSG, BS_EXIT_TEMP, "Docker container create: no Id in the answer");
+	return 0;
+}
+
+int docker_container_start(struct docker *d, const char *name, struct bs_err *e)
+{
+	char path[300];
+	(void) snprintf(path, sizeof path, "/containers/%s/start", name);
+	return simple(d, "POST", path, "container start", 204, 304, e);
+}
+
+int docker_container_stop(struct docker *d, const char *name, int timeout_s, struct bs_err *e)
+{
+	char path[300];
+	(void) snprintf(path, sizeof path, "/containers/%s/stop?t=%d", name, timeout_s);
+	return simple(d, "POST", path, "container stop", 204, 304, e);
+}
+
+int docker_container_remove(struct docker *d, const char *name, struct bs_err *e)
+{
+	char path[300];
+	(void) snprintf(path, sizeof path, "/containers/%s?force=1", name);
+	return simple(d, "DELETE", path, "container remove", 204, 404, e);
+}
+
+int docker_container_state(struct docker *d, const char *name, int *running, int *exit_code, struct bs_err *e)
+{
+	static struct http_resp r;
+	static jsmntok_t tok[8192];
+	struct http_opts o;
+	struct json j;
+	char path[300];
+	long long code = 0;
+	int k, st;
+
+	opts(d, &o, "GET", 3);
+	(void) snprintf(path, sizeof path, "/containers/%s/json", name);
+	k = call(d, "GET", path, &o, &r, e);
+	if (k < 0)
+		return k;
+	if (r.status == 404)
+		return -ENOENT;
+	if (r.status != 200)
+		return api_error(d, "container inspect", &r, e);
+	if (json_parse(&j, answer, strlen(answer), tok, sizeof tok / sizeof tok[0], e) < 0 ||
+	    (st = json_get(&j, 0, "State")) < 0)
+		return err_setx(e, -EBADMSG, BS_EXIT_TEMP, "Docker container inspect: no State");
+	*running = json_is_true(&j, json_get(&j, st, "Running"));
+	(void) json_int(&j, json_get(&j, st, "ExitCode"), &code);
+	*exit_code = (int) code;
+	return 0;
+}

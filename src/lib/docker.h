@@ -34,4 +34,15 @@ int docker_image_tag(struct docker *d, const char *id, const char *repo, const c
 /* Remove an image by reference (tests and bake); a missing image is fine. */
 int docker_image_remove(struct docker *d, const char *ref, struct bs_err *e);
 
+/* Containers (the agent's).  name is a container name or id. */
+int docker_container_create(struct docker *d, const char *name, const char *json, size_t json_len, char *id, size_t cap,
+			    struct bs_err *e);
+int docker_container_start(struct docker *d, const char *name, struct bs_err *e);
+/* Stop with a grace period of timeout_s seconds (then Docker kills it). */
+int docker_container_stop(struct docker *d, const char *name, int timeout_s, struct bs_err *e);
+/* Remove, forcing (a running container is killed); a missing one is fine. */
+int docker_container_remove(struct docker *d, const char *name, struct bs_err *e);
+/* State: 0 and *running / *exit_code; -ENOENT when there is no such container. */
+int docker_container_state(struct docker *d, const char *name, int *running, int *exit_code, struct bs_err *e);
+
 #endif

@@ -60,7 +60,7 @@ t "file(1) says statically linked" bash -c "file -L '$BIN' | grep -q 'statically
 # ---- first run
 run run --cluster sbx-cluster --set ECS_RESERVED_MEMORY=32
 t "first run exits 0" rc 0
-t "each step logs [started] then [finished]" bash -c "grep -c '\\[started\\]' $W/out | grep -qx 5 && grep -c '\\[finished\\]' $W/out | grep -qx 5"
+t "each step logs [started] then [finished]" bash -c "grep -c '\\[started\\]' $W/out | grep -qx 6 && grep -c '\\[finished\\]' $W/out | grep -qx 6"
 t "every rule present exactly once ($BACKEND)" all_rules_once
 t "INPUT rules in ecs-init's order" input_order
 t "no IMDS block without --block-imds" absent iptables filter "$R_IMDS"
@@ -71,7 +71,7 @@ t "/etc/sysctl.conf not touched" [ ! -e "$W/etc.upper/sysctl.conf" ]
 t "ecs.config as rendered" config_is_expected
 t "ecs.config mode 0644 without secrets" mode_is 644
 t "host /etc untouched" [ ! -e /etc/ecs/ecs.config ]
-t "checkpoints written for the 4 stateful steps" bash -c "ls $W/varlib.upper/ecs-bootstrap/state | sort | tr '\n' ' ' | grep -qx 'agent-image ecs-config nat sysctl '"
+t "checkpoints written for the 5 stateful steps" bash -c "ls $W/varlib.upper/ecs-bootstrap/state | sort | tr '\n' ' ' | grep -qx 'agent-image ecs-config host-dirs nat sysctl '"
 t "the stand-in agent image is loaded and tagged" [ "$(image_id_of amazon/amazon-ecs-agent:latest)" = "$AGENT_ID" ]
 
 # ---- second run: everything skipped, nothing changes
@@ -79,8 +79,8 @@ rules_of() { IN "$1" | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//'; }  # no comme
 H1=$(sbx_fs_hash); S1=$(rules_of iptables-save); S16=$(rules_of ip6tables-save)
 run run --cluster sbx-cluster --set ECS_RESERVED_MEMORY=32
 t "re-run exits 0" rc 0
-t "re-run: every stateful step [skipped]" bash -c "grep -c '\\[skipped\\] already converged' $W/out | grep -qx 4"
-t "re-run: no [finished] for a stateful step" bash -c "! grep -E '(sysctl|nat|ecs-config|agent-image): \\[finished\\]' $W/out"
+t "re-run: every stateful step [skipped]" bash -c "grep -c '\\[skipped\\] already converged' $W/out | grep -qx 5"
+t "re-run: no [finished] for a stateful step" bash -c "! grep -E '(sysctl|nat|ecs-config|agent-image|host-dirs): \\[finished\\]' $W/out"
 t "re-run: files byte-identical" [ "$(sbx_fs_hash)" = "$H1" ]
 t "re-run: iptables-save identical" [ "$(rules_of iptables-save)" = "$S1" ]
 t "re-run: ip6tables-save identical" [ "$(rules_of ip6tables-save)" = "$S16" ]

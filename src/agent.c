@@ -1,0 +1,279 @@
+/* agent.c: `ecs-bootstrap agent`, what ecs.service runs: the ecs-init role.
+ *
+ * 1. Re-apply the per-boot steps (sysctl, nat) and make sure the agent image is loaded
+ *    (agent-image: from the verified cache when there is one; never an unverified file).
+ * 2. Remove a stale "ecs-agent" container; create and start a new one with the
+ *    installation document's options plus ecs-init's: host network, host user namespace,
+ *    NET_ADMIN and SYS_ADMIN, an init process, json-file logs (16m x 4), the binds below,
+ *    ecs-init's default environment, then the entries of /etc/ecs/ecs.config (parsed as
+ *    `docker run --env-file`, so they override the defaults).
+ * 3. Watch it (a state poll every second) and map its exit: 0 -> exit 0; 5 -> exit 5 (the
+ *    agent's terminal error: restarting cannot help); 42 -> load the update the agent left
+ *    (/var/cache/ecs/desired-image names a tarball; its .asc must verify) and restart at
+ *    once; anything else -> restart after a jittered backoff (1 s doubling to 60 s).
+ * 4. SIGTERM or SIGINT: stop the container (30 s grace) and exit 0.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "lib/docker.h"
+#include "lib/envfile.h"
+#include "lib/fileio.h"
+#include "log.h"
+#include "steps.h"
+#include "trust.h"
+
+#define AGENT_NAME "ecs-agent"
+#define BODY_MAX (256 * 1024)
+#define STOP_GRACE_S 30
+
+static volatile sig_atomic_t stopping;
+
+static void on_signal(int sig)
+{
+	(void) sig;
+	stopping = 1;
+}
+
+/* ecs-init's defaults for the agent container (ecs-init/docker/docker_config.go). */
+static const char *const default_env[] = {
+	"ECS_LOGFILE=/log/ecs-agent.log",
+	"ECS_DATADIR=/data",
+	"ECS_AGENT_CONFIG_FILE_PATH=/etc/ecs/ecs.config.json",
+	"ECS_UPDATE_DOWNLOAD_DIR=/var/cache/ecs",
+	"ECS_UPDATES_ENABLED=true",
+	"ECS_AVAILABLE_LOGGING_DRIVERS=[\"json-file\",\"syslog\",\"awslogs\",\"fluentd\",\"none\"]",
+	"ECS_ENABLE_TASK_IAM_ROLE=true",
+	"ECS_ENABLE_TASK_IAM_ROLE_NETWORK_HOST=true",
+	"ECS_ENABLE_AWSLOGS_EXECUTIONROLE_OVERRIDE=true",
+};
+
+static const char *const binds[] = {
+	"/var/run:/var/run",
+	"/var/log/ecs:/log",
+	"/var/lib/ecs/data:/data",
+	"/etc/ecs:/etc/ecs",
+	"/var/cache/ecs:/var/cache/ecs",
+	"/sys/fs/cgroup:/sys/fs/cgroup",
+	"/proc:/host/proc:ro",
+};
+
+struct jb {
+	char *p;
+	size_t len, cap;
+	bool over;
+};
+
+static void put(struct jb *b, const char *s, size_t n)
+{
+	if (n > b->cap - b->len - 1) {
+		b->over = true;
+		return;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void puts_(struct jb *b, const char *s)
+{
+	put(b, s, strlen(s));
+}
+
+/* A JSON string: quotes, backslashes and control bytes escaped; UTF-8 passes (ecs.config is valid UTF-8). */
+static void jstr(struct jb *b, const char *s, size_t n)
+{
+	put(b, "\"", 1);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char) s[i];
+		char esc[8];
+		if (c == '"' || c == '\\') {
+			esc[0] = '\\', esc[1] = (char) c;
+			put(b, esc, 2);
+		} else if (c < 0x20) {
+			(void) snprintf(esc, sizeof esc, "\\u%04x", c);
+			put(b, esc, 6);
+		} else {
+			put(b, (const char *) &c, 1);
+		}
+	}
+	put(b, "\"", 1);
+}
+
+struct envctx {
+	struct jb *b;
+};
+
+static int env_entry(void *ctx, const struct envfile_entry *ent)
+{
+	struct jb *b = ((struct envctx *) ctx)->b;
+	char kv[70000];
+	int n = snprintf(kv, sizeof kv, "%.*s=%.*s", (int) ent->key_len, ent->key, (int) ent->val_len, ent->val);
+	if (n < 0 || (size_t) n >= sizeof kv)
+		return -E2BIG;
+	put(b, ",", 1);
+	jstr(b, kv, (size_t) n);
+	return 0;
+}
+
+static const char *env_lookup(void *ctx, const char *key)
+{
+	(void) ctx;
+	return getenv(key); /* like `docker run --env-file`: pass-through keys come from our environment */
+}
+
+/* The create request for the agent container. */
+static int container_body(struct run *r, struct jb *b)
+{
+	struct envctx ec = { b };
+	struct envfile_ops ops = { .entry = env_entry, .lookup = env_lookup, .ctx = &ec };
+	const char *v;
+	size_t vl;
+	bool privileged = r->selinux_enforcing;
+	int k;
+
+	puts_(b, "{\"Image\":\"" AGENT_REPO ":" AGENT_TAG "\",\"Labels\":{\"managed-by\":\"ecs-bootstrap\"},\"Env\":[");
+	for (size_t i = 0; i < sizeof default_env / sizeof default_env[0]; i++) {
+		if (i)
+			put(b, ",", 1);
+		jstr(b, default_env[i], strlen(default_env[i]));
+	}
+	k = envfile_parse(r->cfg_old, r->cfg_old_len, &ops, &r->err);
+	if (k < 0)
+		return err_setx(&r->err, k, BS_EXIT_USAGE, "'%s' does not parse (run `ecs-bootstrap run` first)", PATH_ECS_CONFIG);
+	/* ecs-init: ECS_AGENT_RUN_PRIVILEGED=true in ecs.config runs the agent privileged. */
+	if (ecsconfig_get(r->cfg_old, r->cfg_old_len, "ECS_AGENT_RUN_PRIVILEGED", &v, &vl) == 1 && vl == 4 && !strncmp(v, "true", 4))
+		privileged = true;
+	puts_(b, "],\"HostConfig\":{\"NetworkMode\":\"host\",\"UsernsMode\":\"host\",\"CapAdd\":[\"NET_ADMIN\",\"SYS_ADMIN\"],"
+		 "\"Init\":true,\"LogConfig\":{\"Type\":\"json-file\",\"Config\":{\"max-size\":\"16m\",\"max-file\":\"4\"}},");
+	puts_(b, privileged ? "\"Privileged\":true," : "\"Privileged\":false,");
+	puts_(b, "\"Binds\":[");
+	for (size_t i = 0; i < sizeof binds / sizeof binds[0]; i++) {
+		char bind[128];
+		/* SELinux: the agent's log and data directories get a private label. */
+		bool z = r->selinux_enforcing && (i == 1 || i == 2);
+		(void) snprintf(bind, sizeof bind, "%s%s", binds[i], z ? ":Z" : "");
+		if (i)
+			put(b, ",", 1);
+		jstr(b, bind, strlen(bind));
+	}
+	puts_(b, "]}}");
+	if (b->over)
+		return err_setx(&r->err, -E2BIG, BS_EXIT_USAGE, "the agent's configuration is larger than %d bytes", BODY_MAX);
+	return 0;
+}
+
+static void nap_ms(long long ms)
+{
+	struct timespec ts = { .tv_sec = (time_t) (ms / 1000), .tv_nsec = (long) (ms % 1000) * 1000000L };
+	(void) nanosleep(&ts, NULL); /* a signal ends it early, which is what we want */
+}
+
+static int fail(struct run *r)
+{
+	int code = err_exit_code(&r->err);
+	log_msg(LOG_FATAL, "agent", "%s (exit %d: %s)", r->err.msg, code, err_exit_hint(code));
+	return code;
+}
+
+static int start_container(struct run *r, struct docker *d)
+{
+	static char body[BODY_MAX];
+	struct jb b = { body, 0, sizeof body, false };
+	char id[80];
+	int k;
+
+	k = docker_container_remove(d, AGENT_NAME, &r->err); /* a stale one from an earlier life */
+	if (k == 0)
+		k = container_body(r, &b);
+	if (k == 0)
+		k = docker_container_create(d, AGENT_NAME, body, b.len, id, sizeof id, &r->err);
+	if (k == 0)
+		k = docker_container_start(d, AGENT_NAME, &r->err);
+	if (k == 0)
+		log_msg(LOG_INFO, "agent", "container %s started (%.12s)", AGENT_NAME, id);
+	return k;
+}
+
+int cmd_agent(struct run *r)
+{
+	static const char *const per_boot[] = { "preflight", "sysctl", "nat", "host-dirs", "agent-image", NULL };
+	struct sigaction sa;
+	struct docker d;
+	long long backoff = 0;
+	int k, code;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal; /* no SA_RESTART: a signal cuts the current wait short */
+	(void) sigaction(SIGTERM, &sa, NULL);
+	(void) sigaction(SIGINT, &sa, NULL);
+	code = steps_run_only(r, per_boot);
+	if (code)
+		return code;
+	if (docker_open(&d, r->root, &r->err) < 0)
+		return fail(r);
+	for (;;) {
+		int running = 1, exit_code = 0;
+		if (start_container(r, &d) < 0)
+			return fail(r);
+		while (running && !stopping) {
+			nap_ms(1000);
+			if (stopping)
+				break;
+			k = docker_container_state(&d, AGENT_NAME, &running, &exit_code, &r->err);
+			if (k == -ENOENT) {
+				log_msg(LOG_WARNING, "agent", "container %s disappeared; starting a new one", AGENT_NAME);
+				exit_code = -1;
+				break;
+			}
+			if (k < 0)
+				return fail(r);
+		}
+		if (stopping) {
+			log_msg(LOG_INFO, "agent", "stopping container %s (at most %d s)", AGENT_NAME, STOP_GRACE_S);
+			if (docker_container_stop(&d, AGENT_NAME, STOP_GRACE_S, &r->err) < 0)
+				return fail(r);
+			log_msg(LOG_INFO, "agent", "stopped");
+			return BS_EXIT_OK;
+		}
+		log_msg(LOG_INFO, "agent", "container %s exited with %d", AGENT_NAME, exit_code);
+		if (exit_code == 0)
+			return BS_EXIT_OK;
+		if (exit_code == 5) {
+			log_msg(LOG_FATAL, "agent", "the agent reported a terminal error (exit 5): not restarting; see /var/log/ecs/ecs-agent.log");
+			return 5;
+		}
+		if (exit_code == 42) {
+			/* The agent downloaded an update: the agent-image step verifies and loads what the
+			 * cache now holds before the restart (a failed check keeps the current image). */
+			log_msg(LOG_INFO, "agent", "the agent asks for its update to be loaded (exit 42)");
+			r->refresh = false;
+			if (steps_run_only(r, (const char *const[]) { "agent-image", NULL }) != 0)
+				log_msg(LOG_WARNING, "agent", "update not loaded; restarting the current image, ignoring");
+			backoff = 0;
+			continue;
+		}
+		{
+			unsigned int rnd = 0;
+			long long cap;
+			backoff = backoff ? backoff * 2 : 1000;
+			if (backoff > 60000)
+				backoff = 60000;
+			if (getrandom(&rnd, sizeof rnd, 0) != (ssize_t) sizeof rnd)
+				rnd = (unsigned int) time(NULL);
+			cap = backoff / 2 + (long long) (rnd % (unsigned) (backoff / 2 + 1)); /* jitter: half to full */
+			log_msg(LOG_INFO, "agent", "restarting in %lld ms", cap);
+			nap_ms(cap);
+			if (stopping)
+				return BS_EXIT_OK;
+		}
+	}
+}

@@ -1,0 +1,62 @@
+#!/bin/bash
+# test-vm/sandbox/agent.sh BIN FAULT_BIN BACKEND
+# `ecs-bootstrap agent` (what ecs.service runs) with a real dockerd and the stand-in agent:
+# container options, the introspection endpoint, exit-code mapping (crash -> restart,
+# 5 -> exit 5, 42 -> restart at once), SIGTERM, never two agent containers.
+set -uo pipefail
+BIN=${1:?BIN}; FBIN=${2:?FAULT_BIN}; BACKEND=${3:?nft|legacy}
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib.sh"
+trap sbx_down EXIT
+SBX_ENV=(AWS_EC2_METADATA_DISABLED=true AWS_REGION=us-east-1)
+
+echo "# agent supervision, iptables backend: $BACKEND"
+sbx_up "$BACKEND" && sbx_aws_up && sbx_agent_up || { echo "not ok 1 - sandbox setup"; echo "0 passed, 1 failed"; exit 1; }
+IN "$BIN" run --cluster sup-cluster --set ECS_RESERVED_MEMORY=64 >"$W/run.out" 2>&1
+t "run converges first (image loaded, host dirs made)" grep -q 'converged: ' "$W/run.out"
+
+metadata() { IN curl -s -m 2 http://127.0.0.1:51678/v1/metadata; }
+wait_meta() { for _ in $(seq 100); do metadata | grep -q ContainerInstanceArn && return 0; sleep 0.1; done; return 1; }
+ctr() { docker_api "http://d/containers/ecs-agent/json"; }
+field() { ctr | python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+agent_containers() { docker_api "http://d/containers/json?all=1" | python3 -c 'import json,sys; print(sum(1 for c in json.load(sys.stdin) if "/ecs-agent" in c["Names"]))'; }
+start_agent() { IN_BG "$BIN" agent >>"$W/agent.log" 2>&1; AGENT=$BG_PID; }
+ask_exit() { IN sh -c "echo $1 > /var/lib/ecs/data/standin-exit"; }
+
+start_agent
+t "agent: the stand-in answers /v1/metadata on 127.0.0.1:51678" wait_meta
+arn_names_cluster() { metadata | grep -q 'container-instance/sup-cluster/'; }
+t "agent: the ARN names the cluster from ecs.config" arn_names_cluster
+t "container: host network" [ "$(field 'd["HostConfig"]["NetworkMode"]')" = host ]
+t "container: binds of the installation document and ecs-init" [ "$(field '",".join(sorted(d["HostConfig"]["Binds"]))')" = "/etc/ecs:/etc/ecs,/proc:/host/proc:ro,/sys/fs/cgroup:/sys/fs/cgroup,/var/cache/ecs:/var/cache/ecs,/var/lib/ecs/data:/data,/var/log/ecs:/log,/var/run:/var/run" ]
+t "container: NET_ADMIN and SYS_ADMIN, init, host user namespace" [ "$(field '(",".join(d["HostConfig"]["CapAdd"]), d["HostConfig"]["Init"], d["HostConfig"]["UsernsMode"])')" = "('NET_ADMIN,SYS_ADMIN', True, 'host')" ]
+t "container: json-file logs, 16m x 4" [ "$(field 'd["HostConfig"]["LogConfig"]')" = "{'Type': 'json-file', 'Config': {'max-file': '4', 'max-size': '16m'}}" ]
+env_has() { local env; env=$(field '"\n".join(d["Config"]["Env"])'); grep -qx -- "$1" <<<"$env"; }
+t "container: ecs-init's defaults in the environment" env_has ECS_UPDATES_ENABLED=true
+t "container: ecs.config's entries in the environment" env_has ECS_RESERVED_MEMORY=64
+t "container: the agent saw its environment through /log (bind to /var/log/ecs)" IN grep -qx ECS_CLUSTER=sup-cluster /var/log/ecs/standin-env.log
+FIRST=$(field 'd["Id"]')
+ask_exit 3
+sleep 2.5
+t "agent exit 3 (a crash): restarted after a backoff" wait_meta
+t "... as a new container" [ "$(field 'd["Id"]')" != "$FIRST" ]
+t "... the log says so" grep -q 'exited with 3' "$W/agent.log"
+t "never two agent containers" [ "$(agent_containers)" = 1 ]
+ask_exit 42
+sleep 1.5
+t "agent exit 42: restarted at once" wait_meta
+t "... after loading the update (agent-image checked)" grep -q 'exit 42' "$W/agent.log"
+ask_exit 5
+for _ in $(seq 50); do kill -0 "$AGENT" 2>/dev/null || break; sleep 0.2; done
+wait "$AGENT"; rc5=$?
+t "agent exit 5 (terminal): ecs-bootstrap agent exits 5" [ "$rc5" = 5 ]
+t "... and says why" grep -q 'terminal error (exit 5)' "$W/agent.log"
+start_agent
+t "agent again (a stale stopped container is replaced)" wait_meta
+t "still one agent container" [ "$(agent_containers)" = 1 ]
+kill -TERM "$AGENT"
+for _ in $(seq 100); do kill -0 "$AGENT" 2>/dev/null || break; sleep 0.2; done
+wait "$AGENT"; rct=$?
+t "SIGTERM: ecs-bootstrap agent exits 0" [ "$rct" = 0 ]
+t "SIGTERM: the container was stopped" [ "$(field 'd["State"]["Running"]')" = False ]
+t_summary
