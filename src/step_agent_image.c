@@ -189,6 +189,8 @@ int agent_image_check(struct run *r)
 struct dl {
 	int fd;
 	struct pgp_verify *v;
+	const unsigned char *sig;  /* to start the verifier again when a retry starts over */
+	size_t sig_len;
 	long long total, done;
 	int decile;
 };
@@ -196,8 +198,14 @@ struct dl {
 static int dl_begin(void *ctx, const struct http_resp *resp, struct bs_err *e)
 {
 	struct dl *d = ctx;
+	int k;
+
 	if (ftruncate(d->fd, 0) < 0 || lseek(d->fd, 0, SEEK_SET) < 0)
 		return err_set(e, -errno, "truncate the download: %s", strerror(errno));
+	/* A fresh verifier: no byte of an earlier, broken attempt may count. */
+	k = pgp_verify_init(d->v, &kr, d->sig, d->sig_len, (unsigned) time(NULL), e);
+	if (k < 0)
+		return k;
 	d->total = resp->content_length;
 	d->done = 0;
 	d->decile = 0;
@@ -239,7 +247,7 @@ static int download(struct run *r)
 	struct fetch_opts fo = { .region = r->region, .max_body = SIG_MAX };
 	const struct pgp_sig *good;
 	const struct pgp_key *key;
-	struct dl d = { .v = &v };
+	struct dl d = { .v = &v, .sig = (const unsigned char *) sig };
 	int dfd = -1, k;
 
 	(void) tls_trust_load(r->root_fd, &r->err);
@@ -251,6 +259,7 @@ static int download(struct run *r)
 	k = pgp_verify_init(&v, &kr, (const unsigned char *) sig, m.len, (unsigned) time(NULL), &r->err);
 	if (k < 0)
 		return err_wrap(&r->err, "agent signature %s", r->agent_sig_url);
+	d.sig_len = m.len;
 	d.fd = fileio_open(r->root_fd, PATH_AGENT_TAR ".partial", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0600);
 	if (d.fd < 0)
 		return err_set(&r->err, d.fd, "create '%s.partial': %s", PATH_AGENT_TAR, strerror(-d.fd));

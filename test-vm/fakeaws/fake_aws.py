@@ -14,6 +14,7 @@ it (a number) or true (every request):
   s3_redirect_http 302 to the same object over plain http
   imds_expire      IMDS answers 401 to a token once (as if it had expired)
   imds_500         IMDS answers 500
+  only             (a string) S3 body faults apply only to keys ending with it
 
 usage:
   fake_aws.py imds --bind 169.254.169.254 --port 80 [--role ecsInstanceRole] [--region us-east-1]
@@ -28,8 +29,9 @@ import argparse, datetime, hashlib, hmac, http.server, json, os, secrets, ssl, s
 FAULT_LOCK = threading.Lock()
 
 
-def fault(name):
-    """True if fault `name` applies to this request (and count it down)."""
+def fault(name, key=None):
+    """True if fault `name` applies to this request (and count it down).  With an "only"
+    entry in the file, S3 faults apply only to keys ending with it (e.g. ".tar")."""
     path = getattr(fault, "path", None)
     if not path:
         return False
@@ -38,6 +40,9 @@ def fault(name):
             with open(path) as f:
                 faults = json.load(f)
         except (OSError, ValueError):
+            return False
+        only = faults.get("only")
+        if only and key is not None and not key.endswith(only):
             return False
         v = faults.get(name)
         if v is True:
@@ -281,7 +286,7 @@ class S3(http.server.BaseHTTPRequestHandler):
         etag = '"%s"' % hashlib.md5(data).hexdigest()
         if self.command == "GET":
             for name in ("s3_close_mid", "s3_short_length", "s3_stall", "s3_chunked", "s3_trickle"):
-                if fault(name):
+                if fault(name, key):
                     return self.faulty(name, data, etag)
         self.send_file(data, etag)
 

@@ -18,7 +18,7 @@ cp "$W/big.tar" "$W/s3/amazon-ecs-agent-us-east-1/ecs-agent-latest.tar"
 GNUPGHOME=$W/gnupg gpg --batch --quiet --yes --armor --detach-sign -o "$W/s3/amazon-ecs-agent-us-east-1/ecs-agent-latest.tar.asc" \
 	"$W/s3/amazon-ecs-agent-us-east-1/ecs-agent-latest.tar" 2>/dev/null
 URL=https://s3.amazonaws.com/amazon-ecs-agent-us-east-1/ecs-agent-latest.tar
-IN "$BIN" run >/dev/null 2>&1 || { echo "first run failed"; exit 1; }
+IN "$BIN" run >"$W/first.log" 2>&1 || { echo "first run failed:"; tail -5 "$W/first.log"; exit 1; }
 ms() { echo $(( $(date +%s%N) / 1000000 )); }
 rmimg() { docker_api -X DELETE "http://d/images/amazon/amazon-ecs-agent:latest?force=1" >/dev/null; }
 ours=() theirs=()

@@ -50,9 +50,18 @@ t "tampered cache: refused with the reason" has "cached '/var/cache/ecs/ecs-agen
 t "tampered cache: downloaded again, exit 0, right image" bash -c "[ \$(cat $W/rc) = 0 ] && [ \$(grep -c '\"path\": \"/amazon-ecs-agent-us-east-1/ecs-agent-latest.tar\", \"status\": 200' $W/s3.log) = $((N + 1)) ]"
 t "tampered cache: Docker has the right image" tagged "$AGENT_ID"
 
-# --refresh downloads even when current
+# a download cut in the middle once: the retry starts over, verifier included
+echo '{"s3_close_mid": 1, "only": ".tar"}' > "$W/faults.json"
 run "$BIN" run --cluster img --refresh
-t "--refresh: downloads again" bash -c "[ \$(cat $W/rc) = 0 ] && [ \$(grep -c '\"path\": \"/amazon-ecs-agent-us-east-1/ecs-agent-latest.tar\", \"status\": 200' $W/s3.log) = $((N + 2)) ]"
+t "download cut once mid-body: retried from zero, verified, exit 0" rc 0
+t "... the tarball was cut once indeed" grep -q '"why": "fault:s3_close_mid"' "$W/s3.log"
+echo '{}' > "$W/faults.json"
+
+# --refresh downloads even when current
+B=$(gets ecs-agent-latest.tar)
+run "$BIN" run --cluster img --refresh
+refreshed() { rc 0 && [ "$(gets ecs-agent-latest.tar)" = $((B + 1)) ]; }
+t "--refresh: downloads again" refreshed
 
 # a versioned tarball: --agent-version picks the file name
 publish_agent ecs-agent-v1.99.0.tar
