@@ -28,6 +28,14 @@ t "first run: the verified tarball, its signature and the id are cached" bash -c
 t "first run: no .partial left" bash -c "! ls $CACHE | grep -q partial"
 t "first run: the [finished] line names the image" has "agent-image: [finished] $AGENT_ID loaded as amazon/amazon-ecs-agent:latest"
 N=$(gets ecs-agent-latest.tar)
+
+# an archive made by a real `docker save` (Docker 20.10: the legacy layout) inspects to the same image
+IN docker -H unix:///run/docker.sock save -o /var/cache/saved.tar amazon/amazon-ecs-agent:latest
+run "$BIN" image inspect /var/cache/saved.tar
+t "docker save archive: image inspect exit 0" rc 0
+t "docker save archive: the same image id" has "image: $AGENT_ID"
+t "docker save archive: the tag" has "tag: amazon/amazon-ecs-agent:latest"
+IN rm -f /var/cache/saved.tar
 run "$BIN" run --cluster img
 t "re-run: agent-image [skipped]" has "agent-image: [skipped] already converged"
 t "re-run: nothing downloaded" [ "$(gets ecs-agent-latest.tar)" = "$N" ]
