@@ -36,7 +36,7 @@ CLANG := clang
 ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 ASAN_CFLAGS := $(BASE_CFLAGS) -O1 -g $(ASAN_FLAGS) -DBS_FAULT_INJECTION=1
 
-.PHONY: all static fault asan check test-unit test-tools fuzz-replay fuzz lint test-sandbox demo deps clean distclean tp
+.PHONY: all static fault asan check test-unit test-tools test-sandbox-asan fuzz-replay fuzz lint test-sandbox demo deps clean distclean tp
 all: static
 static: $(B)/ecs-bootstrap
 fault: $(B)/ecs-bootstrap-fault
@@ -143,6 +143,10 @@ test-tools: $(B)/ecs-bootstrap
 test-sandbox: $(B)/ecs-bootstrap $(B)/ecs-bootstrap-fault $(B)/standin-agent
 	bash test-vm/sandbox/run-all.sh $(CURDIR)/$(B)/ecs-bootstrap $(CURDIR)/$(B)/ecs-bootstrap-fault
 
+# The same sandbox suites with the glibc ASan+UBSan build of the binary.
+test-sandbox-asan: $(B)/asan/ecs-bootstrap $(B)/ecs-bootstrap-fault $(B)/standin-agent
+	bash test-vm/sandbox/run-all.sh $(CURDIR)/$(B)/asan/ecs-bootstrap $(CURDIR)/$(B)/ecs-bootstrap-fault nft
+
 deps:
 	sh scripts/deps.sh
 
@@ -153,6 +157,7 @@ check: deps
 	$(MAKE) fuzz-replay
 	$(MAKE) lint
 	$(MAKE) test-sandbox
+	$(MAKE) test-sandbox-asan
 
 demo: deps
 	$(MAKE) static $(B)/standin-agent

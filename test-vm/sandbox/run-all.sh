@@ -1,8 +1,9 @@
 #!/bin/bash
-# test-vm/sandbox/run-all.sh BIN FAULT_BIN: every sandbox suite under both iptables
-# backends; one closing "N passed, N failed" line for all of them.
+# test-vm/sandbox/run-all.sh BIN FAULT_BIN [BACKENDS]: every sandbox suite, under both
+# iptables backends where it matters (or only those in BACKENDS, e.g. "nft"); one closing
+# "N passed, N failed" line for all of them.
 set -uo pipefail
-BIN=${1:?BIN}; FBIN=${2:?FAULT_BIN}
+BIN=${1:?BIN}; FBIN=${2:?FAULT_BIN}; ONLY=${3:-}
 HERE=$(cd "$(dirname "$0")" && pwd)
 [ "$(id -u)" = 0 ] || { echo "test-vm/sandbox needs root (namespaces, iptables)"; exit 1; }
 pass=0 fail=0
@@ -10,6 +11,7 @@ pass=0 fail=0
 for spec in foundation:nft,legacy network:nft,legacy image:nft agent:nft; do
 	suite=${spec%%:*}
 	for backend in $(echo "${spec#*:}" | tr , ' '); do
+		[ -n "$ONLY" ] && [ "$backend" != "$ONLY" ] && continue
 		out=$(bash "$HERE/$suite.sh" "$BIN" "$FBIN" "$backend" 2>&1); rc=$?
 		printf '%s\n' "$out" | grep -v '^[0-9]* passed, [0-9]* failed$'
 		last=$(printf '%s\n' "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -1)
