@@ -69,6 +69,9 @@ void cli_help(void)
 	      "                      Amazon bucket   [ECS_BOOTSTRAP_AGENT_URL]\n"
 	      "  --keyring FILE      trust these OpenPGP keys instead of the embedded Amazon ECS key (logged\n"
 	      "                      as a warning; private mirrors, tests)   [ECS_BOOTSTRAP_KEYRING]\n"
+	      "  --wait[=S]          after converging, wait at most S seconds (default 300) until the agent\n"
+	      "                      has registered (its /v1/metadata names a ContainerInstanceArn); exit 111\n"
+	      "                      with the agent log's tail when it has not   [ECS_BOOTSTRAP_WAIT=S]\n"
 	      "  --refresh           download the agent again even if the cached one is current\n"
 	      "                      [ECS_BOOTSTRAP_REFRESH=1]\n"
 	      "  --block-imds        add the DOCKER-USER rule that keeps bridge-mode containers away\n"
@@ -164,7 +167,7 @@ static int parse_seconds(const char *s, int *ret_ms)
 	errno = 0;
 	v = strtol(s, &end, 10);
 	if (errno || end == s || *end || v < 0 || v > 86400)
-		return usage_error("--lock-timeout '%s': seconds, 0 to 86400", s);
+		return usage_error("'%s': want seconds, 0 to 86400", s);
 	*ret_ms = (int) v * 1000;
 	return 0;
 }
@@ -202,13 +205,19 @@ static int from_env(struct run *r)
 	if ((v = getenv("ECS_BOOTSTRAP_KEYRING")) && *v)
 		r->keyrings[r->n_keyrings++] = v;
 	r->refresh = env_true("ECS_BOOTSTRAP_REFRESH");
+	if ((v = getenv("ECS_BOOTSTRAP_WAIT")) && *v) {
+		int ms;
+		if ((k = parse_seconds(v, &ms)))
+			return k;
+		r->wait_s = ms / 1000;
+	}
 	if ((v = getenv("ECS_BOOTSTRAP_LOCK_TIMEOUT")) && *v && (k = parse_seconds(v, &r->lock_timeout_ms)))
 		return k;
 	return 0;
 }
 
 enum { O_CLUSTER = 256, O_SET, O_BLOCK_IMDS, O_ROOT, O_LOCK_TIMEOUT, O_FILE, O_SHOW_SECRETS, O_HELP, O_VERSION,
-       O_CONFIG_URL, O_REGION, O_SHA256, O_KEYRING, O_AGENT_VERSION, O_AGENT_URL, O_REFRESH };
+       O_CONFIG_URL, O_REGION, O_SHA256, O_KEYRING, O_AGENT_VERSION, O_AGENT_URL, O_REFRESH, O_WAIT };
 
 /* Which options each command takes. */
 static bool applies(enum bs_cmd cmd, int o)
@@ -246,6 +255,7 @@ int cli_parse(int argc, char *argv[], struct cli *c, struct run *r)
 		{ "agent-version", required_argument, NULL, O_AGENT_VERSION },
 		{ "agent-url", required_argument, NULL, O_AGENT_URL },
 		{ "refresh", no_argument, NULL, O_REFRESH },
+		{ "wait", optional_argument, NULL, O_WAIT },
 		{ "root", required_argument, NULL, O_ROOT },
 		{ "lock-timeout", required_argument, NULL, O_LOCK_TIMEOUT },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -317,6 +327,13 @@ int cli_parse(int argc, char *argv[], struct cli *c, struct run *r)
 		case O_AGENT_VERSION: r->agent_version = optarg; break;
 		case O_AGENT_URL: r->agent_url_opt = optarg; break;
 		case O_REFRESH: r->refresh = true; break;
+		case O_WAIT: {
+			int ms = 300000;
+			if (optarg && (k = parse_seconds(optarg, &ms)))
+				return k;
+			r->wait_s = ms / 1000;
+			break;
+		}
 		case O_ROOT: r->root = optarg; break;
 		case O_LOCK_TIMEOUT: if ((k = parse_seconds(optarg, &r->lock_timeout_ms))) return k; break;
 		case 'v': r->verbose++; break;

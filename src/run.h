@@ -30,6 +30,7 @@ struct run {
 	const char *keyrings[8];   /* --keyring: replace the embedded Amazon ECS key */
 	size_t n_keyrings;
 	bool refresh;              /* --refresh: download the agent again */
+	int wait_s;                /* --wait[=SECONDS]: 0 = do not wait */
 
 	/* agent image source, computed before the steps */
 	char agent_url[1024];

@@ -62,6 +62,7 @@ int agent_image_apply(struct run *r);
 void host_dirs_inputs(struct run *r, struct sha256_ctx *h);
 int host_dirs_check(struct run *r);
 int host_dirs_apply(struct run *r);
+int wait_check(struct run *r);
 /* Compute the agent's download URL (region, version, architecture) before any step. */
 int agent_image_prepare(struct run *r);
 /* Read the existing ecs.config and render the new one into r (before any step runs,

@@ -35,6 +35,9 @@ env_has() { local env; env=$(field '"\n".join(d["Config"]["Env"])'); grep -qx --
 t "container: ecs-init's defaults in the environment" env_has ECS_UPDATES_ENABLED=true
 t "container: ecs.config's entries in the environment" env_has ECS_RESERVED_MEMORY=64
 t "container: the agent saw its environment through /log (bind to /var/log/ecs)" IN grep -qx ECS_CLUSTER=sup-cluster /var/log/ecs/standin-env.log
+IN "$BIN" run --cluster sup-cluster --set ECS_RESERVED_MEMORY=64 --wait=10 >"$W/out" 2>&1; echo $? >"$W/rc"
+waited() { [ "$(cat "$W/rc")" = 0 ] && grep -q 'wait: \[finished\] registered: cluster sup-cluster, arn:aws:ecs:us-east-1:123456789012:container-instance/sup-cluster/' "$W/out"; }
+t "run --wait: exit 0, prints cluster, ARN and version" waited
 FIRST=$(field 'd["Id"]')
 ask_exit 3
 sleep 2.5
@@ -59,4 +62,8 @@ for _ in $(seq 100); do kill -0 "$AGENT" 2>/dev/null || break; sleep 0.2; done
 wait "$AGENT"; rct=$?
 t "SIGTERM: ecs-bootstrap agent exits 0" [ "$rct" = 0 ]
 t "SIGTERM: the container was stopped" [ "$(field 'd["State"]["Running"]')" = False ]
+IN sh -c 'echo "level=error msg=\"cannot reach the ECS endpoint\"" > /var/log/ecs/ecs-agent.log'
+IN "$BIN" run --cluster sup-cluster --set ECS_RESERVED_MEMORY=64 --wait=2 >"$W/out" 2>&1; echo $? >"$W/rc"
+timed_out() { [ "$(cat "$W/rc")" = 111 ] && grep -q 'did not register within 2 s' "$W/out" && grep -q 'cannot reach the ECS endpoint' "$W/out"; }
+t "run --wait with no agent: exit 111, the last error and the agent log's tail" timed_out
 t_summary

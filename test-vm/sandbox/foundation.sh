@@ -63,7 +63,7 @@ fi
 # ---- first run
 run run --cluster sbx-cluster --set ECS_RESERVED_MEMORY=32
 t "first run exits 0" rc 0
-t "each step logs [started] then [finished]" bash -c "grep -c '\\[started\\]' $W/out | grep -qx 6 && grep -c '\\[finished\\]' $W/out | grep -qx 6"
+t "each step logs [started] then [finished]" bash -c "grep -c '\\[started\\]' $W/out | grep -qx 7 && grep -c '\\[finished\\]' $W/out | grep -qx 7"
 t "every rule present exactly once ($BACKEND)" all_rules_once
 t "INPUT rules in ecs-init's order" input_order
 t "no IMDS block without --block-imds" absent iptables filter "$R_IMDS"
