@@ -164,6 +164,10 @@ static int parse_seconds(const char *s, int *ret_ms)
 {
 	char *end;
 	long v;
+
+	*ret_ms = 0;
+	if (!s)
+		return usage_error("%s", "a number of seconds is missing");
 	errno = 0;
 	v = strtol(s, &end, 10);
 	if (errno || end == s || *end || v < 0 || v > 86400)
@@ -206,7 +210,7 @@ static int from_env(struct run *r)
 		r->keyrings[r->n_keyrings++] = v;
 	r->refresh = env_true("ECS_BOOTSTRAP_REFRESH");
 	if ((v = getenv("ECS_BOOTSTRAP_WAIT")) && *v) {
-		int ms;
+		int ms = 0;
 		if ((k = parse_seconds(v, &ms)))
 			return k;
 		r->wait_s = ms / 1000;
