@@ -130,8 +130,10 @@ __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ..
 static int add_set(struct run *r, char *kv)
 {
 	struct bs_err e;
-	char *eq = strchr(kv, '=');
+	char *eq = kv ? strchr(kv, '=') : NULL;
 
+	if (!kv)
+		return usage_error("%s", "--set needs KEY=VALUE");
 	if (!eq)
 		return usage_error("--set '%s': expected KEY=VALUE", kv);
 	*eq = '\0';
@@ -146,10 +148,10 @@ static int add_set(struct run *r, char *kv)
 
 static int set_cluster(struct run *r, const char *name)
 {
-	size_t n = strlen(name);
+	size_t n = name ? strlen(name) : 0;
 	/* ECS cluster names: up to 255 letters, digits, hyphens and underscores. */
 	if (n == 0 || n > 255 || strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != n)
-		return usage_error("--cluster '%s': 1 to 255 letters, digits, '-' or '_'", name);
+		return usage_error("--cluster '%s': 1 to 255 letters, digits, '-' or '_'", name ? name : "");
 	r->cluster = name;
 	return 0;
 }
