@@ -277,3 +277,25 @@ int cmd_agent(struct run *r)
 		}
 	}
 }
+
+/* For `status`: the agent container's state and the registration, when reachable. */
+void agent_status(struct run *r)
+{
+	struct docker d;
+	struct bs_err e;
+	int running = 0, code = 0, k;
+
+	if (docker_open(&d, r->root, &e) < 0) {
+		printf("agent: Docker is not answering (%s)\n", e.msg);
+		return;
+	}
+	k = docker_container_state(&d, AGENT_NAME, &running, &code, &e);
+	if (k == -ENOENT)
+		printf("agent: no %s container\n", AGENT_NAME);
+	else if (k < 0)
+		printf("agent: %s\n", e.msg);
+	else if (running)
+		printf("agent: container %s running\n", AGENT_NAME);
+	else
+		printf("agent: container %s exited with %d\n", AGENT_NAME, code);
+}

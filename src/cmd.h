@@ -10,6 +10,7 @@ int cmd_config_show(struct run *r, const char *file, bool show_secrets);
 int cmd_verify(struct run *r, const char *data, const char *sig, const char *const *keyrings, size_t n_keyrings);
 int cmd_image_inspect(struct run *r, const char *tar);
 int cmd_agent(struct run *r);
+void agent_status(struct run *r);
 int cmd_fetch(struct run *r, const char *url, const char *out, const char *want_sha256, const char *region);
 
 #endif

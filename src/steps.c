@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cmd.h"
 #include "log.h"
 
 static const struct bs_step steps[] = {
@@ -228,6 +229,7 @@ int steps_status(struct run *r)
 			not_ok++;
 		printf("%-12s %-10s %-9s %-21s %s\n", s->name, state, state_scope_name(s->scope), when, detail);
 	}
+	agent_status(r);
 	return not_ok ? BS_EXIT_PENDING : BS_EXIT_OK;
 }
 

@@ -38,6 +38,9 @@ t "container: the agent saw its environment through /log (bind to /var/log/ecs)"
 IN "$BIN" run --cluster sup-cluster --set ECS_RESERVED_MEMORY=64 --wait=10 >"$W/out" 2>&1; echo $? >"$W/rc"
 waited() { [ "$(cat "$W/rc")" = 0 ] && grep -q 'wait: \[finished\] registered: cluster sup-cluster, arn:aws:ecs:us-east-1:123456789012:container-instance/sup-cluster/' "$W/out"; }
 t "run --wait: exit 0, prints cluster, ARN and version" waited
+IN "$BIN" status --wait=3 >"$W/out" 2>&1
+t "status: the agent container is running" grep -qx 'agent: container ecs-agent running' "$W/out"
+t "status --wait: the registration line" grep -q '^wait .*registered: cluster sup-cluster' "$W/out"
 FIRST=$(field 'd["Id"]')
 ask_exit 3
 sleep 2.5
