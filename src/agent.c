@@ -130,15 +130,26 @@ static const char *env_lookup(void *ctx, const char *key)
 	return getenv(key); /* like `docker run --env-file`: pass-through keys come from our environment */
 }
 
-/* The create request for the agent container. */
-static int container_body(struct run *r, struct jb *b)
+/* The create request for the agent container.  restart_policy: without systemd, Docker
+ * restarts the agent itself (on-failure:10, as the installation document's docker run). */
+static int container_body(struct run *r, struct jb *b, bool restart_policy)
 {
+	static char cfg[BS_CONFIG_MAX];
 	struct envctx ec = { b };
 	struct envfile_ops ops = { .entry = env_entry, .lookup = env_lookup, .ctx = &ec };
 	const char *v;
-	size_t vl;
+	size_t vl, cfg_len = 0;
 	bool privileged = r->selinux_enforcing;
 	int k;
+
+	/* The file as it is now (the ecs-config step of this very run may just have written it). */
+	k = fileio_read_bounded(r->root_fd, PATH_ECS_CONFIG, cfg, sizeof cfg, &cfg_len, &r->err);
+	if (k == -ENOENT) {
+		err_clear(&r->err);
+		cfg_len = 0;
+	} else if (k < 0) {
+		return k;
+	}
 
 	puts_(b, "{\"Image\":\"" AGENT_REPO ":" AGENT_TAG "\",\"Labels\":{\"managed-by\":\"ecs-bootstrap\"},\"Env\":[");
 	for (size_t i = 0; i < sizeof default_env / sizeof default_env[0]; i++) {
@@ -146,15 +157,17 @@ static int container_body(struct run *r, struct jb *b)
 			put(b, ",", 1);
 		jstr(b, default_env[i], strlen(default_env[i]));
 	}
-	k = envfile_parse(r->cfg_old, r->cfg_old_len, &ops, &r->err);
+	k = envfile_parse(cfg, cfg_len, &ops, &r->err);
 	if (k < 0)
 		return err_setx(&r->err, k, BS_EXIT_USAGE, "'%s' does not parse (run `ecs-bootstrap run` first)", PATH_ECS_CONFIG);
 	/* ecs-init: ECS_AGENT_RUN_PRIVILEGED=true in ecs.config runs the agent privileged. */
-	if (ecsconfig_get(r->cfg_old, r->cfg_old_len, "ECS_AGENT_RUN_PRIVILEGED", &v, &vl) == 1 && vl == 4 && !strncmp(v, "true", 4))
+	if (ecsconfig_get(cfg, cfg_len, "ECS_AGENT_RUN_PRIVILEGED", &v, &vl) == 1 && vl == 4 && !strncmp(v, "true", 4))
 		privileged = true;
 	puts_(b, "],\"HostConfig\":{\"NetworkMode\":\"host\",\"UsernsMode\":\"host\",\"CapAdd\":[\"NET_ADMIN\",\"SYS_ADMIN\"],"
 		 "\"Init\":true,\"LogConfig\":{\"Type\":\"json-file\",\"Config\":{\"max-size\":\"16m\",\"max-file\":\"4\"}},");
 	puts_(b, privileged ? "\"Privileged\":true," : "\"Privileged\":false,");
+	if (restart_policy)
+		puts_(b, "\"RestartPolicy\":{\"Name\":\"on-failure\",\"MaximumRetryCount\":10},");
 	puts_(b, "\"Binds\":[");
 	for (size_t i = 0; i < sizeof binds / sizeof binds[0]; i++) {
 		char bind[128];
@@ -184,7 +197,7 @@ static int fail(struct run *r)
 	return code;
 }
 
-static int start_container(struct run *r, struct docker *d)
+static int start_container_with(struct run *r, struct docker *d, bool restart_policy)
 {
 	static char body[BODY_MAX];
 	struct jb b = { body, 0, sizeof body, false };
@@ -193,7 +206,7 @@ static int start_container(struct run *r, struct docker *d)
 
 	k = docker_container_remove(d, AGENT_NAME, &r->err); /* a stale one from an earlier life */
 	if (k == 0)
-		k = container_body(r, &b);
+		k = container_body(r, &b, restart_policy);
 	if (k == 0)
 		k = docker_container_create(d, AGENT_NAME, body, b.len, id, sizeof id, &r->err);
 	if (k == 0)
@@ -201,6 +214,32 @@ static int start_container(struct run *r, struct docker *d)
 	if (k == 0)
 		log_msg(LOG_INFO, "agent", "container %s started (%.12s)", AGENT_NAME, id);
 	return k;
+}
+
+static int start_container(struct run *r, struct docker *d)
+{
+	return start_container_with(r, d, false);
+}
+
+int agent_start_with_restart_policy(struct run *r)
+{
+	struct docker d;
+	int k = docker_open(&d, r->root, &r->err);
+	return k < 0 ? k : start_container_with(r, &d, true);
+}
+
+int agent_container_running(struct run *r)
+{
+	struct docker d;
+	int running = 0, code = 0, k = docker_open(&d, r->root, &r->err);
+	if (k < 0)
+		return k;
+	k = docker_container_state(&d, AGENT_NAME, &running, &code, &r->err);
+	if (k == -ENOENT) {
+		err_clear(&r->err);
+		return 0;
+	}
+	return k < 0 ? k : running;
 }
 
 int cmd_agent(struct run *r)

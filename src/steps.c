@@ -23,6 +23,7 @@ static const struct bs_step steps[] = {
 	{ "ecs-config", SCOPE_INSTANCE, 0,             ecs_config_inputs, ecs_config_check, ecs_config_apply },
 	{ "agent-image", SCOPE_ONCE,    0,             agent_image_inputs, agent_image_check, agent_image_apply },
 	{ "host-dirs",  SCOPE_ONCE,     0,             host_dirs_inputs,  host_dirs_check,  host_dirs_apply },
+	{ "service",    SCOPE_BOOT,     0,             service_inputs,    service_check,    service_apply },
 	{ "wait",       SCOPE_RUN,      STEP_READONLY, NULL,              wait_check,       NULL },
 };
 #define N_STEPS (sizeof steps / sizeof steps[0])

@@ -63,6 +63,9 @@ void host_dirs_inputs(struct run *r, struct sha256_ctx *h);
 int host_dirs_check(struct run *r);
 int host_dirs_apply(struct run *r);
 int wait_check(struct run *r);
+void service_inputs(struct run *r, struct sha256_ctx *h);
+int service_check(struct run *r);
+int service_apply(struct run *r);
 /* Compute the agent's download URL (region, version, architecture) before any step. */
 int agent_image_prepare(struct run *r);
 /* Read the existing ecs.config and render the new one into r (before any step runs,

@@ -20,7 +20,13 @@ wait_meta() { for _ in $(seq 100); do metadata | grep -q ContainerInstanceArn &&
 ctr() { docker_api "http://d/containers/ecs-agent/json"; }
 field() { ctr | python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 agent_containers() { docker_api "http://d/containers/json?all=1" | python3 -c 'import json,sys; print(sum(1 for c in json.load(sys.stdin) if "/ecs-agent" in c["Names"]))'; }
-start_agent() { IN_BG "$BIN" agent >>"$W/agent.log" 2>&1; AGENT=$BG_PID; }
+started_count() { grep -c 'container ecs-agent started' "$W/agent.log" 2>/dev/null || true; }
+# start `agent` and wait until it has replaced any earlier container with its own
+start_agent() {
+	local before; before=$(started_count)
+	IN_BG "$BIN" agent >>"$W/agent.log" 2>&1; AGENT=$BG_PID
+	for _ in $(seq 100); do [ "$(started_count)" -gt "${before:-0}" ] && return 0; sleep 0.1; done
+}
 ask_exit() { IN sh -c "echo $1 > /var/lib/ecs/data/standin-exit"; }
 
 start_agent
@@ -66,7 +72,10 @@ wait "$AGENT"; rct=$?
 t "SIGTERM: ecs-bootstrap agent exits 0" [ "$rct" = 0 ]
 t "SIGTERM: the container was stopped" [ "$(field 'd["State"]["Running"]')" = False ]
 IN sh -c 'echo "level=error msg=\"cannot reach the ECS endpoint\"" > /var/log/ecs/ecs-agent.log'
-IN "$BIN" run --cluster sup-cluster --set ECS_RESERVED_MEMORY=64 --wait=2 >"$W/out" 2>&1; echo $? >"$W/rc"
-timed_out() { [ "$(cat "$W/rc")" = 111 ] && grep -q 'did not register within 2 s' "$W/out" && grep -q 'cannot reach the ECS endpoint' "$W/out"; }
-t "run --wait with no agent: exit 111, the last error and the agent log's tail" timed_out
+IN "$BIN" status --wait=2 >"$W/out" 2>&1; echo $? >"$W/rc"
+timed_out() { [ "$(cat "$W/rc")" = 1 ] && grep -q 'did not register within 2 s' "$W/out" && grep -q 'cannot reach the ECS endpoint' "$W/out"; }
+t "--wait with no agent running: the last error and the agent log's tail" timed_out
+IN "$BIN" run --cluster sup-cluster --set ECS_RESERVED_MEMORY=64 --wait=20 >"$W/out" 2>&1; echo $? >"$W/rc"
+waited_again() { [ "$(cat "$W/rc")" = 0 ] && grep -q 'registered: cluster sup-cluster' "$W/out"; }
+t "run --wait after the agent stopped: the service step starts it again, registered" waited_again
 t_summary

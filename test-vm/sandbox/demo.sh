@@ -14,8 +14,8 @@ echo "and a stand-in agent image signed with a throw-away key (the real agent ca
 sbx_up nft >/dev/null && sbx_aws_up && sbx_agent_up || exit 1
 bar() { printf '\n==== %s\n' "$*"; }
 
-bar "ecs-bootstrap run --cluster demo-cluster   (first run: converges the machine)"
-IN "$BIN" run --cluster demo-cluster; echo "exit code: $?"
+bar "ecs-bootstrap run --cluster demo-cluster --wait=60   (first run: converges the machine)"
+IN "$BIN" run --cluster demo-cluster --wait=60; echo "exit code: $?"
 bar "ecs-bootstrap status"
 IN "$BIN" status
 bar "ecs-bootstrap run --cluster demo-cluster   (re-run: every step skipped)"
@@ -28,9 +28,8 @@ echo "--- route_localnet = $(IN cat /proc/sys/net/ipv4/conf/all/route_localnet)"
 echo "--- iptables-save (ours)"; IN iptables-save | grep -E '169.254.170.2|51678|127.0.0.0/8'
 echo "--- Docker: $(docker_api http://d/images/amazon/amazon-ecs-agent:latest/json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["RepoTags"], d["Id"])')"
 echo "--- /var/cache/ecs"; IN ls -la /var/cache/ecs
-bar "the task-role address answers (a listener on 127.0.0.1:51679 stands in for the agent)"
-mkdir -p "$W/www"; echo "credentials endpoint reached" > "$W/www/index.html"
-IN_BG python3 -m http.server --bind 127.0.0.1 --directory "$W/www" 51679 >/dev/null 2>&1
-for _ in $(seq 100); do IN curl -s -o /dev/null http://127.0.0.1:51679/ && break; sleep 0.05; done
-echo "from the instance (OUTPUT REDIRECT): $(IN curl -sS -m 3 http://169.254.170.2/)"
-echo "from a task namespace (PREROUTING DNAT): $(ip netns exec "$TNS" curl -sS -m 3 http://169.254.170.2/)"
+bar "the agent container (the stand-in) and the task-role address"
+docker_api "http://d/containers/ecs-agent/json" | python3 -c 'import json,sys; d=json.load(sys.stdin); print("ecs-agent:", d["State"]["Status"], d["Config"]["Image"], "restart policy", d["HostConfig"]["RestartPolicy"])'
+echo "introspection (127.0.0.1:51678/v1/metadata): $(IN curl -sS -m 3 http://127.0.0.1:51678/v1/metadata)"
+echo "credentials from the instance (OUTPUT REDIRECT): $(IN curl -sS -m 3 http://169.254.170.2/v2/credentials/demo)"
+echo "credentials from a task namespace (PREROUTING DNAT): $(ip netns exec "$TNS" curl -sS -m 3 http://169.254.170.2/v2/credentials/demo)"

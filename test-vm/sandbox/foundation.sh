@@ -63,7 +63,7 @@ fi
 # ---- first run
 run run --cluster sbx-cluster --set ECS_RESERVED_MEMORY=32
 t "first run exits 0" rc 0
-t "each step logs [started] then [finished]" bash -c "grep -c '\\[started\\]' $W/out | grep -qx 7 && grep -c '\\[finished\\]' $W/out | grep -qx 7"
+t "each step logs [started] then [finished]" bash -c "grep -c '\\[started\\]' $W/out | grep -qx 8 && grep -c '\\[finished\\]' $W/out | grep -qx 8"
 t "every rule present exactly once ($BACKEND)" all_rules_once
 t "INPUT rules in ecs-init's order" input_order
 t "no IMDS block without --block-imds" absent iptables filter "$R_IMDS"
@@ -74,16 +74,21 @@ t "/etc/sysctl.conf not touched" [ ! -e "$W/etc.upper/sysctl.conf" ]
 t "ecs.config as rendered" config_is_expected
 t "ecs.config mode 0644 without secrets" mode_is 644
 t "host /etc untouched" [ ! -e /etc/ecs/ecs.config ]
-t "checkpoints written for the 5 stateful steps" bash -c "ls $W/varlib.upper/ecs-bootstrap/state | sort | tr '\n' ' ' | grep -qx 'agent-image ecs-config host-dirs nat sysctl '"
+t "checkpoints written for the 6 stateful steps" bash -c "ls $W/varlib.upper/ecs-bootstrap/state | sort | tr '\n' ' ' | grep -qx 'agent-image ecs-config host-dirs nat service sysctl '"
 t "the stand-in agent image is loaded and tagged" [ "$(image_id_of amazon/amazon-ecs-agent:latest)" = "$AGENT_ID" ]
+policy_of() { docker_api http://d/containers/ecs-agent/json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["State"]["Running"], d["HostConfig"]["RestartPolicy"])'; }
+t "no systemd: the agent container runs under Docker's restart policy on-failure:10" [ "$(policy_of)" = "True {'Name': 'on-failure', 'MaximumRetryCount': 10}" ]
+t "no systemd: the run says so" grep -q 'no systemd here: Docker supervises the agent' "$W/out"
+first_run_cluster() { IN curl -s -m 3 http://127.0.0.1:51678/v1/metadata | grep -q '"Cluster":"sbx-cluster"'; }
+t "the agent started by the first run already has the cluster that run wrote" first_run_cluster
 
 # ---- second run: everything skipped, nothing changes
 rules_of() { IN "$1" | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//'; }  # no comments, no packet counters
 H1=$(sbx_fs_hash); S1=$(rules_of iptables-save); S16=$(rules_of ip6tables-save)
 run run --cluster sbx-cluster --set ECS_RESERVED_MEMORY=32
 t "re-run exits 0" rc 0
-t "re-run: every stateful step [skipped]" bash -c "grep -c '\\[skipped\\] already converged' $W/out | grep -qx 5"
-t "re-run: no [finished] for a stateful step" bash -c "! grep -E '(sysctl|nat|ecs-config|agent-image|host-dirs): \\[finished\\]' $W/out"
+t "re-run: every stateful step [skipped]" bash -c "grep -c '\\[skipped\\] already converged' $W/out | grep -qx 6"
+t "re-run: no [finished] for a stateful step" bash -c "! grep -E '(sysctl|nat|ecs-config|agent-image|host-dirs|service): \\[finished\\]' $W/out"
 t "re-run: files byte-identical" [ "$(sbx_fs_hash)" = "$H1" ]
 t "re-run: iptables-save identical" [ "$(rules_of iptables-save)" = "$S1" ]
 t "re-run: ip6tables-save identical" [ "$(rules_of ip6tables-save)" = "$S16" ]
@@ -110,13 +115,13 @@ t "after reboot: rules back exactly once" all_rules_once
 t "after reboot: route_localnet=1" [ "$(IN cat /proc/sys/net/ipv4/conf/all/route_localnet)" = 1 ]
 t "after reboot: ecs.config unchanged" config_is_expected
 
-# ---- functional NAT: a listener on 127.0.0.1:51679 answers on 169.254.170.2:80
-mkdir -p "$W/www"; echo creds-ok > "$W/www/index.html"
-IN_BG python3 -m http.server --bind 127.0.0.1 --directory "$W/www" 51679 >/dev/null 2>&1
+# ---- functional NAT: the stand-in agent (started by the service step, host network) answers
+# credentials on 127.0.0.1:51679; 169.254.170.2:80 must reach it
 for _ in $(seq 100); do IN curl -s -o /dev/null http://127.0.0.1:51679/ && break; sleep 0.05; done
-t "OUTPUT REDIRECT: the instance reaches 169.254.170.2" [ "$(IN curl -sS -m 3 http://169.254.170.2/)" = creds-ok ]
-t "PREROUTING DNAT: a task namespace reaches 169.254.170.2 over the veth" \
-	[ "$(ip netns exec "$TNS" curl -sS -m 3 http://169.254.170.2/)" = creds-ok ]
+creds_from_instance() { IN curl -sS -m 3 http://169.254.170.2/v2/credentials/x | grep -q ASIASTANDIN; }
+creds_from_task() { ip netns exec "$TNS" curl -sS -m 3 http://169.254.170.2/v2/credentials/x | grep -q ASIASTANDIN; }
+t "OUTPUT REDIRECT: the instance reaches the agent's credentials at 169.254.170.2" creds_from_instance
+t "PREROUTING DNAT: a task namespace reaches them over the veth" creds_from_task
 IN sh -c 'echo 0 > /proc/sys/net/ipv4/conf/all/route_localnet'
 t "PREROUTING DNAT fails with route_localnet=0 (the test can fail)" \
 	bash -c "! ip netns exec $TNS curl -sS -m 2 http://169.254.170.2/"

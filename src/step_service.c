@@ -1,0 +1,161 @@
+/* step_service.c: the agent service.
+ *
+ * With systemd (/run/systemd/system exists), owns:
+ *   /usr/local/bin/ecs-bootstrap      this binary (replaced atomically only when different)
+ *   /etc/systemd/system/ecs.service   the unit (SERVICE_UNIT below)
+ * Converged: both files equal, `systemctl is-enabled ecs.service` says enabled and
+ * `systemctl is-active` says active or activating.  apply() writes what differs, runs
+ * `systemctl daemon-reload` after a unit change, then `systemctl enable --now --no-block
+ * ecs.service`: --no-block only queues the start, so this never waits on a unit ordered
+ * after cloud-final (the documented user-data deadlock).  The unit has no ordering on
+ * cloud-final for the same reason.
+ * Without systemd: say so, and let Docker supervise: the ecs-agent container with the
+ * restart policy on-failure:10 of the installation document.  Converged: it is running.
+ * Crash analysis: files are written atomically; enable and start are idempotent commands.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "lib/exec.h"
+#include "lib/fileio.h"
+#include "log.h"
+#include "steps.h"
+
+#define BIN_PATH  "/usr/local/bin/ecs-bootstrap"
+#define UNIT_PATH "/etc/systemd/system/ecs.service"
+#define BIN_MAX (16 * 1024 * 1024)
+
+/* Checklist: README's service section, DESIGN's unit description. */
+#define SERVICE_UNIT \
+	"# Written by ecs-bootstrap.  The Amazon ECS agent, supervised by `ecs-bootstrap agent`.\n" \
+	"[Unit]\n" \
+	"Description=Amazon ECS agent (ecs-bootstrap)\n" \
+	"Wants=docker.service\n" \
+	"After=docker.service network-online.target\n" \
+	"PartOf=docker.service\n" \
+	"\n" \
+	"[Service]\n" \
+	"Type=simple\n" \
+	"ExecStart=" BIN_PATH " agent\n" \
+	"Restart=on-failure\n" \
+	"RestartSec=10s\n" \
+	"RestartPreventExitStatus=5\n" \
+	"TimeoutStartSec=15min\n" \
+	"TimeoutStopSec=60s\n" \
+	"\n" \
+	"[Install]\n" \
+	"WantedBy=multi-user.target\n"
+
+static char self[BIN_MAX];
+static size_t self_len;
+
+void service_inputs(struct run *r, struct sha256_ctx *h)
+{
+	sha256_update_str(h, r->have_systemd ? SERVICE_UNIT : "docker restart policy on-failure:10");
+}
+
+static int read_self(struct run *r)
+{
+	if (self_len)
+		return 0;
+	return fileio_read_bounded(AT_FDCWD, "/proc/self/exe", self, sizeof self, &self_len, &r->err);
+}
+
+/* `systemctl ARGS...`: its first output line in out, its exit status returned (or < 0). */
+static int systemctl(struct run *r, const char *a1, const char *a2, const char *a3, const char *a4, char *out, size_t cap)
+{
+	static char buf[4096];
+	const char *argv[] = { "systemctl", a1, a2, a3, a4, NULL };
+	struct exec_result res = { .out = buf, .out_cap = sizeof buf };
+	int k = exec_run(argv, 60000, &res, &r->err);
+	if (k < 0)
+		return k;
+	if (out)
+		(void) snprintf(out, cap, "%s", exec_first_line(&res));
+	return res.status;
+}
+
+int service_check(struct run *r)
+{
+	char state[128];
+	int k;
+
+	if (!r->have_systemd) {
+		k = agent_container_running(r);
+		if (k == 0)
+			run_why(r, "no systemd: the ecs-agent container (Docker restart policy) is not running");
+		return k;
+	}
+	k = read_self(r);
+	if (k < 0)
+		return k;
+	k = fileio_equals(r->root_fd, BIN_PATH, self, self_len, 0755, &r->err);
+	if (k <= 0) {
+		if (k == 0)
+			run_why(r, "'%s' is not this binary", BIN_PATH);
+		return k;
+	}
+	k = fileio_equals(r->root_fd, UNIT_PATH, SERVICE_UNIT, strlen(SERVICE_UNIT), 0644, &r->err);
+	if (k <= 0) {
+		if (k == 0)
+			run_why(r, "'%s' missing or different", UNIT_PATH);
+		return k;
+	}
+	k = systemctl(r, "is-enabled", "ecs.service", NULL, NULL, state, sizeof state);
+	if (k < 0)
+		return k;
+	if (strcmp(state, "enabled") != 0) {
+		run_why(r, "ecs.service is %s", state[0] ? state : "not enabled");
+		return 0;
+	}
+	k = systemctl(r, "is-active", "ecs.service", NULL, NULL, state, sizeof state);
+	if (k < 0)
+		return k;
+	if (strcmp(state, "active") != 0 && strcmp(state, "activating") != 0) {
+		run_why(r, "ecs.service is %s", state[0] ? state : "inactive");
+		return 0;
+	}
+	return 1;
+}
+
+int service_apply(struct run *r)
+{
+	bool reload = false;
+	char out[256];
+	int k;
+
+	if (!r->have_systemd) {
+		log_msg(LOG_WARNING, "service", "no systemd here: Docker supervises the agent (restart policy on-failure:10)");
+		k = agent_start_with_restart_policy(r);
+		if (k == 0)
+			run_done(r, "ecs-agent container started with a Docker restart policy");
+		return k;
+	}
+	k = read_self(r);
+	if (k == 0)
+		k = fileio_mkdir_p(r->root_fd, "/usr/local/bin", 0755, &r->err);
+	if (k == 0 && (k = fileio_equals(r->root_fd, BIN_PATH, self, self_len, 0755, &r->err)) == 0)
+		k = fileio_write_atomic(r->root_fd, BIN_PATH, self, self_len, 0755, &r->err);
+	if (k < 0)
+		return k;
+	k = fileio_mkdir_p(r->root_fd, "/etc/systemd/system", 0755, &r->err);
+	if (k == 0 && (k = fileio_equals(r->root_fd, UNIT_PATH, SERVICE_UNIT, strlen(SERVICE_UNIT), 0644, &r->err)) == 0) {
+		k = fileio_write_atomic(r->root_fd, UNIT_PATH, SERVICE_UNIT, strlen(SERVICE_UNIT), 0644, &r->err);
+		reload = true;
+	}
+	if (k < 0)
+		return k;
+	if (reload && (k = systemctl(r, "daemon-reload", NULL, NULL, NULL, out, sizeof out)) != 0)
+		return k < 0 ? k : err_setx(&r->err, -EIO, BS_EXIT_TEMP, "systemctl daemon-reload exited %d: %s", k, out);
+	/* --no-block: queue the start and return, whatever is ordered before ecs.service. */
+	k = systemctl(r, "enable", "--now", "--no-block", "ecs.service", out, sizeof out);
+	if (k != 0)
+		return k < 0 ? k : err_setx(&r->err, -EIO, BS_EXIT_TEMP, "systemctl enable --now --no-block ecs.service exited %d: %s",
+					    k, out);
+	run_done(r, "ecs.service enabled and started (--no-block)");
+	return 0;
+}
