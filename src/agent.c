@@ -29,6 +29,7 @@
 #include "lib/fileio.h"
 #include "log.h"
 #include "steps.h"
+#include "state.h"
 #include "trust.h"
 
 #define AGENT_NAME "ecs-agent"
@@ -337,4 +338,35 @@ void agent_status(struct run *r)
 		printf("agent: container %s running\n", AGENT_NAME);
 	else
 		printf("agent: container %s exited with %d\n", AGENT_NAME, code);
+}
+
+/* `bake`: converge what an image can hold, then remove what belongs to an instance. */
+int cmd_bake(struct run *r)
+{
+	static const char *const image_steps[] = { "preflight", "sysctl", "ecs-config", "agent-image", "host-dirs", "service",
+						  NULL };
+	static const char *const instance_cps[] = { "sysctl", "nat", "ecs-config", "service" };
+	struct docker d;
+	size_t n;
+	int code = steps_run_only(r, image_steps);
+
+	if (code)
+		return code;
+	/* The agent container and its state: an instance made from the image starts afresh. */
+	if (docker_open(&d, r->root, &r->err) == 0 && docker_container_remove(&d, AGENT_NAME, &r->err) == 0)
+		log_msg(LOG_INFO, "bake", "removed: container %s (if it existed)", AGENT_NAME);
+	else
+		log_msg(LOG_WARNING, "bake", "%s, ignoring", r->err.msg);
+	if (fileio_empty_dir(r->root_fd, "/var/lib/ecs/data", &n, &r->err) < 0)
+		return fail(r);
+	log_msg(LOG_INFO, "bake", "removed: %zu entries of agent data in /var/lib/ecs/data", n);
+	if (fileio_empty_dir(r->root_fd, "/var/log/ecs", &n, &r->err) < 0)
+		return fail(r);
+	log_msg(LOG_INFO, "bake", "removed: %zu agent log entries in /var/log/ecs", n);
+	for (size_t i = 0; i < sizeof instance_cps / sizeof instance_cps[0]; i++)
+		if (state_forget(r, instance_cps[i], &r->err) < 0)
+			return fail(r);
+	log_msg(LOG_INFO, "bake", "removed: the boot- and instance-scoped checkpoints (sysctl, nat, ecs-config, service)");
+	log_msg(LOG_INFO, "bake", "%s", r->cluster ? "kept: ECS_CLUSTER (given with --cluster)" : "removed: ECS_CLUSTER from ecs.config (set it at boot with --cluster)");
+	return BS_EXIT_OK;
 }

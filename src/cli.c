@@ -41,6 +41,11 @@ void cli_help(void)
 	      "                                  ecs.service runs): re-apply sysctl and nat, make sure the image\n"
 	      "                                  is loaded, start container ecs-agent, restart it when it fails;\n"
 	      "                                  exits 5 when the agent does (terminal), 0 on SIGTERM\n"
+	      "  ecs-bootstrap bake [options]    prepare an image (Packer): converge what an image can hold (image\n"
+	      "                                  downloaded, verified, loaded; unit installed and enabled, not\n"
+	      "                                  started), then remove instance state (the agent container, its\n"
+	      "                                  data and logs, boot and instance checkpoints, ECS_CLUSTER unless\n"
+	      "                                  --cluster was given)\n"
 	      "  ecs-bootstrap reset [STEP...]   forget checkpoints (all, or the named steps); changes nothing else\n"
 	      "  ecs-bootstrap config show [--file F] [--show-secrets]\n"
 	      "                                  the environment `docker run --env-file F` would pass,\n"
@@ -228,7 +233,7 @@ enum { O_CLUSTER = 256, O_SET, O_BLOCK_IMDS, O_ROOT, O_LOCK_TIMEOUT, O_FILE, O_S
 /* Which options each command takes. */
 static bool applies(enum bs_cmd cmd, int o)
 {
-	bool converge = cmd == CMD_RUN || cmd == CMD_PLAN || cmd == CMD_STATUS || cmd == CMD_AGENT;
+	bool converge = cmd == CMD_RUN || cmd == CMD_PLAN || cmd == CMD_STATUS || cmd == CMD_AGENT || cmd == CMD_BAKE;
 	switch (o) {
 	case 'v': case O_ROOT: case O_HELP: case O_VERSION: case '?': case ':':
 		return true;
@@ -300,6 +305,8 @@ int cli_parse(int argc, char *argv[], struct cli *c, struct run *r)
 			c->cmd = CMD_CONFIG_SHOW, first = 3;
 		else if (!strcmp(w, "agent"))
 			c->cmd = CMD_AGENT;
+		else if (!strcmp(w, "bake"))
+			c->cmd = CMD_BAKE, r->bake = true;
 		else if (!strcmp(w, "fetch"))
 			c->cmd = CMD_FETCH;
 		else if (!strcmp(w, "verify"))

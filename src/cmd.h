@@ -10,6 +10,7 @@ int cmd_config_show(struct run *r, const char *file, bool show_secrets);
 int cmd_verify(struct run *r, const char *data, const char *sig, const char *const *keyrings, size_t n_keyrings);
 int cmd_image_inspect(struct run *r, const char *tar);
 int cmd_agent(struct run *r);
+int cmd_bake(struct run *r);
 void agent_status(struct run *r);
 /* Without systemd: create and start the agent container with a Docker restart policy. */
 int agent_start_with_restart_policy(struct run *r);

@@ -54,14 +54,14 @@ int main(int argc, char *argv[])
 	r->mode = c.cmd == CMD_PLAN ? MODE_PLAN : c.cmd == CMD_STATUS ? MODE_STATUS : MODE_RUN;
 	/* Changing the machine needs root; say so before touching the lock.  (plan and
 	 * status work as far as an unprivileged user can see.) */
-	if ((c.cmd == CMD_RUN || c.cmd == CMD_RESET || c.cmd == CMD_AGENT) && geteuid() != 0) {
+	if ((c.cmd == CMD_RUN || c.cmd == CMD_RESET || c.cmd == CMD_AGENT || c.cmd == CMD_BAKE) && geteuid() != 0) {
 		err_setx(&r->err, -EPERM, BS_EXIT_USAGE,
 			 "must run as root (it changes sysctl, iptables and /etc); try: sudo ecs-bootstrap");
 		return fatal(r);
 	}
 	/* status only reads: it never waits for a run in progress.  agent takes the lock only
 	 * while it re-applies steps. */
-	if (c.cmd != CMD_STATUS && c.cmd != CMD_AGENT) {
+	if (c.cmd != CMD_STATUS && c.cmd != CMD_AGENT && c.cmd != CMD_BAKE) {
 		lock_fd = state_lock(r, r->lock_timeout_ms, &r->err);
 		if (lock_fd < 0)
 			return fatal(r);
@@ -76,6 +76,7 @@ int main(int argc, char *argv[])
 	case CMD_PLAN: code = steps_plan(r); break;
 	case CMD_STATUS: code = steps_status(r); break;
 	case CMD_AGENT: code = cmd_agent(r); break;
+	case CMD_BAKE: code = cmd_bake(r); break;
 	default: code = steps_run(r); break;
 	}
 	(void) fflush(stdout);

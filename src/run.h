@@ -31,6 +31,7 @@ struct run {
 	size_t n_keyrings;
 	bool refresh;              /* --refresh: download the agent again */
 	int wait_s;                /* --wait[=SECONDS]: 0 = do not wait */
+	bool bake;                 /* `bake`: an image, not an instance */
 
 	/* agent image source, computed before the steps */
 	char agent_url[1024];

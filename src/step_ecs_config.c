@@ -137,7 +137,12 @@ int ecs_config_prepare(struct run *r)
 		in.old = r->cfg_old;
 		in.old_len = r->cfg_old_len;
 	}
+	/* bake: no cluster in an image unless asked (the default is the last entry). */
+	if (r->bake && !r->cluster)
+		in.n_defaults--;
 	k = ecsconfig_render(&in, r->cfg, sizeof r->cfg, &r->cfg_len, &r->err);
+	if (k == 0 && r->bake && !r->cluster)
+		k = ecsconfig_remove_key(r->cfg, &r->cfg_len, "ECS_CLUSTER");
 	if (k < 0) {
 		err_wrap(&r->err, "'%s' (fix the file; nothing was changed)", PATH_ECS_CONFIG);
 		r->err.exit_class = BS_EXIT_USAGE;

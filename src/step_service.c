@@ -84,6 +84,8 @@ int service_check(struct run *r)
 	char state[128];
 	int k;
 
+	if (!r->have_systemd && r->bake)
+		return 1; /* no systemd: the first boot's run starts the agent; an image holds no container */
 	if (!r->have_systemd) {
 		k = agent_container_running(r);
 		if (k == 0)
@@ -112,6 +114,8 @@ int service_check(struct run *r)
 		run_why(r, "ecs.service is %s", state[0] ? state : "not enabled");
 		return 0;
 	}
+	if (r->bake)
+		return 1; /* an image: enabled, not started */
 	k = systemctl(r, "is-active", "ecs.service", NULL, NULL, state, sizeof state);
 	if (k < 0)
 		return k;
@@ -151,8 +155,10 @@ int service_apply(struct run *r)
 		return k;
 	if (reload && (k = systemctl(r, "daemon-reload", NULL, NULL, NULL, out, sizeof out)) != 0)
 		return k < 0 ? k : err_setx(&r->err, -EIO, BS_EXIT_TEMP, "systemctl daemon-reload exited %d: %s", k, out);
-	/* --no-block: queue the start and return, whatever is ordered before ecs.service. */
-	k = systemctl(r, "enable", "--now", "--no-block", "ecs.service", out, sizeof out);
+	/* --no-block: queue the start and return, whatever is ordered before ecs.service.
+	 * bake: enable only; the instance starts it at boot. */
+	k = r->bake ? systemctl(r, "enable", "ecs.service", NULL, NULL, out, sizeof out)
+		    : systemctl(r, "enable", "--now", "--no-block", "ecs.service", out, sizeof out);
 	if (k != 0)
 		return k < 0 ? k : err_setx(&r->err, -EIO, BS_EXIT_TEMP, "systemctl enable --now --no-block ecs.service exited %d: %s",
 					    k, out);

@@ -229,3 +229,32 @@ void ecsconfig_mask(size_t val_len, char *buf, size_t cap)
 {
 	(void) snprintf(buf, cap, "<masked, %zu bytes>", val_len);
 }
+
+struct remover {
+	const char *key;
+	char *out;
+	size_t len;
+};
+
+static int remove_line(void *ctx, const char *raw, size_t raw_len, const struct envfile_entry *ent)
+{
+	struct remover *rm = ctx;
+	if (ent && key_eq(ent->key, ent->key_len, rm->key))
+		return 0;
+	memmove(rm->out + rm->len, raw, raw_len); /* never ahead of the reader: lines only shrink */
+	rm->len += raw_len;
+	rm->out[rm->len++] = '\n';
+	return 0;
+}
+
+int ecsconfig_remove_key(char *cfg, size_t *len, const char *key)
+{
+	struct remover rm = { key, cfg, 0 };
+	struct envfile_ops ops = { .line = remove_line, .ctx = &rm };
+	struct bs_err e;
+	int k = envfile_parse(cfg, *len, &ops, &e);
+	if (k < 0)
+		return k;
+	*len = rm.len;
+	return 0;
+}

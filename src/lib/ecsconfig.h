@@ -60,6 +60,9 @@ int ecsconfig_get(const char *cfg, size_t len, const char *key, const char **ret
 /* 1 if any assignment in cfg has a secret key, 0 if none, < 0 if cfg does not parse. */
 int ecsconfig_has_secret(const char *cfg, size_t len);
 
+/* Drop every line that assigns key from cfg (in place).  0 or < 0 if cfg does not parse. */
+int ecsconfig_remove_key(char *cfg, size_t *len, const char *key);
+
 /* Write "<masked, N bytes>" into buf. */
 void ecsconfig_mask(size_t val_len, char *buf, size_t cap);
 

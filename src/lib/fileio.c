@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -315,4 +316,59 @@ int fileio_unlink(int root_fd, const char *path, struct bs_err *e)
 		r = err_set(e, -errno, "remove '%s': %s", path, strerror(errno));
 	(void) close(dfd);
 	return r;
+}
+
+static int empty_fd(int dfd, int depth, size_t *n, struct bs_err *e, const char *path)
+{
+	DIR *d;
+	struct dirent *de;
+	int k = 0;
+
+	if (depth > 16)
+		return err_set(e, -ELOOP, "'%s': deeper than 16 levels", path);
+	d = fdopendir(dfd);
+	if (!d) {
+		k = -errno;
+		(void) close(dfd);
+		return err_set(e, k, "open directory '%s': %s", path, strerror(-k));
+	}
+	while (k == 0 && (de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (unlinkat(dirfd(d), de->d_name, 0) == 0) {
+			(*n)++;
+			continue;
+		}
+		if (errno == EISDIR || errno == EPERM) {
+			int sub = openat(dirfd(d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub < 0) {
+				k = err_set(e, -errno, "'%s/%s': %s", path, de->d_name, strerror(errno));
+				break;
+			}
+			k = empty_fd(sub, depth + 1, n, e, path);
+			if (k == 0 && unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR) < 0)
+				k = err_set(e, -errno, "remove '%s/%s': %s", path, de->d_name, strerror(errno));
+			if (k == 0)
+				(*n)++;
+		} else if (errno != ENOENT) {
+			k = err_set(e, -errno, "remove '%s/%s': %s", path, de->d_name, strerror(errno));
+		}
+	}
+	(void) closedir(d);
+	return k;
+}
+
+int fileio_empty_dir(int root_fd, const char *path, size_t *ret_n, struct bs_err *e)
+{
+	size_t n = 0;
+	int fd = fileio_open(root_fd, path, O_RDONLY | O_DIRECTORY, 0), k;
+
+	if (fd == -ENOENT)
+		return 0;
+	if (fd < 0)
+		return err_set(e, fd, "open directory '%s': %s", path, strerror(-fd));
+	k = empty_fd(fd, 0, &n, e, path);
+	if (ret_n)
+		*ret_n = n;
+	return k;
 }

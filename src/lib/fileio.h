@@ -45,6 +45,11 @@ int fileio_mkdir_p(int root_fd, const char *path, mode_t mode, struct bs_err *e)
 /* 1 if path exists (any type, following symlinks inside the root), 0 if not, -errno otherwise. */
 int fileio_exists(int root_fd, const char *path);
 
+/* Remove everything inside directory path (recursively, never following symlinks; at
+ * most 16 levels), keeping path itself.  A missing path is fine.  Counts removed entries
+ * in *ret_n when not NULL. */
+int fileio_empty_dir(int root_fd, const char *path, size_t *ret_n, struct bs_err *e);
+
 /* Remove path if it exists (ENOENT is success). */
 int fileio_unlink(int root_fd, const char *path, struct bs_err *e);
 

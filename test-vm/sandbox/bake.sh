@@ -1,0 +1,43 @@
+#!/bin/bash
+# test-vm/sandbox/bake.sh BIN FAULT_BIN BACKEND
+# `bake` (a Packer step) and the first boot of an instance made from the image: no
+# download, no load, the agent started with the boot's cluster.
+set -uo pipefail
+BIN=${1:?BIN}; FBIN=${2:?FAULT_BIN}; BACKEND=${3:?nft|legacy}
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib.sh"
+trap sbx_down EXIT
+SBX_ENV=(AWS_EC2_METADATA_DISABLED=true AWS_REGION=us-east-1)
+
+echo "# bake and first boot, iptables backend: $BACKEND"
+sbx_up "$BACKEND" && sbx_aws_up && sbx_agent_up || { echo "not ok 1 - sandbox setup"; echo "0 passed, 1 failed"; exit 1; }
+run() { IN "$@" >"$W/out" 2>&1; echo $? >"$W/rc"; }
+rc() { [ "$(cat "$W/rc")" = "$1" ] || { echo "exit $(cat "$W/rc"), want $1"; cat "$W/out"; return 1; }; }
+has() { grep -qF -- "$1" "$W/out" || { echo "output lacks: $1"; cat "$W/out"; return 1; }; }
+gets() { grep -c '"path": "/amazon-ecs-agent-us-east-1/ecs-agent-latest.tar", "status": 200' "$W/s3.log"; }
+
+# the builder instance: a normal run (the agent even runs there), with some agent state
+run "$BIN" run --cluster builder-cluster
+t "builder: run exits 0" rc 0
+IN sh -c 'echo state > /var/lib/ecs/data/agent.db; mkdir -p /var/lib/ecs/data/sub; echo x > /var/lib/ecs/data/sub/y; echo log > /var/log/ecs/ecs-agent.log'
+run "$BIN" bake
+t "bake: exit 0" rc 0
+t "bake: says what it removed" has "removed: container ecs-agent"
+t "bake: the agent container is gone" bash -c "[ \"\$(nsenter -t $HOLDER -m -n curl -s -o /dev/null -w '%{http_code}' --unix-socket /run/docker.sock http://d/containers/ecs-agent/json)\" = 404 ]"
+t "bake: agent data and logs are gone" bash -c "[ -z \"\$(nsenter -t $HOLDER -m -n ls -A /var/lib/ecs/data /var/log/ecs | grep -v ':$')\" ]"
+t "bake: no ECS_CLUSTER in ecs.config" bash -c "! grep -q ECS_CLUSTER $W/etc.upper/ecs/ecs.config"
+t "bake: only the once-scoped checkpoints remain" bash -c "ls $W/varlib.upper/ecs-bootstrap/state | sort | tr '\n' ' ' | grep -qx 'agent-image host-dirs '"
+t "bake: the image is still loaded" [ "$(image_id_of amazon/amazon-ecs-agent:latest)" = "$AGENT_ID" ]
+N=$(gets)
+
+# the first boot of an instance made from the image: new boot id, new instance id
+sbx_reboot
+IN sh -c 'echo i-0firstboot0000001 > /var/lib/cloud/data/instance-id'
+run "$BIN" run --cluster boot-cluster --wait=30
+t "first boot: exit 0" rc 0
+t "first boot: agent-image [skipped] (no download, no load)" has "agent-image: [skipped] already converged"
+t "first boot: nothing downloaded" [ "$(gets)" = "$N" ]
+t "first boot: ecs.config has the boot's cluster" grep -qx ECS_CLUSTER=boot-cluster "$W/etc.upper/ecs/ecs.config"
+t "first boot: the agent registered in the boot's cluster" has "registered: cluster boot-cluster"
+t "first boot: checkpoints now carry the new instance id" grep -q scope_id=i-0firstboot0000001 "$W/varlib.upper/ecs-bootstrap/state/ecs-config"
+t_summary
