@@ -4,14 +4,11 @@
 # container options, the introspection endpoint, exit-code mapping (crash -> restart,
 # 5 -> exit 5, 42 -> restart at once), SIGTERM, never two agent containers.
 set -uo pipefail
-BIN=${1:?BIN}; FBIN=${2:?FAULT_BIN}; BACKEND=${3:?nft|legacy}
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
-trap sbx_down EXIT
 SBX_ENV=(AWS_EC2_METADATA_DISABLED=true AWS_REGION=us-east-1)
 
-echo "# agent supervision, iptables backend: $BACKEND"
-sbx_up "$BACKEND" && sbx_aws_up && sbx_agent_up || { echo "not ok 1 - sandbox setup"; echo "0 passed, 1 failed"; exit 1; }
+sbx_suite "agent supervision" "$@"
 IN "$BIN" run --cluster sup-cluster --set ECS_RESERVED_MEMORY=64 >"$W/run.out" 2>&1
 t "run converges first (image loaded, host dirs made)" grep -q 'converged: ' "$W/run.out"
 

@@ -4,20 +4,15 @@
 # a namespace sandbox with real iptables (BACKEND: nft or legacy) and real sysctl.
 # Prints TAP lines and a closing "N passed, N failed".
 set -uo pipefail
-BIN=${1:?BIN}; FBIN=${2:?FAULT_BIN}; BACKEND=${3:?nft|legacy}
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
-trap sbx_down EXIT
 # No IMDS in this suite (as on a machine outside EC2): the region comes from AWS_REGION.
 SBX_ENV=(AWS_EC2_METADATA_DISABLED=true AWS_REGION=us-east-1)
 
-echo "# foundation, iptables backend: $BACKEND"
-sbx_up "$BACKEND" && sbx_aws_up && sbx_agent_up || { echo "not ok 1 - sandbox setup"; echo "0 passed, 1 failed"; exit 1; }
+sbx_suite "foundation" "$@"
 HOST_RL=$(cat /proc/sys/net/ipv4/conf/all/route_localnet)
 
 run() { IN "$BIN" "$@" >"$W/out" 2>&1; echo $? >"$W/rc"; }
-rc() { [ "$(cat "$W/rc")" = "$1" ] || { echo "exit $(cat "$W/rc"), want $1"; cat "$W/out"; return 1; }; }
-has() { grep -qF -- "$1" "$W/out" || { echo "output lacks: $1"; cat "$W/out"; return 1; }; }
 count_rule() { # TOOL TABLE LINE -> prints how many times LINE is in TOOL-save -t TABLE
 	IN "$1-save" -t "$2" | grep -cxF -- "$3"; }
 once() { local n; n=$(count_rule "$@"); [ "$n" = 1 ] || { echo "'$3' present $n times"; return 1; }; }

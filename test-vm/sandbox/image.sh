@@ -5,17 +5,12 @@
 # tag; re-runs without download or load; reload from the verified cache; a tampered cache;
 # bad signatures, truncated tarballs and archives Docker rejects are never taken.
 set -uo pipefail
-BIN=${1:?BIN}; FBIN=${2:?FAULT_BIN}; BACKEND=${3:?nft|legacy}
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
-trap sbx_down EXIT
 SBX_ENV=(AWS_EC2_METADATA_DISABLED=true AWS_REGION=us-east-1)
 
-echo "# agent image, iptables backend: $BACKEND"
-sbx_up "$BACKEND" && sbx_aws_up && sbx_agent_up || { echo "not ok 1 - sandbox setup"; echo "0 passed, 1 failed"; exit 1; }
+sbx_suite "agent image" "$@"
 run() { IN "$@" >"$W/out" 2>&1; echo $? >"$W/rc"; }
-rc() { [ "$(cat "$W/rc")" = "$1" ] || { echo "exit $(cat "$W/rc"), want $1"; cat "$W/out"; return 1; }; }
-has() { grep -qF -- "$1" "$W/out" || { echo "output lacks: $1"; cat "$W/out"; return 1; }; }
 gets() { grep -c "\"path\": \"/amazon-ecs-agent-us-east-1/$1\", \"status\": 200" "$W/s3.log"; }
 tagged() { [ "$(image_id_of amazon/amazon-ecs-agent:latest)" = "$1" ]; }
 CACHE=$W/varcache.upper/ecs

@@ -133,6 +133,20 @@ sbx_agent_up() {
 	for _ in $(seq 100); do IN curl -s --unix-socket /run/docker.sock http://d/_ping >/dev/null 2>&1 && return 0; sleep 0.1; done
 	echo "dockerd did not come up"; tail -5 "$W/dockerd.log"; return 1
 }
+# sbx_suite TITLE BIN FAULT_BIN BACKEND: what every suite starts with: arguments, cleanup
+# on exit, the whole sandbox (namespaces, fake AWS, dockerd, the signed stand-in agent), and
+# the helpers rc (exit code of the last `run`), has (its output contains).  Suites that set
+# SBX_ENV set it before.  A setup failure is one failed test.
+sbx_suite() {
+	local title=$1
+	BIN=${2:?BIN}; FBIN=${3:?FAULT_BIN}; BACKEND=${4:?nft|legacy}
+	trap sbx_down EXIT
+	echo "# $title, iptables backend: $BACKEND"
+	sbx_up "$BACKEND" && sbx_aws_up && sbx_agent_up || { echo "not ok 1 - sandbox setup"; echo "0 passed, 1 failed"; exit 1; }
+}
+rc() { [ "$(cat "$W/rc")" = "$1" ] || { echo "exit $(cat "$W/rc"), want $1"; cat "$W/out"; return 1; }; }
+has() { grep -qF -- "$1" "$W/out" || { echo "output lacks: $1"; cat "$W/out"; return 1; }; }
+
 docker_api() { IN curl -s --unix-socket /run/docker.sock "$@"; }
 image_id_of() { docker_api "http://d/images/$1/json" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("Id",""))' 2>/dev/null; }
 

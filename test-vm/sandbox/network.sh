@@ -4,14 +4,10 @@
 # TLS (test CA added to the sandbox's system bundle) that verifies SigV4, with faults.
 # Prints TAP lines and a closing "N passed, N failed".
 set -uo pipefail
-BIN=${1:?BIN}; FBIN=${2:?FAULT_BIN}; BACKEND=${3:?nft|legacy}
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
-trap sbx_down EXIT
 
-echo "# network, iptables backend: $BACKEND"
-sbx_up "$BACKEND" || { echo "not ok 1 - sandbox setup"; echo "0 passed, 1 failed"; exit 1; }
-sbx_aws_up && sbx_agent_up || { echo "not ok 1 - fake AWS endpoints and dockerd"; echo "0 passed, 1 failed"; exit 1; }
+sbx_suite "network" "$@"
 mkdir -p "$W/s3/test-bucket"
 head -c 3000000 /dev/urandom > "$W/s3/test-bucket/blob.bin"
 SHA=$(sha256sum < "$W/s3/test-bucket/blob.bin" | cut -d' ' -f1)
@@ -19,8 +15,6 @@ printf 'ECS_CLUSTER=from-url\nECS_ENGINE_AUTH_TYPE=dockercfg\nECS_LOGLEVEL=debug
 
 OUT=$W/out.bin
 fetch() { rm -f "$OUT" "$OUT.partial"; IN env "$@" >"$W/out" 2>&1; echo $? >"$W/rc"; }
-rc() { [ "$(cat "$W/rc")" = "$1" ] || { echo "exit $(cat "$W/rc"), want $1"; cat "$W/out"; return 1; }; }
-has() { grep -qF -- "$1" "$W/out" || { echo "output lacks: $1"; cat "$W/out"; return 1; }; }
 got_blob() { [ -f "$OUT" ] && [ "$(sha256sum < "$OUT" | cut -d' ' -f1)" = "$SHA" ]; }
 no_file() { [ ! -e "$OUT" ] && [ ! -e "$OUT.partial" ]; }
 faults() { echo "$1" > "$W/faults.json"; }
