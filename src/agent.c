@@ -55,16 +55,44 @@ static const char *const default_env[] = {
 	"ECS_ENABLE_TASK_IAM_ROLE=true",
 	"ECS_ENABLE_TASK_IAM_ROLE_NETWORK_HOST=true",
 	"ECS_ENABLE_AWSLOGS_EXECUTIONROLE_OVERRIDE=true",
+	"ECS_ENABLE_TASK_ENI=true",
+	"ECS_VOLUME_PLUGIN_CAPABILITIES=[\"efsAuth\"]",
+	"ECS_AGENT_LABELS=",
 };
 
-static const char *const binds[] = {
-	"/var/run:/var/run",
-	"/var/log/ecs:/log",
-	"/var/lib/ecs/data:/data",
-	"/etc/ecs:/etc/ecs",
-	"/var/cache/ecs:/var/cache/ecs",
-	"/sys/fs/cgroup:/sys/fs/cgroup",
-	"/proc:/host/proc:ro",
+/* ecs-init's binds, in its order (reference/ANCHORS.md 1.4).  The first six always; the
+ * others only when their source exists on the host (Docker would create a missing source
+ * as an empty directory).  The agent runs the host's iptables through /host/sbin and the
+ * host's libraries, hence the read-only system directories. */
+static const struct {
+	const char *bind;
+	bool optional;
+} binds[] = {
+	{ "/var/run:/var/run", false },
+	{ "/var/log/ecs:/log", false },
+	{ "/var/lib/ecs/data:/data", false },
+	{ "/etc/ecs:/etc/ecs", false },
+	{ "/var/cache/ecs:/var/cache/ecs", false },
+	{ "/sys/fs/cgroup:/sys/fs/cgroup", false },
+	{ "/var/lib/ecs:/var/lib/ecs", true },
+	{ "/var/log/ecs/exec:/log/exec", true },
+	{ "/etc/pki:/etc/pki:ro", true },
+	{ "/etc/ssl:/etc/ssl:ro", true },
+	{ "/run/docker/plugins:/run/docker/plugins:ro", true },
+	{ "/etc/docker/plugins:/etc/docker/plugins:ro", true },
+	{ "/usr/lib/docker/plugins:/usr/lib/docker/plugins:ro", true },
+	{ "/var/lib/ecs/deps:/managed-agents:ro", true },
+	{ "/proc:/host/proc:ro", false },
+	{ "/usr/lib:/usr/lib:ro", true },
+	{ "/lib:/lib:ro", true },
+	{ "/usr/lib64:/usr/lib64:ro", true },
+	{ "/lib64:/lib64:ro", true },
+	{ "/sbin:/host/sbin:ro", true },
+	{ "/etc/alternatives:/etc/alternatives:ro", true },
+	{ "/usr/sbin:/usr/sbin:ro", true },
+	{ "/usr/bin/lsblk:/usr/bin/lsblk", true },
+	{ "/usr/bin/nsenter:/usr/bin/nsenter", true },
+	{ "/var/lib/cloud/data/result.json:/var/lib/cloud/data/result.json:ro", true },
 };
 
 struct jb {
@@ -158,6 +186,18 @@ static int container_body(struct run *r, struct jb *b, bool restart_policy)
 			put(b, ",", 1);
 		jstr(b, default_env[i], strlen(default_env[i]));
 	}
+	/* ecs-init's host-dependent defaults */
+	{
+		char e1[200];
+		(void) snprintf(e1, sizeof e1, "ECS_DETAILED_OS_FAMILY=%s_%s", r->os_id[0] ? r->os_id : "linux", r->os_version_id);
+		put(b, ",", 1);
+		jstr(b, e1, strlen(e1));
+		if (fileio_exists(r->root_fd, "/etc/pki/tls/certs") > 0)
+			puts_(b, ",\"SSL_CERT_DIR=/etc/pki/tls/certs\"");
+		else if (fileio_exists(r->root_fd, "/etc/ssl/certs") > 0)
+			puts_(b, ",\"SSL_CERT_DIR=/etc/ssl/certs\"");
+		puts_(b, fileio_exists(r->root_fd, "/mnt/ecs/ebs") > 0 ? ",\"ECS_EBSTA_SUPPORTED=true\"" : ",\"ECS_EBSTA_SUPPORTED=false\"");
+	}
 	k = envfile_parse(cfg, cfg_len, &ops, &r->err);
 	if (k < 0)
 		return err_setx(&r->err, k, BS_EXIT_USAGE, "'%s' does not parse (run `ecs-bootstrap run` first)", PATH_ECS_CONFIG);
@@ -170,12 +210,15 @@ static int container_body(struct run *r, struct jb *b, bool restart_policy)
 	if (restart_policy)
 		puts_(b, "\"RestartPolicy\":{\"Name\":\"on-failure\",\"MaximumRetryCount\":10},");
 	puts_(b, "\"Binds\":[");
-	for (size_t i = 0; i < sizeof binds / sizeof binds[0]; i++) {
-		char bind[128];
+	for (size_t i = 0, n = 0; i < sizeof binds / sizeof binds[0]; i++) {
+		char bind[160], src[128];
 		/* SELinux: the agent's log and data directories get a private label. */
 		bool z = r->selinux_enforcing && (i == 1 || i == 2);
-		(void) snprintf(bind, sizeof bind, "%s%s", binds[i], z ? ":Z" : "");
-		if (i)
+		(void) snprintf(src, sizeof src, "%.*s", (int) strcspn(binds[i].bind, ":"), binds[i].bind);
+		if (binds[i].optional && fileio_exists(r->root_fd, src) <= 0)
+			continue;
+		(void) snprintf(bind, sizeof bind, "%s%s", binds[i].bind, z ? ":Z" : "");
+		if (n++)
 			put(b, ",", 1);
 		jstr(b, bind, strlen(bind));
 	}

@@ -31,11 +31,19 @@ t "agent: the stand-in answers /v1/metadata on 127.0.0.1:51678" wait_meta
 arn_names_cluster() { metadata | grep -q 'container-instance/sup-cluster/'; }
 t "agent: the ARN names the cluster from ecs.config" arn_names_cluster
 t "container: host network" [ "$(field 'd["HostConfig"]["NetworkMode"]')" = host ]
-t "container: binds of the installation document and ecs-init" [ "$(field '",".join(sorted(d["HostConfig"]["Binds"]))')" = "/etc/ecs:/etc/ecs,/proc:/host/proc:ro,/sys/fs/cgroup:/sys/fs/cgroup,/var/cache/ecs:/var/cache/ecs,/var/lib/ecs/data:/data,/var/log/ecs:/log,/var/run:/var/run" ]
+binds_has() { local b; b=$(field '"\n".join(d["HostConfig"]["Binds"])'); for x in "$@"; do grep -qx -- "$x" <<<"$b" || { echo "no bind $x in:"; echo "$b"; return 1; }; done; }
+t "container: the installation document's binds" binds_has /var/run:/var/run /var/log/ecs:/log /var/lib/ecs/data:/data /etc/ecs:/etc/ecs
+t "container: ecs-init's binds (host iptables through /host/sbin, libraries, cgroups)" binds_has /var/cache/ecs:/var/cache/ecs /sys/fs/cgroup:/sys/fs/cgroup /proc:/host/proc:ro /sbin:/host/sbin:ro /usr/lib:/usr/lib:ro /usr/sbin:/usr/sbin:ro /etc/alternatives:/etc/alternatives:ro
+sources_exist() {
+	local b src; b=$(field '"\n".join(d["HostConfig"]["Binds"])')
+	while read -r x; do src=${x%%:*}; IN test -e "$src" || { echo "bind source $src does not exist"; return 1; }; done <<<"$b"
+}
+t "container: every bind's source exists (optional ones are left out when missing)" sources_exist
 t "container: NET_ADMIN and SYS_ADMIN, init, host user namespace" [ "$(field '(",".join(d["HostConfig"]["CapAdd"]), d["HostConfig"]["Init"], d["HostConfig"]["UsernsMode"])')" = "('NET_ADMIN,SYS_ADMIN', True, 'host')" ]
 t "container: json-file logs, 16m x 4" [ "$(field 'd["HostConfig"]["LogConfig"]')" = "{'Type': 'json-file', 'Config': {'max-file': '4', 'max-size': '16m'}}" ]
 env_has() { local env; env=$(field '"\n".join(d["Config"]["Env"])'); grep -qx -- "$1" <<<"$env"; }
 t "container: ecs-init's defaults in the environment" env_has ECS_UPDATES_ENABLED=true
+t "container: ECS_DETAILED_OS_FAMILY from os-release" env_has ECS_DETAILED_OS_FAMILY=debian_12
 t "container: ecs.config's entries in the environment" env_has ECS_RESERVED_MEMORY=64
 t "container: the agent saw its environment through /log (bind to /var/log/ecs)" IN grep -qx ECS_CLUSTER=sup-cluster /var/log/ecs/standin-env.log
 IN "$BIN" run --cluster sup-cluster --set ECS_RESERVED_MEMORY=64 --wait=10 >"$W/out" 2>&1; echo $? >"$W/rc"
