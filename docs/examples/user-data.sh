@@ -1,0 +1,37 @@
+#!/bin/sh
+# EC2 user data: turn this instance into an Amazon ECS container instance with ecs-bootstrap.
+# Set the three parameters (or pass them in the environment).  The binary is downloaded
+# from your bucket, its sha256 checked, then run; exit codes (see `ecs-bootstrap --help`):
+# 111 = temporary (retried here with a growing pause), 100/101/102 = do not retry.
+: "${BS_URL:=https://YOUR-BUCKET.s3.amazonaws.com/ecs-bootstrap/0.1.0/ecs-bootstrap}"
+: "${BS_SHA256:=PUT-THE-SHA256-OF-THE-BINARY-HERE}"
+: "${CLUSTER:=default}"
+: "${BS_TRIES:=10}"   # attempts, for the download and for temporary failures
+: "${BS_PAUSE:=3}"    # seconds; the pause grows with each attempt
+set -u
+bin=/usr/local/bin/ecs-bootstrap
+
+fetched=no
+try=0
+while [ "$try" -lt "$BS_TRIES" ]; do
+	try=$((try + 1))
+	if curl -fsS -o "$bin.download" "$BS_URL" && echo "$BS_SHA256  $bin.download" | sha256sum -c --quiet -; then
+		chmod 0755 "$bin.download" && mv "$bin.download" "$bin" && fetched=yes && break
+	fi
+	echo "user-data: download of ecs-bootstrap failed (try $try), retrying" >&2
+	sleep $((try * BS_PAUSE))
+done
+[ "$fetched" = yes ] || { echo "user-data: could not download a binary with the expected sha256" >&2; exit 1; }
+
+try=0
+while [ "$try" -lt "$BS_TRIES" ]; do
+	try=$((try + 1))
+	"$bin" run --cluster "$CLUSTER" --wait=300
+	rc=$?
+	case $rc in
+	0) exit 0 ;;
+	111) echo "user-data: temporary failure (try $try), retrying" >&2; sleep $((try * BS_PAUSE)) ;;
+	*) echo "user-data: ecs-bootstrap exited $rc: not retrying" >&2; exit "$rc" ;;
+	esac
+done
+exit 111
