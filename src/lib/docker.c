@@ -186,12 +186,6 @@ int docker_image_tag(struct docker *d, const char *id, const char *repo, const c
 	return simple(d, "POST", path, "image tag", 201, 200, e);
 }
 
-int docker_image_remove(struct docker *d, const char *ref, struct bs_err *e)
-{
-	char path[600];
-	(void) snprintf(path, sizeof path, "/images/%s?force=1", ref);
-	return simple(d, "DELETE", path, "image remove", 200, 404, e);
-}
 
 int docker_container_create(struct docker *d, const char *name, const char *json, size_t json_len, char *id, size_t cap,
 			    struct bs_err *e)

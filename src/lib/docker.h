@@ -31,9 +31,6 @@ int docker_image_load(struct docker *d, int fd, long long size, struct bs_err *e
 /* Tag image id as repo:tag. */
 int docker_image_tag(struct docker *d, const char *id, const char *repo, const char *tag, struct bs_err *e);
 
-/* Remove an image by reference (tests and bake); a missing image is fine. */
-int docker_image_remove(struct docker *d, const char *ref, struct bs_err *e);
-
 /* Containers (the agent's).  name is a container name or id. */
 int docker_container_create(struct docker *d, const char *name, const char *json, size_t json_len, char *id, size_t cap,
 			    struct bs_err *e);
