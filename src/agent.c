@@ -25,6 +25,7 @@
 
 #include "cmd.h"
 #include "lib/docker.h"
+#include "lib/strbuf.h"
 #include "lib/envfile.h"
 #include "lib/fileio.h"
 #include "log.h"
@@ -95,60 +96,38 @@ static const struct {
 	{ "/var/lib/cloud/data/result.json:/var/lib/cloud/data/result.json:ro", true },
 };
 
-struct jb {
-	char *p;
-	size_t len, cap;
-	bool over;
-};
-
-static void put(struct jb *b, const char *s, size_t n)
-{
-	if (n > b->cap - b->len - 1) {
-		b->over = true;
-		return;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void puts_(struct jb *b, const char *s)
-{
-	put(b, s, strlen(s));
-}
-
 /* A JSON string: quotes, backslashes and control bytes escaped; UTF-8 passes (ecs.config is valid UTF-8). */
-static void jstr(struct jb *b, const char *s, size_t n)
+static void jstr(struct strbuf *b, const char *s, size_t n)
 {
-	put(b, "\"", 1);
+	strbuf_put(b, "\"", 1);
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char) s[i];
 		char esc[8];
 		if (c == '"' || c == '\\') {
 			esc[0] = '\\', esc[1] = (char) c;
-			put(b, esc, 2);
+			strbuf_put(b, esc, 2);
 		} else if (c < 0x20) {
 			(void) snprintf(esc, sizeof esc, "\\u%04x", c);
-			put(b, esc, 6);
+			strbuf_put(b, esc, 6);
 		} else {
-			put(b, (const char *) &c, 1);
+			strbuf_put(b, (const char *) &c, 1);
 		}
 	}
-	put(b, "\"", 1);
+	strbuf_put(b, "\"", 1);
 }
 
 struct envctx {
-	struct jb *b;
+	struct strbuf *b;
 };
 
 static int env_entry(void *ctx, const struct envfile_entry *ent)
 {
-	struct jb *b = ((struct envctx *) ctx)->b;
+	struct strbuf *b = ((struct envctx *) ctx)->b;
 	char kv[70000];
 	int n = snprintf(kv, sizeof kv, "%.*s=%.*s", (int) ent->key_len, ent->key, (int) ent->val_len, ent->val);
 	if (n < 0 || (size_t) n >= sizeof kv)
 		return -E2BIG;
-	put(b, ",", 1);
+	strbuf_put(b, ",", 1);
 	jstr(b, kv, (size_t) n);
 	return 0;
 }
@@ -161,7 +140,7 @@ static const char *env_lookup(void *ctx, const char *key)
 
 /* The create request for the agent container.  restart_policy: without systemd, Docker
  * restarts the agent itself (on-failure:10, as the installation document's docker run). */
-static int container_body(struct run *r, struct jb *b, bool restart_policy)
+static int container_body(struct run *r, struct strbuf *b, bool restart_policy)
 {
 	static char cfg[BS_CONFIG_MAX];
 	struct envctx ec = { b };
@@ -180,23 +159,23 @@ static int container_body(struct run *r, struct jb *b, bool restart_policy)
 		return k;
 	}
 
-	puts_(b, "{\"Image\":\"" AGENT_REPO ":" AGENT_TAG "\",\"Labels\":{\"managed-by\":\"ecs-bootstrap\"},\"Env\":[");
+	strbuf_puts(b, "{\"Image\":\"" AGENT_REPO ":" AGENT_TAG "\",\"Labels\":{\"managed-by\":\"ecs-bootstrap\"},\"Env\":[");
 	for (size_t i = 0; i < sizeof default_env / sizeof default_env[0]; i++) {
 		if (i)
-			put(b, ",", 1);
+			strbuf_put(b, ",", 1);
 		jstr(b, default_env[i], strlen(default_env[i]));
 	}
 	/* ecs-init's host-dependent defaults */
 	{
 		char e1[200];
 		(void) snprintf(e1, sizeof e1, "ECS_DETAILED_OS_FAMILY=%s_%s", r->os_id[0] ? r->os_id : "linux", r->os_version_id);
-		put(b, ",", 1);
+		strbuf_put(b, ",", 1);
 		jstr(b, e1, strlen(e1));
 		if (fileio_exists(r->root_fd, "/etc/pki/tls/certs") > 0)
-			puts_(b, ",\"SSL_CERT_DIR=/etc/pki/tls/certs\"");
+			strbuf_puts(b, ",\"SSL_CERT_DIR=/etc/pki/tls/certs\"");
 		else if (fileio_exists(r->root_fd, "/etc/ssl/certs") > 0)
-			puts_(b, ",\"SSL_CERT_DIR=/etc/ssl/certs\"");
-		puts_(b, fileio_exists(r->root_fd, "/mnt/ecs/ebs") > 0 ? ",\"ECS_EBSTA_SUPPORTED=true\"" : ",\"ECS_EBSTA_SUPPORTED=false\"");
+			strbuf_puts(b, ",\"SSL_CERT_DIR=/etc/ssl/certs\"");
+		strbuf_puts(b, fileio_exists(r->root_fd, "/mnt/ecs/ebs") > 0 ? ",\"ECS_EBSTA_SUPPORTED=true\"" : ",\"ECS_EBSTA_SUPPORTED=false\"");
 	}
 	k = envfile_parse(cfg, cfg_len, &ops, &r->err);
 	if (k < 0)
@@ -204,12 +183,12 @@ static int container_body(struct run *r, struct jb *b, bool restart_policy)
 	/* ecs-init: ECS_AGENT_RUN_PRIVILEGED=true in ecs.config runs the agent privileged. */
 	if (ecsconfig_get(cfg, cfg_len, "ECS_AGENT_RUN_PRIVILEGED", &v, &vl) == 1 && vl == 4 && !strncmp(v, "true", 4))
 		privileged = true;
-	puts_(b, "],\"HostConfig\":{\"NetworkMode\":\"host\",\"UsernsMode\":\"host\",\"CapAdd\":[\"NET_ADMIN\",\"SYS_ADMIN\"],"
+	strbuf_puts(b, "],\"HostConfig\":{\"NetworkMode\":\"host\",\"UsernsMode\":\"host\",\"CapAdd\":[\"NET_ADMIN\",\"SYS_ADMIN\"],"
 		 "\"Init\":true,\"LogConfig\":{\"Type\":\"json-file\",\"Config\":{\"max-size\":\"16m\",\"max-file\":\"4\"}},");
-	puts_(b, privileged ? "\"Privileged\":true," : "\"Privileged\":false,");
+	strbuf_puts(b, privileged ? "\"Privileged\":true," : "\"Privileged\":false,");
 	if (restart_policy)
-		puts_(b, "\"RestartPolicy\":{\"Name\":\"on-failure\",\"MaximumRetryCount\":10},");
-	puts_(b, "\"Binds\":[");
+		strbuf_puts(b, "\"RestartPolicy\":{\"Name\":\"on-failure\",\"MaximumRetryCount\":10},");
+	strbuf_puts(b, "\"Binds\":[");
 	for (size_t i = 0, n = 0; i < sizeof binds / sizeof binds[0]; i++) {
 		char bind[160], src[128];
 		/* SELinux: the agent's log and data directories get a private label. */
@@ -219,10 +198,10 @@ static int container_body(struct run *r, struct jb *b, bool restart_policy)
 			continue;
 		(void) snprintf(bind, sizeof bind, "%s%s", binds[i].bind, z ? ":Z" : "");
 		if (n++)
-			put(b, ",", 1);
+			strbuf_put(b, ",", 1);
 		jstr(b, bind, strlen(bind));
 	}
-	puts_(b, "]}}");
+	strbuf_puts(b, "]}}");
 	if (b->over)
 		return err_setx(&r->err, -E2BIG, BS_EXIT_USAGE, "the agent's configuration is larger than %d bytes", BODY_MAX);
 	return 0;
@@ -244,7 +223,7 @@ static int fail(struct run *r)
 static int start_container_with(struct run *r, struct docker *d, bool restart_policy)
 {
 	static char body[BODY_MAX];
-	struct jb b = { body, 0, sizeof body, false };
+	struct strbuf b = { body, 0, sizeof body, false };
 	char id[80];
 	int k;
 

@@ -11,28 +11,7 @@
 #include <time.h>
 
 #include "sha256.h"
-
-struct buf {
-	char *p;
-	size_t len, cap;
-	bool over;
-};
-
-static void put(struct buf *b, const char *s, size_t n)
-{
-	if (n > b->cap - b->len - 1) {
-		b->over = true;
-		return;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void puts_(struct buf *b, const char *s)
-{
-	put(b, s, strlen(s));
-}
+#include "strbuf.h"
 
 int sigv4_uri_encode(const char *s, size_t n, bool keep_slash, char *out, size_t cap, size_t *ret_len)
 {
@@ -111,7 +90,7 @@ static int cmp_param(const void *a, const void *b)
 	return strcmp(x->kv + x->klen, y->kv + y->klen);
 }
 
-static int canon_query(const char *q, struct buf *b)
+static int canon_query(const char *q, struct strbuf *b)
 {
 	static struct param ps[64];
 	size_t n = 0;
@@ -137,8 +116,8 @@ static int canon_query(const char *q, struct buf *b)
 	qsort(ps, n, sizeof ps[0], cmp_param);
 	for (size_t i = 0; i < n; i++) {
 		if (i)
-			puts_(b, "&");
-		puts_(b, ps[i].kv);
+			strbuf_puts(b, "&");
+		strbuf_puts(b, ps[i].kv);
 	}
 	return 0;
 }
@@ -155,7 +134,7 @@ static int cmp_hdr(const void *a, const void *b)
 }
 
 /* Trim and collapse runs of white space (including folded line breaks) to one space. */
-static void put_value(struct buf *b, const char *v)
+static void put_value(struct strbuf *b, const char *v)
 {
 	bool space = false, started = false;
 	for (; *v; v++) {
@@ -164,8 +143,8 @@ static void put_value(struct buf *b, const char *v)
 			continue;
 		}
 		if (space)
-			put(b, " ", 1);
-		put(b, v, 1);
+			strbuf_put(b, " ", 1);
+		strbuf_put(b, v, 1);
 		space = false;
 		started = true;
 	}
@@ -194,8 +173,8 @@ static void hexify(const unsigned char *d, size_t n, char *out)
 int sigv4_sign(const struct sigv4_req *q, struct sigv4_out *o, struct bs_err *e)
 {
 	static struct hdr hs[SIGV4_MAX_HEADERS + 1];
-	struct buf cr = { o->creq, 0, sizeof o->creq, false }, sh = { o->signed_headers, 0, sizeof o->signed_headers, false };
-	struct buf st = { o->sts, 0, sizeof o->sts, false };
+	struct strbuf cr = { o->creq, 0, sizeof o->creq, false }, sh = { o->signed_headers, 0, sizeof o->signed_headers, false };
+	struct strbuf st = { o->sts, 0, sizeof o->sts, false };
 	char path[4096], key[256], scope[128], crhash[65], date[9];
 	unsigned char k[32];
 	size_t n = 0, pl;
@@ -232,33 +211,33 @@ int sigv4_sign(const struct sigv4_req *q, struct sigv4_out *o, struct bs_err *e)
 	}
 	qsort(hs, n, sizeof hs[0], cmp_hdr);
 
-	puts_(&cr, q->method);
-	puts_(&cr, "\n");
+	strbuf_puts(&cr, q->method);
+	strbuf_puts(&cr, "\n");
 	r = canon_piece(q->path, strlen(q->path), true, path, sizeof path, &pl);
 	if (r < 0)
 		return err_set(e, -E2BIG, "SigV4: path too long");
-	puts_(&cr, pl ? path : "/");
-	puts_(&cr, "\n");
+	strbuf_puts(&cr, pl ? path : "/");
+	strbuf_puts(&cr, "\n");
 	if (canon_query(q->query ? q->query : "", &cr) < 0)
 		return err_set(e, -E2BIG, "SigV4: query too long or too many parameters");
-	puts_(&cr, "\n");
+	strbuf_puts(&cr, "\n");
 	for (size_t i = 0; i < n; i++) {
-		puts_(&cr, hs[i].name);
-		puts_(&cr, ":");
+		strbuf_puts(&cr, hs[i].name);
+		strbuf_puts(&cr, ":");
 		for (size_t v = 0; v < hs[i].n_vals; v++) {
 			if (v)
-				puts_(&cr, ",");
+				strbuf_puts(&cr, ",");
 			put_value(&cr, hs[i].vals[v]);
 		}
-		puts_(&cr, "\n");
+		strbuf_puts(&cr, "\n");
 		if (i)
-			puts_(&sh, ";");
-		puts_(&sh, hs[i].name);
+			strbuf_puts(&sh, ";");
+		strbuf_puts(&sh, hs[i].name);
 	}
-	puts_(&cr, "\n");
-	puts_(&cr, o->signed_headers);
-	puts_(&cr, "\n");
-	puts_(&cr, q->payload_hash);
+	strbuf_puts(&cr, "\n");
+	strbuf_puts(&cr, o->signed_headers);
+	strbuf_puts(&cr, "\n");
+	strbuf_puts(&cr, q->payload_hash);
 	if (cr.over || sh.over)
 		return err_set(e, -E2BIG, "SigV4: canonical request too long");
 
@@ -266,12 +245,12 @@ int sigv4_sign(const struct sigv4_req *q, struct sigv4_out *o, struct bs_err *e)
 	sha256_update(&h, o->creq, cr.len);
 	sha256_hex(&h, crhash);
 	(void) snprintf(scope, sizeof scope, "%s/%s/%s/aws4_request", date, q->region, q->service);
-	puts_(&st, "AWS4-HMAC-SHA256\n");
-	puts_(&st, q->amz_date);
-	puts_(&st, "\n");
-	puts_(&st, scope);
-	puts_(&st, "\n");
-	puts_(&st, crhash);
+	strbuf_puts(&st, "AWS4-HMAC-SHA256\n");
+	strbuf_puts(&st, q->amz_date);
+	strbuf_puts(&st, "\n");
+	strbuf_puts(&st, scope);
+	strbuf_puts(&st, "\n");
+	strbuf_puts(&st, crhash);
 	if (st.over)
 		return err_set(e, -E2BIG, "SigV4: string to sign too long");
 

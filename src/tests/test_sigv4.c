@@ -106,6 +106,17 @@ static int parse_req(const char *file, struct parsed *p)
 	return 0;
 }
 
+/* The request part of q from a parsed request. */
+static void from_parsed(struct sigv4_req *q, const struct parsed *p)
+{
+	q->method = p->method;
+	q->path = p->path;
+	q->query = p->query;
+	q->headers = p->h;
+	q->n_headers = p->nh;
+	q->payload_hash = p->payload_hash;
+}
+
 static bool needs_normalisation(const char *path)
 {
 	return strstr(path, "//") || strstr(path, "/./") || strstr(path, "/../") ||
@@ -148,12 +159,7 @@ static void botocore_case(const char *dir, const char *name, bool normalising_su
 		skipped++;
 		return;
 	}
-	q.method = p.method;
-	q.path = p.path;
-	q.query = p.query;
-	q.headers = p.h;
-	q.n_headers = p.nh;
-	q.payload_hash = p.payload_hash;
+	from_parsed(&q, &p);
 	q.region = "us-east-1";
 	q.service = "service";
 	q.amz_date = p.amz_date;
@@ -250,12 +256,7 @@ static void crt_case(const char *dir, const char *name)
 		p.h[p.nh].name = "X-Amz-Content-Sha256";
 		p.h[p.nh++].value = p.payload_hash;
 	}
-	q.method = p.method;
-	q.path = p.path;
-	q.query = p.query;
-	q.headers = p.h;
-	q.n_headers = p.nh;
-	q.payload_hash = p.payload_hash;
+	from_parsed(&q, &p);
 	q.region = region;
 	q.service = service;
 	q.amz_date = p.amz_date;
