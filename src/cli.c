@@ -96,6 +96,11 @@ void cli_help(void)
 	      "  ecs-config /etc/ecs/ecs.config: defaults < keys already in the file < --config-url < --set/--cluster\n"
 	      "  agent-image the agent tarball from the regional bucket, its OpenPGP signature verified, loaded\n"
 	      "             into Docker as amazon/amazon-ecs-agent:latest; cached in /var/cache/ecs\n"
+	      "  host-dirs  /var/log/ecs, /var/lib/ecs/data (SELinux: labelled for the container)\n"
+	      "  service    with systemd: /usr/local/bin/ecs-bootstrap and ecs.service, then\n"
+	      "             `systemctl enable --now --no-block ecs.service`; without: the container with\n"
+	      "             Docker's restart policy on-failure:10\n"
+	      "  wait       with --wait: the agent's registration (runs after the lock is released)\n"
 	      "Checkpoints: /var/lib/ecs-bootstrap/state/<step>.  Lock: /run/ecs-bootstrap.lock.\n"
 	      "Network (AWS SDK conventions): AWS_REGION, AWS_ENDPOINT_URL_S3, AWS_EC2_METADATA_SERVICE_ENDPOINT,\n"
 	      "AWS_EC2_METADATA_DISABLED=true, HTTPS_PROXY/HTTP_PROXY/NO_PROXY (http:// proxies, CONNECT),\n"
@@ -108,7 +113,8 @@ void cli_help(void)
 	      "  101  internal error (a step is still not converged after its change): do not retry, report\n"
 	      "  102  integrity failure (signature, digest, TLS verification): do not retry, alert\n"
 	      "  111  temporary failure (network, IMDS, S3 5xx, lock held, tool timed out): retry later;\n"
-	      "       re-running is safe\n",
+	      "       re-running is safe\n"
+	      "    5  agent: the agent container exited 5 (terminal; ecs.service does not restart it)\n",
 	      stdout);
 }
 

@@ -25,9 +25,10 @@ int main(int argc, char *argv[])
 {
 	struct run *r = &run;
 	struct cli c;
-	int code, lock_fd = -1;
+	int code;
 
 	(void) signal(SIGPIPE, SIG_IGN);
+	r->lock_fd = -1;
 	code = cli_parse(argc, argv, &c, r);
 	if (code)
 		return code;
@@ -62,8 +63,8 @@ int main(int argc, char *argv[])
 	/* status only reads: it never waits for a run in progress.  agent takes the lock only
 	 * while it re-applies steps. */
 	if (c.cmd != CMD_STATUS && c.cmd != CMD_AGENT && c.cmd != CMD_BAKE) {
-		lock_fd = state_lock(r, r->lock_timeout_ms, &r->err);
-		if (lock_fd < 0)
+		r->lock_fd = state_lock(r, r->lock_timeout_ms, &r->err);
+		if (r->lock_fd < 0)
 			return fatal(r);
 	}
 	if (c.cmd == CMD_RESET)

@@ -39,6 +39,7 @@ struct run {
 	bool refreshed;
 	int verbose;
 	int lock_timeout_ms;
+	int lock_fd;                   /* the run lock while held, else -1 */
 
 	/* facts gathered by preflight */
 	char os_id[64];

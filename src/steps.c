@@ -24,7 +24,7 @@ static const struct bs_step steps[] = {
 	{ "agent-image", SCOPE_ONCE,    0,             agent_image_inputs, agent_image_check, agent_image_apply },
 	{ "host-dirs",  SCOPE_ONCE,     0,             host_dirs_inputs,  host_dirs_check,  host_dirs_apply },
 	{ "service",    SCOPE_BOOT,     0,             service_inputs,    service_check,    service_apply },
-	{ "wait",       SCOPE_RUN,      STEP_READONLY, NULL,              wait_check,       NULL },
+	{ "wait",       SCOPE_RUN,      STEP_READONLY | STEP_UNLOCKED, NULL,              wait_check,       NULL },
 };
 #define N_STEPS (sizeof steps / sizeof steps[0])
 
@@ -145,6 +145,10 @@ int steps_run(struct run *r)
 	int changed = 0, code;
 
 	for (size_t i = 0; i < N_STEPS; i++) {
+		if ((steps[i].flags & STEP_UNLOCKED) && r->lock_fd >= 0) {
+			(void) close(r->lock_fd);
+			r->lock_fd = -1;
+		}
 		code = one(r, &steps[i], &changed);
 		if (code)
 			return code;

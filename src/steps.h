@@ -12,7 +12,10 @@
  *   apply: 0 = ok (optionally r->done says what changed), < 0 = -errno (r->err)
  *   inputs: feeds everything the converged state depends on into the fingerprint.
  * A step with flags STEP_READONLY owns nothing: check() gathers facts and either
- * returns 1 or fails; it has no apply and no checkpoint. */
+ * returns 1 or fails; it has no apply and no checkpoint.  A step with STEP_UNLOCKED runs
+ * after `run` has released its lock (and so must be the last ones, and own nothing): wait
+ * does, because the agent it waits for (ecs.service's `ecs-bootstrap agent`) takes the lock
+ * to re-apply the per-boot steps first; holding it would stall both until --wait ran out. */
 struct bs_step {
 	const char *name;    /* stable: log tag and checkpoint file name */
 	enum bs_scope scope; /* which checkpoints stay valid across boots and instances */
@@ -23,6 +26,7 @@ struct bs_step {
 };
 
 #define STEP_READONLY 1u
+#define STEP_UNLOCKED 2u
 
 /* run: each step in order: [started], check, apply, check again, checkpoint,
  * [finished]/[skipped]/[failed].  Stops at the first failure.  Returns an exit code. */

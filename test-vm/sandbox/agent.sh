@@ -83,4 +83,14 @@ t "--wait with no agent running: the last error and the agent log's tail" timed_
 IN "$BIN" run --cluster sup-cluster --set ECS_RESERVED_MEMORY=64 --wait=20 >"$W/out" 2>&1; echo $? >"$W/rc"
 waited_again() { [ "$(cat "$W/rc")" = 0 ] && grep -q 'registered: cluster sup-cluster' "$W/out"; }
 t "run --wait after the agent stopped: the service step starts it again, registered" waited_again
+# `run --wait` releases its lock before waiting: ecs.service's `agent` takes it to re-apply
+# the per-boot steps, and would otherwise stall until --wait ran out (found in the qemu guest).
+docker_api -X DELETE "http://d/containers/ecs-agent?force=1" >/dev/null
+IN "$BIN" run --cluster sup-cluster --set ECS_RESERVED_MEMORY=64 --set ECS_STANDIN_UNREGISTERED=1 --wait=8 >"$W/out" 2>&1 &
+WAITER=$!
+for _ in $(seq 100); do grep -q 'wait: \[started\]' "$W/out" && break; sleep 0.1; done
+IN "$BIN" run --cluster sup-cluster --set ECS_RESERVED_MEMORY=64 --set ECS_STANDIN_UNREGISTERED=1 --lock-timeout 2 >"$W/out2" 2>&1
+t "while run --wait waits, the lock is free: another run gets it (exit 0)" [ $? = 0 ]
+wait "$WAITER"; rcw=$?
+t "... and the waiting run times out with 111 (the agent never registered)" [ "$rcw" = 111 ]
 t_summary
