@@ -58,6 +58,7 @@ struct run {
 	char instance_id[128];
 	const char *instance_id_source;
 	char az[64];              /* availability zone, when IMDS answered */
+	char imds_region[48];     /* region from IMDS's identity document, when it answered */
 
 	/* ecs.config: what the file holds now and what it should hold */
 	char cfg_old[BS_CONFIG_MAX];

@@ -12,6 +12,7 @@
 
 #include "lib/fileio.h"
 #include "lib/imds.h"
+#include "lib/json.h"
 #include "log.h"
 #include "paths.h"
 #include "run.h"
@@ -48,37 +49,45 @@ static int read_id(struct run *r, const char *path, char *buf, size_t cap)
 	return j > 0;
 }
 
-/* One quick IMDS try: on EC2 it answers in a millisecond; elsewhere we do not wait long. */
-static int imds_instance_id(char *buf, size_t cap)
+static bool id_chars(const char *s, const char *allowed)
 {
-	char tmp[128];
-	size_t n = 0, i;
-	struct bs_err e;
+	return *s && strspn(s, allowed) == strlen(s);
+}
 
-	if (imds_get("/latest/meta-data/instance-id", 1, tmp, sizeof tmp, &n, &e) < 0)
+/* One quick IMDS try: on EC2 it answers in a millisecond; elsewhere we do not wait long.
+ * One document gives the instance id, the availability zone and the region (one request
+ * instead of three; each costs a connection). */
+static int imds_identity(struct run *r)
+{
+	static char doc[4096];
+	static jsmntok_t tok[128];
+	size_t n = 0;
+	struct bs_err e;
+	struct json j;
+
+	if (imds_get("/latest/dynamic/instance-identity/document", 1, doc, sizeof doc, &n, &e) < 0 ||
+	    json_parse(&j, doc, n, tok, 128, &e) < 0 ||
+	    json_get_string(&j, 0, "instanceId", r->instance_id, sizeof r->instance_id) <= 0 ||
+	    !id_chars(r->instance_id, "abcdefghijklmnopqrstuvwxyz0123456789-")) {
+		r->instance_id[0] = '\0';
 		return 0;
-	for (i = 0; i < n && i + 1 < cap; i++) {
-		if (tmp[i] < 0x21 || tmp[i] > 0x7e)
-			return 0;
-		buf[i] = tmp[i];
 	}
-	buf[i] = '\0';
-	return i > 0;
+	/* For the operator's log, and the agent's download: where this instance runs. */
+	if (json_get_string(&j, 0, "availabilityZone", r->az, sizeof r->az) <= 0 ||
+	    !id_chars(r->az, "abcdefghijklmnopqrstuvwxyz0123456789-"))
+		r->az[0] = '\0';
+	if (json_get_string(&j, 0, "region", r->imds_region, sizeof r->imds_region) <= 0 ||
+	    !id_chars(r->imds_region, "abcdefghijklmnopqrstuvwxyz0123456789-"))
+		r->imds_region[0] = '\0';
+	return 1;
 }
 
 void state_load_ids(struct run *r)
 {
 	if (!read_id(r, PATH_BOOT_ID, r->boot_id, sizeof r->boot_id))
 		(void) snprintf(r->boot_id, sizeof r->boot_id, "unknown");
-	if (imds_instance_id(r->instance_id, sizeof r->instance_id)) {
-		size_t n = 0;
-		struct bs_err e;
+	if (imds_identity(r))
 		r->instance_id_source = "IMDS";
-		/* For the operator's log only: where this instance runs. */
-		if (imds_get("/latest/meta-data/placement/availability-zone", 1, r->az, sizeof r->az, &n, &e) < 0 ||
-		    strspn(r->az, "abcdefghijklmnopqrstuvwxyz0123456789-") != n)
-			r->az[0] = '\0';
-	}
 	else if (read_id(r, PATH_CLOUD_INSTANCE_ID, r->instance_id, sizeof r->instance_id))
 		r->instance_id_source = PATH_CLOUD_INSTANCE_ID;
 	else if (read_id(r, PATH_MACHINE_ID, r->instance_id, sizeof r->instance_id))

@@ -87,6 +87,8 @@ int agent_image_prepare(struct run *r)
 			region = getenv("AWS_REGION");
 		if (!region || !*region)
 			region = getenv("AWS_DEFAULT_REGION");
+		if ((!region || !*region) && r->imds_region[0])
+			region = r->imds_region;
 		if (!region || !*region) {
 			size_t len;
 			int k = imds_get("/latest/meta-data/placement/region", 0, reg, sizeof reg, &len, &r->err);

@@ -14,10 +14,10 @@
  * /proc/sys/net/ipv6 exists and ip6tables is installed.
  *
  * Converged: every enabled rule present exactly once, in that order; every disabled
- * rule absent.  check() lists each chain once with `iptables -w -S CHAIN` and counts
+ * rule absent.  check() lists each table once with `iptables-save -t TABLE` and counts
  * the rule's canonical line (iptables 1.8 prints the same text for nf_tables and
- * legacy); when the canonical line is not found it asks `iptables -w -C` too, so an
- * iptables that prints rules differently never makes us add a duplicate.
+ * legacy); when an enabled rule's canonical line is not found it asks `iptables -w -C`
+ * too, so an iptables that prints rules differently never makes us add a duplicate.
  * apply(): appends a missing nat rule (-A); deletes duplicates (-D, one at a time);
  * if the INPUT rules of one family are missing, duplicated or out of order, deletes
  * them all and inserts them again (-I 1), so the order is ecs-init's; creates the
@@ -83,7 +83,7 @@ static const struct rule rules[] = {
 #define N_RULES (sizeof rules / sizeof rules[0])
 
 #define IPT_TIMEOUT_MS 30000
-#define LIST_MAX (256 * 1024) /* `iptables -S CHAIN` output we read; more is an error */
+#define LIST_MAX (4 * 1024 * 1024) /* `iptables-save -t TABLE` output we read; more is an error */
 
 struct seen {
 	int count; /* how many times the rule is in its chain */
@@ -152,7 +152,10 @@ static int ipt_must(struct run *r, const struct rule *x, const char *op, const c
 	return 0;
 }
 
-/* Count the occurrences of every rule in its chain (one -S per chain). */
+/* Count the occurrences of every rule in its chain: one `iptables-save -t TABLE` per
+ * (family, table), since a process start is what a converged run mostly costs (~100 ms
+ * each under emulation).  Positions are line numbers in that listing, which keeps each
+ * chain's order. */
 static int survey(struct run *r, struct seen seen[N_RULES])
 {
 	static char out[LIST_MAX];
@@ -162,46 +165,47 @@ static int survey(struct run *r, struct seen seen[N_RULES])
 		seen[i].count = -1;
 	for (size_t i = 0; i < N_RULES; i++) {
 		const struct rule *x = &rules[i];
-		char head[64];
+		const char *argv[] = { x->v6 ? "ip6tables-save" : "iptables-save", "-t", x->table, NULL };
 		int k, line = 0;
 
 		if (seen[i].count >= 0 || !family_ok(r, x))
 			continue;
-		k = ipt(r, x, "-S", NULL, false, &res);
+		k = exec_run(argv, IPT_TIMEOUT_MS, &res, &r->err);
 		if (k < 0)
 			return k;
 		if (res.truncated)
-			return err_setx(&r->err, -E2BIG, BS_EXIT_INTERNAL, "iptables -t %s -S %s: more than %d bytes of rules",
-					x->table, x->chain, LIST_MAX);
-		/* A missing chain (DOCKER-USER before dockerd ran) lists as exit 1: no rules. */
+			return err_setx(&r->err, -E2BIG, BS_EXIT_INTERNAL, "%s -t %s: more than %d bytes of rules", argv[0],
+					x->table, LIST_MAX);
 		if (res.status != 0)
-			res.out_len = 0, res.out[0] = '\0';
-		(void) snprintf(head, sizeof head, "-A %s ", x->chain);
+			return err_setx(&r->err, -EIO, BS_EXIT_TEMP, "%s -t %s exited %d: %s", argv[0], x->table, res.status,
+					exec_first_line(&res));
 		for (size_t j = i; j < N_RULES; j++)
-			if (rules[j].v6 == x->v6 && strcmp(rules[j].table, x->table) == 0 && strcmp(rules[j].chain, x->chain) == 0)
+			if (rules[j].v6 == x->v6 && strcmp(rules[j].table, x->table) == 0)
 				seen[j].count = 0, seen[j].pos = -1;
 		for (char *p = res.out; p && *p; line++) {
 			char *nl = strchr(p, '\n');
 			if (nl)
 				*nl = '\0';
-			for (size_t j = i; j < N_RULES; j++) {
+			for (size_t j = i; p[0] == '-' && p[1] == 'A' && p[2] == ' ' && j < N_RULES; j++) {
 				const struct rule *y = &rules[j];
-				if (y->v6 != x->v6 || strcmp(y->table, x->table) != 0 || strcmp(y->chain, x->chain) != 0)
+				size_t cl = strlen(y->chain);
+				if (y->v6 != x->v6 || strcmp(y->table, x->table) != 0)
 					continue;
-				if (!strncmp(p, head, strlen(head)) && !strcmp(p + strlen(head), y->canon)) {
-					if (seen[j].count++ == 0)
-						seen[j].pos = line;
-				}
+				if (!strncmp(p + 3, y->chain, cl) && p[3 + cl] == ' ' && !strcmp(p + 4 + cl, y->canon) &&
+				    seen[j].count++ == 0)
+					seen[j].pos = line;
 			}
 			p = nl ? nl + 1 : NULL;
 		}
 	}
-	/* Canonical text not found: ask -C, which compares rules semantically. */
+	/* An enabled rule whose canonical text is not listed: ask -C, which compares rules
+	 * semantically, so an iptables that prints rules differently never makes us add a
+	 * duplicate.  (A disabled rule is looked for by its text only.) */
 	for (size_t i = 0; i < N_RULES; i++) {
 		char out1[1024];
 		struct exec_result r1 = { .out = out1, .out_cap = sizeof out1 };
 		int k;
-		if (seen[i].count != 0 || !family_ok(r, &rules[i]))
+		if (seen[i].count != 0 || !enabled(r, &rules[i]))
 			continue;
 		k = ipt(r, &rules[i], "-C", NULL, true, &r1);
 		if (k < 0)

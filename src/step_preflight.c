@@ -7,7 +7,9 @@
  * Crash analysis: nothing is written, a crash leaves nothing behind.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -60,13 +62,29 @@ static int read_os_release(struct run *r)
 	return 0;
 }
 
+/* Which iptables: the nf_tables or the legacy one.  Since iptables 1.8 both are one
+ * multi-call binary each (xtables-nft-multi, xtables-legacy-multi) behind the iptables
+ * link (Debian's alternatives, RHEL's, Amazon Linux's), so resolving the link answers
+ * without starting a process; anything else is asked `iptables -V`. */
 static int probe_iptables(struct run *r)
 {
 	static const char *const argv[] = { "iptables", "-V", NULL };
-	char out[1024], path[4096];
+	char out[1024], path[4096], real[PATH_MAX];
 	struct exec_result res = { .out = out, .out_cap = sizeof out };
-	int k = exec_run(argv, 10000, &res, &r->err);
+	const char *base;
+	int k;
 
+	r->have_ipv6 = fileio_exists(r->root_fd, PATH_PROC_IPV6) > 0;
+	r->have_ip6tables = exec_find("ip6tables", path, sizeof path) == 0;
+	if (exec_find("iptables", path, sizeof path) == 0 && realpath(path, real)) {
+		base = strrchr(real, '/') ? strrchr(real, '/') + 1 : real;
+		if (!strcmp(base, "xtables-nft-multi") || !strcmp(base, "xtables-legacy-multi")) {
+			r->ipt_backend = strstr(base, "nft") ? "nf_tables" : "legacy";
+			(void) snprintf(r->ipt_version, sizeof r->ipt_version, "iptables (%s)", r->ipt_backend);
+			return 0;
+		}
+	}
+	k = exec_run(argv, 10000, &res, &r->err);
 	if (k == -ENOENT)
 		return err_setx(&r->err, k, BS_EXIT_USAGE,
 				"iptables is not installed: install it (Debian/Ubuntu: apt-get install iptables; RHEL: dnf install iptables-nft)");
@@ -77,8 +95,6 @@ static int probe_iptables(struct run *r)
 				exec_first_line(&res));
 	(void) snprintf(r->ipt_version, sizeof r->ipt_version, "%s", exec_first_line(&res));
 	r->ipt_backend = strstr(r->ipt_version, "nf_tables") ? "nf_tables" : "legacy";
-	r->have_ipv6 = fileio_exists(r->root_fd, PATH_PROC_IPV6) > 0;
-	r->have_ip6tables = exec_find("ip6tables", path, sizeof path) == 0;
 	return 0;
 }
 

@@ -65,6 +65,34 @@ static int read_self(struct run *r)
 	return fileio_read_bounded(AT_FDCWD, "/proc/self/exe", self, sizeof self, &self_len, &r->err);
 }
 
+/* `systemctl show -p UnitFileState -p ActiveState ecs.service` into the two buffers. */
+static int systemctl_show(struct run *r, char *enabled, size_t ecap, char *active, size_t acap)
+{
+	static const char *const argv[] = { "systemctl", "show", "-p", "UnitFileState", "-p", "ActiveState", "ecs.service", NULL };
+	static char buf[4096];
+	struct exec_result res = { .out = buf, .out_cap = sizeof buf };
+	int k;
+
+	enabled[0] = active[0] = '\0';
+	k = exec_run(argv, 60000, &res, &r->err);
+	if (k < 0)
+		return k;
+	if (res.status != 0)
+		return err_setx(&r->err, -EIO, BS_EXIT_TEMP, "systemctl show ecs.service exited %d: %s", res.status,
+				exec_first_line(&res));
+	for (char *p = buf; p && *p;) {
+		char *nl = strchr(p, '\n');
+		if (nl)
+			*nl = '\0';
+		if (!strncmp(p, "UnitFileState=", 14))
+			(void) snprintf(enabled, ecap, "%s", p + 14);
+		else if (!strncmp(p, "ActiveState=", 12))
+			(void) snprintf(active, acap, "%s", p + 12);
+		p = nl ? nl + 1 : NULL;
+	}
+	return 0;
+}
+
 /* `systemctl ARGS...`: its first output line in out, its exit status returned (or < 0). */
 static int systemctl(struct run *r, const char *a1, const char *a2, const char *a3, const char *a4, char *out, size_t cap)
 {
@@ -81,7 +109,7 @@ static int systemctl(struct run *r, const char *a1, const char *a2, const char *
 
 int service_check(struct run *r)
 {
-	char state[128];
+	char enabled[128], active[128];
 	int k;
 
 	if (!r->have_systemd && r->bake)
@@ -107,20 +135,18 @@ int service_check(struct run *r)
 			run_why(r, "'%s' missing or different", UNIT_PATH);
 		return k;
 	}
-	k = systemctl(r, "is-enabled", "ecs.service", NULL, NULL, state, sizeof state);
+	/* One process for both facts: `systemctl show` prints UnitFileState= and ActiveState=. */
+	k = systemctl_show(r, enabled, sizeof enabled, active, sizeof active);
 	if (k < 0)
 		return k;
-	if (strcmp(state, "enabled") != 0) {
-		run_why(r, "ecs.service is %s", state[0] ? state : "not enabled");
+	if (strcmp(enabled, "enabled") != 0) {
+		run_why(r, "ecs.service is %s", enabled[0] ? enabled : "not enabled");
 		return 0;
 	}
 	if (r->bake)
 		return 1; /* an image: enabled, not started */
-	k = systemctl(r, "is-active", "ecs.service", NULL, NULL, state, sizeof state);
-	if (k < 0)
-		return k;
-	if (strcmp(state, "active") != 0 && strcmp(state, "activating") != 0) {
-		run_why(r, "ecs.service is %s", state[0] ? state : "inactive");
+	if (strcmp(active, "active") != 0 && strcmp(active, "activating") != 0) {
+		run_why(r, "ecs.service is %s", active[0] ? active : "inactive");
 		return 0;
 	}
 	return 1;
