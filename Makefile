@@ -1,8 +1,12 @@
 # ecs-bootstrap: plain GNU make.
 #   make            the static release binary build/ecs-bootstrap (musl, stripped)
 #   make check      everything: deps (apt, as root), build, unit tests and fuzz corpus
-#                   replay under ASan/UBSan, lint, namespace sandbox (nft and legacy)
-#   make demo       the main job end to end in the namespace sandbox, with its log and status
+#                   replay under ASan/UBSan, lint, namespace sandbox (nft and legacy),
+#                   the qemu guest booted from the production user data
+#   make demo       the main job end to end in a qemu guest (systemd, cloud-init, Docker)
+#   make demo-sandbox  the same in seconds in a namespace sandbox
+#   make release    build/release/: the binary, a tarball and their sha256 (reproducible)
+#   make install    the binary and the man page under $(DESTDIR)$(PREFIX)
 #   make asan       glibc + clang build with ASan/UBSan (binary and unit tests)
 #   make fuzz       libFuzzer on every parser, FUZZ_SECONDS each (default 60)
 #   make lint       scripts/lint.sh (house rules), cppcheck, clang-tidy
@@ -29,14 +33,14 @@ BASE_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -Isrc -isystem $(TP)/bearssl/inc -
 
 # Release: musl, fully static, hardened.
 MUSLCC := musl-gcc
-MUSL_CFLAGS := $(BASE_CFLAGS) -O2 -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fno-plt
+MUSL_CFLAGS := $(BASE_CFLAGS) -O2 -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fno-plt -ffile-prefix-map=$(CURDIR)/=
 MUSL_LDFLAGS := -static -Wl,-z,relro,-z,now -Wl,--gc-sections
 # Sanitizers: glibc + clang (ASan cannot link statically with musl).
 CLANG := clang
 ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 ASAN_CFLAGS := $(BASE_CFLAGS) -O1 -g $(ASAN_FLAGS) -DBS_FAULT_INJECTION=1
 
-.PHONY: all static fault asan check test-unit test-tools test-sandbox-asan fuzz-replay fuzz lint test-sandbox demo deps clean distclean tp
+.PHONY: all static fault asan check test-unit test-tools test-sandbox-asan fuzz-replay fuzz lint test-sandbox test-vm test-release demo demo-sandbox deps clean distclean tp release install
 all: static
 static: $(B)/ecs-bootstrap
 fault: $(B)/ecs-bootstrap-fault
@@ -48,7 +52,7 @@ $(TP)/.fetched: third_party/lock.txt third_party/fetch.sh
 tp: $(TP)/.fetched
 
 $(B)/musl/tp/libbearssl.a $(B)/musl/tp/libz.a: $(TP)/.fetched third_party/build.mk
-	$(MAKE) -f third_party/build.mk TP=$(TP) OUT=$(B)/musl/tp CC=$(MUSLCC) TPCFLAGS="-O2 -ffunction-sections -fdata-sections"
+	$(MAKE) -f third_party/build.mk TP=$(TP) OUT=$(B)/musl/tp CC=$(MUSLCC) TPCFLAGS="-O2 -ffunction-sections -fdata-sections -ffile-prefix-map=$(CURDIR)/="
 $(B)/asan/tp/libbearssl.a $(B)/asan/tp/libz.a: $(TP)/.fetched third_party/build.mk
 	$(MAKE) -f third_party/build.mk TP=$(TP) OUT=$(B)/asan/tp CC=$(CLANG) TPCFLAGS="-O1 -g $(ASAN_FLAGS)"
 
@@ -79,6 +83,35 @@ $(B)/ecs-bootstrap.debug: $(patsubst src/%.c,$(B)/musl/obj/%.o,$(SRC)) $(MUSL_LI
 	$(MUSLCC) $(MUSL_LDFLAGS) -o $@ $^
 $(B)/ecs-bootstrap: $(B)/ecs-bootstrap.debug
 	strip -o $@ $<
+
+# ---- release: build/release/ecs-bootstrap (the file to upload), a tarball with the man page,
+# README and examples, and SHA256SUMS.  Reproducible: the same commit gives the same bytes in
+# any directory at any time (SOURCE_DATE_EPOCH, default the commit's time, dates the tarball;
+# scripts/repro-check.sh builds twice and compares).
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+ARCH := $(shell uname -m | sed 's/x86_64/amd64/; s/aarch64/arm64/')
+REL := $(B)/release
+REL_NAME := ecs-bootstrap-$(VERSION)-linux-$(ARCH)
+release: $(B)/ecs-bootstrap
+	rm -rf $(REL) && mkdir -p $(REL)/$(REL_NAME)/examples
+	cp $(B)/ecs-bootstrap $(REL)/ecs-bootstrap
+	cp $(B)/ecs-bootstrap docs/ecs-bootstrap.8 README.md $(REL)/$(REL_NAME)/
+	cp -r docs/examples/. $(REL)/$(REL_NAME)/examples/
+	tar --sort=name --mtime=@$(SOURCE_DATE_EPOCH) --owner=0 --group=0 --numeric-owner --mode=go-w \
+		--pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime \
+		-C $(REL) -cf - $(REL_NAME) | gzip -n -9 > $(REL)/$(REL_NAME).tar.gz
+	rm -rf $(REL)/$(REL_NAME)
+	cd $(REL) && sha256sum ecs-bootstrap $(REL_NAME).tar.gz > SHA256SUMS && cat SHA256SUMS
+
+PREFIX ?= /usr/local
+install: $(B)/ecs-bootstrap
+	install -D -m 0755 $(B)/ecs-bootstrap $(DESTDIR)$(PREFIX)/bin/ecs-bootstrap
+	install -D -m 0644 docs/ecs-bootstrap.8 $(DESTDIR)$(PREFIX)/share/man/man8/ecs-bootstrap.8
+
+# ---- the qemu guest's per-connection relay (a test artefact)
+$(B)/vm-relay: test-vm/qemu/relay.c
+	@mkdir -p $(dir $@)
+	$(MUSLCC) -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -static -o $@ $<
 
 # ---- the stand-in agent for the sandbox (a test artefact: static, musl)
 $(B)/standin-agent: test-vm/agent/standin.c
@@ -135,10 +168,12 @@ fuzz: $(addprefix $(B)/fuzz/,$(FUZZERS))
 lint: $(GEN)
 	sh scripts/lint.sh
 
-# Command-level tests that need no root: OpenPGP with real gpg, docker-save inspection.
+# Command-level tests that need no root: OpenPGP with real gpg, docker-save inspection,
+# the examples and the man page against the code.
 test-tools: $(B)/ecs-bootstrap
 	bash test-vm/pgp/gpg-cases.sh $(CURDIR)/$(B)/ecs-bootstrap
 	bash test-vm/image/inspect-cases.sh $(CURDIR)/$(B)/ecs-bootstrap
+	sh scripts/check-examples.sh $(CURDIR)/$(B)/ecs-bootstrap
 
 test-sandbox: $(B)/ecs-bootstrap $(B)/ecs-bootstrap-fault $(B)/standin-agent
 	bash test-vm/sandbox/run-all.sh $(CURDIR)/$(B)/ecs-bootstrap $(CURDIR)/$(B)/ecs-bootstrap-fault
@@ -146,6 +181,15 @@ test-sandbox: $(B)/ecs-bootstrap $(B)/ecs-bootstrap-fault $(B)/standin-agent
 # The same sandbox suites with the glibc ASan+UBSan build of the binary.
 test-sandbox-asan: $(B)/asan/ecs-bootstrap $(B)/ecs-bootstrap-fault $(B)/standin-agent
 	bash test-vm/sandbox/run-all.sh $(CURDIR)/$(B)/asan/ecs-bootstrap $(CURDIR)/$(B)/ecs-bootstrap-fault nft
+
+# Reproducible release: two builds of HEAD from scratch give the same bytes.  (The Dockerfile
+# check, scripts/dockerfile-check.sh, debootstraps a root and is run by hand.)
+test-release: tp
+	sh scripts/repro-check.sh
+
+# The qemu guest: Debian 12 with systemd, cloud-init and Docker, booted from docs/examples.
+test-vm: $(B)/ecs-bootstrap $(B)/standin-agent $(B)/vm-relay
+	bash test-vm/qemu/guest.sh $(CURDIR)/$(B)/ecs-bootstrap
 
 deps:
 	sh scripts/deps.sh
@@ -158,8 +202,14 @@ check: deps
 	$(MAKE) lint
 	$(MAKE) test-sandbox
 	$(MAKE) test-sandbox-asan
+	$(MAKE) test-release
+	$(MAKE) test-vm
 
 demo: deps
+	$(MAKE) static $(B)/standin-agent $(B)/vm-relay
+	bash test-vm/qemu/demo.sh $(CURDIR)/$(B)/ecs-bootstrap
+
+demo-sandbox: deps
 	$(MAKE) static $(B)/standin-agent
 	bash test-vm/sandbox/demo.sh $(CURDIR)/$(B)/ecs-bootstrap
 

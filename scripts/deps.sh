@@ -2,7 +2,8 @@
 # Install what building and testing need, on Debian 12, as root.  Quiet when all is there.
 set -eu
 pkgs="musl-tools clang llvm gcc make binutils iptables iproute2 util-linux procps file python3
- cppcheck clang-tidy xz-utils bzip2 ca-certificates curl diffutils openssl time gnupg docker.io"
+ cppcheck clang-tidy xz-utils bzip2 ca-certificates curl diffutils openssl time gnupg docker.io
+ qemu-system-x86 qemu-utils debootstrap cloud-image-utils e2fsprogs valgrind"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' || missing="$missing $p"

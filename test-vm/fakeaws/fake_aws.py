@@ -122,7 +122,7 @@ class IMDS(http.server.BaseHTTPRequestHandler):
         exp = (now() + datetime.timedelta(hours=6)).strftime("%Y-%m-%dT%H:%M:%SZ")
         secret, token = CREDS[ROLE_KEY]
         doc = {"accountId": "123456789012", "architecture": "x86_64", "availabilityZone": a.region + "a",
-               "imageId": "ami-0123456789abcdef0", "instanceId": "i-0123456789abcdef0",
+               "imageId": "ami-0123456789abcdef0", "instanceId": a.instance_id,
                "instanceType": "t3.small", "privateIp": "10.0.0.10", "region": a.region,
                "version": "2017-09-30", "pendingTime": "2024-01-01T00:00:00Z"}
         routes = {
@@ -350,6 +350,7 @@ def main():
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--region", default="us-east-1")
     p.add_argument("--role", default="ecsInstanceRole")
+    p.add_argument("--instance-id", default="i-0123456789abcdef0")
     p.add_argument("--user-data", default="")
     p.add_argument("--allow-v1", action="store_true", help="IMDS: accept token-less (IMDSv1) GETs")
     p.add_argument("--root", default=".")

@@ -1,7 +1,8 @@
 #!/bin/sh
 # gen-certs.sh DIR: a throw-away test CA and server certificates (openssl), made fresh by
 # each test run and never committed:
-#   ca.crt            the test CA (the sandbox adds it to the system bundle)
+#   ca.crt            the test CA (the sandbox adds it to the system bundle); a ca.crt and
+#                     ca.key already in DIR are kept (the qemu guest has its CA baked in)
 #   s3.crt/s3.key     for the S3 names (s3.amazonaws.com, *.s3.amazonaws.com,
 #                     s3.us-east-1.amazonaws.com, *.s3.us-east-1.amazonaws.com) and 127.0.0.1
 #   rogue-ca.crt, rogue.crt/rogue.key   the same names, signed by a CA nobody trusts
@@ -11,6 +12,7 @@ mkdir -p "$d"
 cd "$d"
 names="DNS:s3.amazonaws.com,DNS:*.s3.amazonaws.com,DNS:s3.us-east-1.amazonaws.com,DNS:*.s3.us-east-1.amazonaws.com,DNS:localhost,IP:127.0.0.1"
 mk() { # CA-NAME LEAF-NAME
+	[ -f "$1.crt" ] && [ -f "$1.key" ] ||
 	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=ecs-bootstrap $1" \
 		-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
 		-keyout "$1.key" -out "$1.crt" 2>/dev/null

@@ -1,6 +1,6 @@
 #!/bin/bash
 # test-vm/sandbox/bake.sh BIN FAULT_BIN BACKEND
-# `bake` (a Packer step) and the first boot of an instance made from the image: no
+# `bake` (a Packer step, through docs/examples/packer/bake.sh) and the first boot of an instance made from the image: no
 # download, no load, the agent started with the boot's cluster.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -15,8 +15,14 @@ gets() { grep -c '"path": "/amazon-ecs-agent-us-east-1/ecs-agent-latest.tar", "s
 run "$BIN" run --cluster builder-cluster
 t "builder: run exits 0" rc 0
 IN sh -c 'echo state > /var/lib/ecs/data/agent.db; mkdir -p /var/lib/ecs/data/sub; echo x > /var/lib/ecs/data/sub/y; echo log > /var/log/ecs/ecs-agent.log'
-run "$BIN" bake
-t "bake: exit 0" rc 0
+# bake as the Packer example does it: docs/examples/packer/bake.sh, unchanged, downloads the
+# binary from the (fake) release bucket, checks its sha256 and runs `ecs-bootstrap bake`.
+mkdir -p "$W/s3/release-bucket" && cp "$BIN" "$W/s3/release-bucket/ecs-bootstrap"
+PACKER_BAKE=$(cd "$HERE/../../docs/examples/packer" && pwd)/bake.sh
+run env BS_URL=https://s3.us-east-1.amazonaws.com/release-bucket/ecs-bootstrap \
+	BS_SHA256="$(sha256sum < "$BIN" | cut -d' ' -f1)" sh "$PACKER_BAKE"
+t "bake (docs/examples/packer/bake.sh): exit 0" rc 0
+t "bake: the binary installed is the one published" bash -c "cmp $BIN <(nsenter -t $HOLDER -m -n cat /usr/local/bin/ecs-bootstrap)"
 t "bake: says what it removed" has "removed: container ecs-agent"
 t "bake: the agent container is gone" bash -c "[ \"\$(nsenter -t $HOLDER -m -n curl -s -o /dev/null -w '%{http_code}' --unix-socket /run/docker.sock http://d/containers/ecs-agent/json)\" = 404 ]"
 t "bake: agent data and logs are gone" bash -c "[ -z \"\$(nsenter -t $HOLDER -m -n ls -A /var/lib/ecs/data /var/log/ecs | grep -v ':$')\" ]"

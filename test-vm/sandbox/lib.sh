@@ -118,17 +118,23 @@ publish_agent() { # NAME [mkimage options...]: build, sign with the test key, pu
 	GNUPGHOME=$W/gnupg gpg --batch --quiet --yes --armor --detach-sign -o "$W/s3/amazon-ecs-agent-us-east-1/$name.asc" \
 		"$W/s3/amazon-ecs-agent-us-east-1/$name" 2>/dev/null
 }
-sbx_agent_up() {
-	mkdir -p "$W/docker" && mkdir -m 700 "$W/gnupg" || return 1
-	IN_BG dockerd --data-root "$W/docker" --host unix:///run/docker.sock --storage-driver=overlay2 \
-		--exec-root /run/docker-exec --pidfile /run/docker.pid >>"$W/dockerd.log" 2>&1
-	PID_dockerd=$BG_PID
+# agent_key_up: the throw-away signing key ($W/gnupg, public part in $AGENT_KEYRING) and the
+# stand-in agent published as ecs-agent-latest.tar (its image id in $AGENT_ID).
+agent_key_up() {
+	mkdir -m 700 "$W/gnupg" || return 1
 	GNUPGHOME=$W/gnupg gpg --batch --quiet --pinentry-mode loopback --passphrase '' \
 		--quick-gen-key 'ECS test signing <agent@example.invalid>' rsa2048 sign never 2>/dev/null || return 1
 	GNUPGHOME=$W/gnupg gpg --batch --export agent@example.invalid > "$W/agent-key.gpg" 2>/dev/null
 	AGENT_KEYRING=$W/agent-key.gpg
 	publish_agent ecs-agent-latest.tar || return 1
 	AGENT_ID=$(cat "$W/agent-build.id")
+}
+sbx_agent_up() {
+	mkdir -p "$W/docker" || return 1
+	IN_BG dockerd --data-root "$W/docker" --host unix:///run/docker.sock --storage-driver=overlay2 \
+		--exec-root /run/docker-exec --pidfile /run/docker.pid >>"$W/dockerd.log" 2>&1
+	PID_dockerd=$BG_PID
+	agent_key_up || return 1
 	SBX_ENV+=(ECS_BOOTSTRAP_KEYRING="$AGENT_KEYRING")
 	for _ in $(seq 100); do IN curl -s --unix-socket /run/docker.sock http://d/_ping >/dev/null 2>&1 && return 0; sleep 0.1; done
 	echo "dockerd did not come up"; tail -5 "$W/dockerd.log"; return 1

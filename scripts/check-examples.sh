@@ -1,0 +1,45 @@
+#!/bin/sh
+# scripts/check-examples.sh BIN: the documentation agrees with the code.
+#   - docs/examples/cloud-config.yaml embeds docs/examples/user-data.sh byte for byte;
+#   - docs/examples/terraform/main.tf builds its user data as test-vm/qemu/mkseed.py does
+#     (shebang, exported parameters, the file), so the qemu test boots what Terraform sends;
+#   - the Packer template runs packer/bake.sh (which test-vm/sandbox/bake.sh runs);
+#   - every option and command in `BIN --help` is in the man page docs/ecs-bootstrap.8.
+# Prints "N passed, N failed".
+set -u
+BIN=${1:?usage: check-examples.sh BIN}
+cd "$(dirname "$0")/.." || exit 1
+ex=docs/examples
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "ok - $1"; }
+bad() { fail=$((fail + 1)); echo "not ok - $1"; }
+
+tmp=$(mktemp)
+trap 'rm -f "$tmp"' EXIT
+sed -n '/^    content: |$/,/^runcmd:$/p' "$ex/cloud-config.yaml" | sed '1d;$d' | sed 's/^      //' > "$tmp"
+if cmp -s "$tmp" "$ex/user-data.sh"; then ok "cloud-config.yaml embeds user-data.sh unchanged"
+else bad "cloud-config.yaml embeds user-data.sh unchanged"; diff "$ex/user-data.sh" "$tmp" | head -10; fi
+
+if grep -qF 'file("${path.module}/../user-data.sh")' "$ex/terraform/main.tf" &&
+	grep -qF '"#!/bin/sh\n",' "$ex/terraform/main.tf" &&
+	grep -qF "\"export BS_URL='\${var.bs_url}' BS_SHA256='\${var.bs_sha256}' CLUSTER='\${var.cluster}'\\n\"," "$ex/terraform/main.tf" &&
+	grep -qF "\"#!/bin/sh\\n\" + params + body" test-vm/qemu/mkseed.py &&
+	grep -qF "params = \"export BS_URL='%s' BS_SHA256='%s' CLUSTER='%s'" test-vm/qemu/mkseed.py
+then ok "terraform/main.tf and mkseed.py build the user data the same way"
+else bad "terraform/main.tf and mkseed.py build the user data the same way"; fi
+
+if grep -qF 'script           = "${path.root}/bake.sh"' "$ex/packer/ecs-ami.pkr.hcl" && grep -q 'docs/examples/packer/bake.sh' test-vm/sandbox/bake.sh
+then ok "the Packer template runs packer/bake.sh, which the sandbox bake suite runs"
+else bad "the Packer template runs packer/bake.sh, which the sandbox bake suite runs"; fi
+
+missing=""
+sed 's/\\-/-/g; s/\\f[BIR]//g' docs/ecs-bootstrap.8 > "$tmp"
+for w in $("$BIN" --help | grep -oE -- '--[a-z][a-z0-9-]+' | sort -u) \
+	$("$BIN" --help | sed -n 's/^  ecs-bootstrap \([a-z]*\).*/\1/p' | sort -u); do
+	grep -qF -- "$w" "$tmp" || missing="$missing $w"
+done
+if [ -z "$missing" ]; then ok "the man page names every option and command of --help"
+else bad "the man page names every option and command of --help (missing:$missing)"; fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]

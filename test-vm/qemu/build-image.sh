@@ -1,0 +1,65 @@
+#!/bin/bash
+# test-vm/qemu/build-image.sh DIR: a bootable Debian 12 guest for the end-to-end test, made with
+# debootstrap and `mkfs.ext4 -d` (nothing is mounted), cached in DIR and rebuilt only when this
+# recipe changes (DIR/recipe holds the sha256 of this file).  DIR gets:
+#   disk.ext4, vmlinuz, initrd.img   the guest (systemd, cloud-init, docker.io, iptables, curl,
+#                                    qemu-guest-agent for the host's assertions)
+#   ca.crt, ca.key                   the test CA, baked into the guest's trust store here rather
+#                                    than by cloud-init's ca_certs module (~30 s under TCG)
+# The guest resolves the S3 names to the addresses qemu relays to the host's fakes (/etc/hosts,
+# as EC2's DNS would), takes its data source from a NoCloud seed only, and has no password.
+# Packages come from the Debian mirror this machine's apt already uses (DEBIAN_MIRROR overrides).
+set -euo pipefail
+DIR=${1:?usage: build-image.sh DIR}
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+want=$(sha256sum "$HERE/build-image.sh" | cut -d' ' -f1)
+if [ -f "$DIR/recipe" ] && [ "$(cat "$DIR/recipe")" = "$want" ] &&
+	[ -f "$DIR/disk.ext4" ] && [ -f "$DIR/vmlinuz" ] && [ -f "$DIR/initrd.img" ] && [ -f "$DIR/ca.crt" ]; then
+	echo "build-image: cached guest in $DIR is current"
+	exit 0
+fi
+t0=$(date +%s)
+rm -rf "$DIR" && mkdir -p "$DIR"
+R=$DIR/rootfs
+MIRROR=${DEBIAN_MIRROR:-$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/*.sources 2>/dev/null || true)}
+[ -n "$MIRROR" ] || MIRROR=$(awk '$1=="deb"{print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)
+[ -n "$MIRROR" ] || { echo "build-image: no Debian mirror found in the apt configuration (set DEBIAN_MIRROR)" >&2; exit 1; }
+
+# python3-cffi-backend: debootstrap cannot resolve the virtual package cloud-init needs.
+debootstrap --variant=minbase \
+	--include=systemd,systemd-sysv,udev,dbus,cloud-init,python3-cffi-backend,iptables,docker.io,linux-image-amd64,ifupdown,isc-dhcp-client,iproute2,curl,ca-certificates,procps,kmod,netbase,qemu-guest-agent \
+	bookworm "$R" "$MIRROR" > "$DIR/debootstrap.log" 2>&1 ||
+	{ echo "build-image: debootstrap failed; last lines of $DIR/debootstrap.log:" >&2; tail -20 "$DIR/debootstrap.log" >&2; exit 1; }
+rm -f "$R"/var/cache/apt/archives/*.deb "$R"/var/lib/apt/lists/*_Packages
+
+# A smaller initrd and module tree: no hardware this guest will never see.
+K=$(ls "$R/usr/lib/modules")
+for d in drivers/gpu drivers/net/wireless drivers/media drivers/infiniband sound drivers/staging drivers/net/ethernet \
+	drivers/bluetooth drivers/scsi drivers/usb drivers/hid drivers/iio drivers/input drivers/isdn drivers/mtd \
+	drivers/video net/wireless net/mac80211 net/bluetooth; do rm -rf "$R/usr/lib/modules/$K/kernel/$d"; done
+chroot "$R" depmod "$K"
+
+echo ecsvm > "$R/etc/hostname"
+printf '/dev/vda / ext4 defaults,discard 0 1\n' > "$R/etc/fstab"
+printf 'datasource_list: [ NoCloud, None ]\n' > "$R/etc/cloud/cloud.cfg.d/90_datasource.cfg"
+# minbase has no `locales`: cloud-init's locale module would fail (update-locale exits 255) and
+# mark the boot as errored, which the test rightly counts as a failure.
+printf 'locale: false\n' > "$R/etc/cloud/cloud.cfg.d/91_locale.cfg"
+printf 'auto lo\niface lo inet loopback\nsource /etc/network/interfaces.d/*\n' > "$R/etc/network/interfaces"
+chroot "$R" passwd -d root > /dev/null
+# EC2's DNS, for this test: Amazon's agent bucket and the operator's release bucket.
+printf '169.254.0.100 s3.amazonaws.com s3.us-east-1.amazonaws.com\n169.254.0.101 release-bucket.s3.us-east-1.amazonaws.com\n' >> "$R/etc/hosts"
+
+# The test CA, valid ten years: the cache outlives many runs.
+openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=ecs-bootstrap guest test CA" \
+	-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
+	-keyout "$DIR/ca.key" -out "$DIR/ca.crt" 2> /dev/null
+cp "$DIR/ca.crt" "$R/usr/local/share/ca-certificates/ecs-bootstrap-test-ca.crt"
+chroot "$R" update-ca-certificates > /dev/null 2>&1
+
+cp "$R/boot/vmlinuz-$K" "$DIR/vmlinuz"
+cp "$R/boot/initrd.img-$K" "$DIR/initrd.img"
+mkfs.ext4 -q -F -L root -d "$R" "$DIR/disk.ext4" 3G
+rm -rf "$R"
+echo "$want" > "$DIR/recipe"
+echo "build-image: built $DIR/disk.ext4 (kernel $K) in $(($(date +%s) - t0)) s"

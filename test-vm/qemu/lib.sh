@@ -1,0 +1,99 @@
+#!/bin/bash
+# test-vm/qemu/lib.sh: an EC2-like qemu guest (TCG: KVM does not work here) for the end-to-end
+# test and `make demo`.  Brings in ../sandbox/lib.sh (tap helpers, agent_key_up, sbx_down).
+#
+#   vm_init            root check; stop the guest and clean up on exit
+#   vm_env_up BIN      $W, a network namespace $NS holding everything on the host side (so
+#                      nothing listens on the machine's own loopback): the fake S3 over TLS
+#                      (127.0.0.1:8443, certificates from the guest's baked-in test CA) with
+#                      the release bucket (BIN, as the operator would upload it) and the signed
+#                      stand-in agent in Amazon's bucket, and the throw-away signing key.
+#   vm_boot NAME EXAMPLE INSTANCE_ID [REFUSE_S]
+#                      a new instance: fresh copy-on-write disk over the cached image, a NoCloud
+#                      seed made from docs/examples/EXAMPLE (user-data | cloud-config), the fake
+#                      IMDSv2 for INSTANCE_ID, qemu in the background.  Guest network
+#                      169.254.0.0/16 with restrict=on: only 169.254.169.254:80 (IMDS),
+#                      169.254.0.100:443 (s3.amazonaws.com) and 169.254.0.101:443 (the release
+#                      bucket) lead anywhere, each relayed to a fake.  REFUSE_S: Amazon's S3
+#                      endpoint refuses connections for that many seconds after the first one.
+#   G [-t S] CMD       run a shell command in the guest through the qemu guest agent
+#   vm_wait_agent S    wait until the guest agent answers (boot or reboot done)
+#   vm_reboot, vm_stop
+set -uo pipefail
+QEMU_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+VMCACHE=${VMCACHE:-$QEMU_DIR/cache}
+RELAY=$(cd "$QEMU_DIR/../.." && pwd)/build/vm-relay  # make build/vm-relay (relay.c)
+. "$QEMU_DIR/../sandbox/lib.sh"
+
+vm_init() {
+	[ "$(id -u)" = 0 ] || { echo "test-vm/qemu needs root (network namespaces)"; exit 1; }
+	trap 'vm_stop; sbx_down' EXIT
+}
+
+NSX() { nsenter --net=/run/netns/"$NS" -- "$@"; }
+NSX_BG() { nsenter --net=/run/netns/"$NS" -- "$@" & BG_PID=$!; SBX_PIDS+=("$BG_PID"); }
+
+vm_env_up() {
+	local bin=$1
+	[ -x "$RELAY" ] || { echo "missing $RELAY (make build/vm-relay)"; return 1; }
+	W=$(mktemp -d /tmp/ecs-vm.XXXXXX)
+	NS=ecs-vm-$$
+	ip netns add "$NS" && ip -n "$NS" link set lo up || return 1
+	mkdir -p "$W/tls" "$W/s3/release-bucket/ecs-bootstrap" || return 1
+	cp "$VMCACHE/ca.crt" "$VMCACHE/ca.key" "$W/tls/" && sh "$FAKE/gen-certs.sh" "$W/tls" || return 1
+	cp "$bin" "$W/s3/release-bucket/ecs-bootstrap/ecs-bootstrap" || return 1
+	BIN_SHA256=$(sha256sum "$bin" | cut -d' ' -f1)
+	BS_URL=https://release-bucket.s3.us-east-1.amazonaws.com/ecs-bootstrap/ecs-bootstrap
+	echo '{}' > "$W/faults.json"
+	agent_key_up || return 1
+	NSX_BG python3 "$FAKE/fake_aws.py" s3 --bind 127.0.0.1 --port 8443 --root "$W/s3" --anonymous-read \
+		--cert "$W/tls/s3.crt" --key "$W/tls/s3.key" --faults "$W/faults.json" >> "$W/s3.log" 2>&1
+	for _ in $(seq 100); do NSX curl -s -o /dev/null --cacert "$W/tls/ca.crt" --resolve s3.amazonaws.com:8443:127.0.0.1 \
+		https://s3.amazonaws.com:8443/ && return 0; sleep 0.1; done
+	echo "the fake S3 did not come up"; return 1
+}
+
+vm_boot() {
+	local name=$1 example=$2 iid=$3 refuse=${4:-} gate=""
+	VM=$name
+	[ -n "${PID_imds:-}" ] && { kill "$PID_imds" 2>/dev/null; wait "$PID_imds" 2>/dev/null; }
+	NSX_BG python3 "$FAKE/fake_aws.py" imds --bind 127.0.0.1 --port 8169 --instance-id "$iid" \
+		--faults "$W/faults.json" >> "$W/imds.log" 2>&1
+	PID_imds=$BG_PID
+	python3 "$QEMU_DIR/mkseed.py" --example "$example" --url "$BS_URL" --sha256 "$BIN_SHA256" --cluster "${CLUSTER:-vm-cluster}" \
+		--keyring "$AGENT_KEYRING" --instance-id "$iid" "$W/$name.seed" || return 1
+	cloud-localds -N "$W/$name.seed/network-config" "$W/$name.seed.img" "$W/$name.seed/user-data" "$W/$name.seed/meta-data" || return 1
+	qemu-img create -q -f qcow2 -b "$VMCACHE/disk.ext4" -F raw "$W/$name.qcow2" 4G || return 1
+	if [ -n "$refuse" ]; then gate=" $W/$name.gate"; echo "$refuse" > "$W/$name.gate"; fi
+	VM_T0=$(date +%s.%N)
+	NSX_BG qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m 2048 -nographic -nodefaults \
+		-serial "file:$W/$name.serial" \
+		-kernel "$VMCACHE/vmlinuz" -initrd "$VMCACHE/initrd.img" \
+		-append "root=/dev/vda rw console=ttyS0 net.ifnames=0 apparmor=0" \
+		-drive "file=$W/$name.qcow2,if=virtio,format=qcow2" \
+		-drive "file=$W/$name.seed.img,if=virtio,format=raw,readonly=on" \
+		-netdev "user,id=n0,restrict=on,net=169.254.0.0/16,host=169.254.0.2,dhcpstart=169.254.0.15,guestfwd=tcp:169.254.169.254:80-cmd:$RELAY 8169,guestfwd=tcp:169.254.0.100:443-cmd:$RELAY 8443$gate,guestfwd=tcp:169.254.0.101:443-cmd:$RELAY 8443" \
+		-device virtio-net-pci,netdev=n0,romfile= \
+		-chardev "socket,path=$W/$name.qga,server=on,wait=off,id=qga0" \
+		-device virtio-serial -device virtserialport,chardev=qga0,name=org.qemu.guest_agent.0 \
+		>> "$W/$name.qemu.log" 2>&1
+	PID_qemu=$BG_PID
+}
+
+G() { python3 "$QEMU_DIR/qga.py" "$W/$VM.qga" exec "$@"; }
+vm_wait_agent() { python3 "$QEMU_DIR/qga.py" "$W/$VM.qga" ping "${1:-600}"; }
+since() { python3 -c "import sys,time; print('%.1f' % (time.time() - float(sys.argv[1])))" "$1"; }
+
+# Wait until the guest agent stops answering (the guest went down), then until it is back.
+vm_reboot() {
+	python3 "$QEMU_DIR/qga.py" "$W/$VM.qga" reboot || return 1
+	for _ in $(seq 120); do python3 "$QEMU_DIR/qga.py" "$W/$VM.qga" ping 2 2>/dev/null || break; sleep 1; done
+	vm_wait_agent 600
+}
+
+vm_stop() {
+	[ -n "${PID_qemu:-}" ] || return 0
+	kill "$PID_qemu" 2>/dev/null
+	wait "$PID_qemu" 2>/dev/null
+	PID_qemu=
+}

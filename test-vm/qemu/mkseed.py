@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""Make the NoCloud seed (user-data, meta-data, network-config) for one guest "instance".
+
+usage: mkseed.py --example user-data|cloud-config --url URL --sha256 HEX --cluster NAME
+                 --keyring FILE --instance-id ID OUTDIR
+
+The user data is multipart MIME:
+  part 1 (text/x-shellscript, test-only): installs the throw-away OpenPGP key that signs the
+         stand-in agent and a drop-in giving ecs.service ECS_BOOTSTRAP_KEYRING (the real key
+         cannot sign test images).  cloud-init runs part scripts in name order, before runcmd.
+  part 2 the production example, unchanged but for its parameters:
+         user-data     docs/examples/user-data.sh with BS_URL, BS_SHA256, CLUSTER (and the
+                       keyring) exported above it, as docs/examples/terraform/main.tf does;
+         cloud-config  docs/examples/cloud-config.yaml with the values in its runcmd line.
+network-config is static (qemu's restricted user network gives no router): 169.254.0.15/16,
+gateway 169.254.0.2, as an EC2 instance's link-local view of IMDS.
+"""
+import argparse, base64, os, re, sys
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+EXAMPLES = os.path.join(HERE, "..", "..", "docs", "examples")
+KEYRING_PATH = "/etc/ecs-bootstrap-test/keyring.gpg"
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--example", choices=["user-data", "cloud-config"], required=True)
+    p.add_argument("--url", required=True)
+    p.add_argument("--sha256", required=True)
+    p.add_argument("--cluster", required=True)
+    p.add_argument("--keyring", required=True)
+    p.add_argument("--instance-id", required=True)
+    p.add_argument("out")
+    a = p.parse_args()
+    key = base64.b64encode(open(a.keyring, "rb").read()).decode()
+    test_part = (
+        "#!/bin/sh\n"
+        "# test only: trust the throw-away key that signs the stand-in agent\n"
+        "set -e\n"
+        "mkdir -p /etc/ecs-bootstrap-test /etc/systemd/system/ecs.service.d\n"
+        "echo '%s' | base64 -d > %s\n"
+        "printf '[Service]\\nEnvironment=ECS_BOOTSTRAP_KEYRING=%s\\n' > /etc/systemd/system/ecs.service.d/10-test-keyring.conf\n"
+        % (key, KEYRING_PATH, KEYRING_PATH))
+    msg = MIMEMultipart()
+    msg.attach(MIMEText(test_part, "x-shellscript"))
+    if a.example == "user-data":
+        # as docs/examples/terraform/main.tf builds it: a shebang, the parameters, the file
+        body = open(os.path.join(EXAMPLES, "user-data.sh")).read()
+        params = "export BS_URL='%s' BS_SHA256='%s' CLUSTER='%s' ECS_BOOTSTRAP_KEYRING='%s'\n" % (
+            a.url, a.sha256, a.cluster, KEYRING_PATH)
+        msg.attach(MIMEText("#!/bin/sh\n" + params + body, "x-shellscript"))
+    else:
+        body = open(os.path.join(EXAMPLES, "cloud-config.yaml")).read()
+        runcmd = re.compile(r'^(  - \[ env, )"BS_URL=[^"]*", "BS_SHA256=[^"]*", "CLUSTER=[^"]*",', re.M)
+        if not runcmd.search(body):
+            sys.exit("mkseed: the runcmd line of cloud-config.yaml has changed shape")
+        body = runcmd.sub(lambda m: '%s"BS_URL=%s", "BS_SHA256=%s", "CLUSTER=%s", "ECS_BOOTSTRAP_KEYRING=%s",' % (
+            m.group(1), a.url, a.sha256, a.cluster, KEYRING_PATH), body)
+        msg.attach(MIMEText(body, "cloud-config"))
+    os.makedirs(a.out, exist_ok=True)
+    with open(os.path.join(a.out, "user-data"), "w") as f:
+        f.write(msg.as_string())
+    with open(os.path.join(a.out, "meta-data"), "w") as f:
+        f.write("instance-id: %s\nlocal-hostname: ecsvm\n" % a.instance_id)
+    with open(os.path.join(a.out, "network-config"), "w") as f:
+        f.write("version: 2\nethernets:\n  eth0:\n    addresses: [169.254.0.15/16]\n    gateway4: 169.254.0.2\n")
+
+
+if __name__ == "__main__":
+    main()
