@@ -218,4 +218,4 @@ clean:
 distclean: clean
 	rm -rf $(TP)
 
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+-include $(shell find $(B)/musl $(B)/fault $(B)/asan $(B)/fuzz -name '*.d' -type f 2>/dev/null)

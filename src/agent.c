@@ -12,6 +12,8 @@
  *    (/var/cache/ecs/desired-image names a tarball; its .asc must verify) and restart at
  *    once; anything else -> restart after a jittered backoff (1 s doubling to 60 s).
  * 4. SIGTERM or SIGINT: stop the container (30 s grace) and exit 0.
+ * 5. ecs.config changed (checked with each poll): stop the container and make a new one,
+ *    which reads the new file (the agent reads its environment only at start).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +27,7 @@
 
 #include "cmd.h"
 #include "lib/docker.h"
+#include "lib/sha256.h"
 #include "lib/strbuf.h"
 #include "lib/envfile.h"
 #include "lib/fileio.h"
@@ -138,9 +141,41 @@ static const char *env_lookup(void *ctx, const char *key)
 	return getenv(key); /* like `docker run --env-file`: pass-through keys come from our environment */
 }
 
+/* The agent reads ecs.config only when its container is created: the container carries the
+ * sha256 of the file it was made from, so a changed file means a new container. */
+#define CONFIG_LABEL "ecs-bootstrap.config-sha256"
+/* Who restarts the container: "agent" (`ecs-bootstrap agent`, which also applies ecs.config
+ * changes itself) or "docker" (the restart policy, when there is no systemd). */
+#define SUPERVISOR_LABEL "ecs-bootstrap.supervisor"
+
+static void config_hash(const char *cfg, size_t len, char hex[65])
+{
+	struct sha256_ctx h;
+	sha256_init(&h);
+	sha256_update(&h, cfg, len);
+	sha256_hex(&h, hex);
+}
+
+/* The sha256 of ecs.config as it is now ("" when it cannot be read). */
+static void current_config_hash(struct run *r, char hex[65])
+{
+	static char cfg[BS_CONFIG_MAX];
+	size_t len = 0;
+	struct bs_err e;
+	int k = fileio_read_bounded(r->root_fd, PATH_ECS_CONFIG, cfg, sizeof cfg, &len, &e);
+
+	if (k == -ENOENT)
+		len = 0;
+	else if (k < 0) {
+		hex[0] = '\0';
+		return;
+	}
+	config_hash(cfg, len, hex);
+}
+
 /* The create request for the agent container.  restart_policy: without systemd, Docker
  * restarts the agent itself (on-failure:10, as the installation document's docker run). */
-static int container_body(struct run *r, struct strbuf *b, bool restart_policy)
+static int container_body(struct run *r, struct strbuf *b, bool restart_policy, char cfg_hash[65])
 {
 	static char cfg[BS_CONFIG_MAX];
 	struct envctx ec = { b };
@@ -159,7 +194,10 @@ static int container_body(struct run *r, struct strbuf *b, bool restart_policy)
 		return k;
 	}
 
-	strbuf_puts(b, "{\"Image\":\"" AGENT_REPO ":" AGENT_TAG "\",\"Labels\":{\"managed-by\":\"ecs-bootstrap\"},\"Env\":[");
+	config_hash(cfg, cfg_len, cfg_hash);
+	strbuf_puts(b, "{\"Image\":\"" AGENT_REPO ":" AGENT_TAG "\",\"Labels\":{\"managed-by\":\"ecs-bootstrap\",\"" CONFIG_LABEL "\":\"");
+	strbuf_puts(b, cfg_hash);
+	strbuf_puts(b, restart_policy ? "\",\"" SUPERVISOR_LABEL "\":\"docker\"},\"Env\":[" : "\",\"" SUPERVISOR_LABEL "\":\"agent\"},\"Env\":[");
 	for (size_t i = 0; i < sizeof default_env / sizeof default_env[0]; i++) {
 		if (i)
 			strbuf_put(b, ",", 1);
@@ -220,6 +258,8 @@ static int fail(struct run *r)
 	return code;
 }
 
+static char started_cfg[65]; /* the ecs.config sha256 of the container we started */
+
 static int start_container_with(struct run *r, struct docker *d, bool restart_policy)
 {
 	static char body[BODY_MAX];
@@ -229,7 +269,7 @@ static int start_container_with(struct run *r, struct docker *d, bool restart_po
 
 	k = docker_container_remove(d, AGENT_NAME, &r->err); /* a stale one from an earlier life */
 	if (k == 0)
-		k = container_body(r, &b, restart_policy);
+		k = container_body(r, &b, restart_policy, started_cfg);
 	if (k == 0)
 		k = docker_container_create(d, AGENT_NAME, body, b.len, id, sizeof id, &r->err);
 	if (k == 0)
@@ -251,18 +291,39 @@ int agent_start_with_restart_policy(struct run *r)
 	return k < 0 ? k : start_container_with(r, &d, true);
 }
 
-int agent_container_running(struct run *r)
+int agent_container_current(struct run *r)
 {
 	struct docker d;
+	char label[80], now[65];
 	int running = 0, code = 0, k = docker_open(&d, r->root, &r->err);
 	if (k < 0)
 		return k;
 	k = docker_container_state(&d, AGENT_NAME, &running, &code, &r->err);
 	if (k == -ENOENT) {
 		err_clear(&r->err);
+		run_why(r, "no systemd: there is no ecs-agent container (Docker restart policy)");
 		return 0;
 	}
-	return k < 0 ? k : running;
+	if (k < 0)
+		return k;
+	if (!running) {
+		run_why(r, "no systemd: the ecs-agent container (Docker restart policy) is not running");
+		return 0;
+	}
+	k = docker_container_label(&d, AGENT_NAME, SUPERVISOR_LABEL, label, sizeof label, &r->err);
+	if (k < 0)
+		return k == -ENOENT ? 0 : k;
+	if (!strcmp(label, "agent"))
+		return 1; /* `ecs-bootstrap agent` supervises it, and applies ecs.config changes itself */
+	k = docker_container_label(&d, AGENT_NAME, CONFIG_LABEL, label, sizeof label, &r->err);
+	if (k < 0)
+		return k == -ENOENT ? 0 : k;
+	current_config_hash(r, now);
+	if (strcmp(label, now) != 0) {
+		run_why(r, "ecs.config changed since the ecs-agent container was made from it");
+		return 0;
+	}
+	return 1;
 }
 
 int cmd_agent(struct run *r)
@@ -284,6 +345,7 @@ int cmd_agent(struct run *r)
 		return fail(r);
 	for (;;) {
 		int running = 1, exit_code = 0;
+		bool reconfigured = false;
 		if (start_container(r, &d) < 0)
 			return fail(r);
 		while (running && !stopping) {
@@ -291,6 +353,19 @@ int cmd_agent(struct run *r)
 			if (stopping)
 				break;
 			k = docker_container_state(&d, AGENT_NAME, &running, &exit_code, &r->err);
+			if (k == 0 && running) {
+				char now[65];
+				current_config_hash(r, now);
+				if (now[0] && strcmp(now, started_cfg) != 0) {
+					log_msg(LOG_INFO, "agent", "ecs.config changed: restarting the agent to apply it (stopping %s, at most %d s)",
+						AGENT_NAME, STOP_GRACE_S);
+					if (docker_container_stop(&d, AGENT_NAME, STOP_GRACE_S, &r->err) < 0)
+						return fail(r);
+					backoff = 0;
+					reconfigured = true;
+					break;
+				}
+			}
 			if (k == -ENOENT) {
 				log_msg(LOG_WARNING, "agent", "container %s disappeared; starting a new one", AGENT_NAME);
 				exit_code = -1;
@@ -306,6 +381,8 @@ int cmd_agent(struct run *r)
 			log_msg(LOG_INFO, "agent", "stopped");
 			return BS_EXIT_OK;
 		}
+		if (reconfigured)
+			continue;
 		log_msg(LOG_INFO, "agent", "container %s exited with %d", AGENT_NAME, exit_code);
 		if (exit_code == 0)
 			return BS_EXIT_OK;

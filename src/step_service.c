@@ -115,10 +115,7 @@ int service_check(struct run *r)
 	if (!r->have_systemd && r->bake)
 		return 1; /* no systemd: the first boot's run starts the agent; an image holds no container */
 	if (!r->have_systemd) {
-		k = agent_container_running(r);
-		if (k == 0)
-			run_why(r, "no systemd: the ecs-agent container (Docker restart policy) is not running");
-		return k;
+		return agent_container_current(r); /* running, and made from the ecs.config of now */
 	}
 	k = read_self(r);
 	if (k < 0)

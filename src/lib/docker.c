@@ -233,15 +233,14 @@ int docker_container_remove(struct docker *d, const char *name, struct bs_err *e
 	return simple(d, "DELETE", path, "container remove", 204, 404, e);
 }
 
-int docker_container_state(struct docker *d, const char *name, int *running, int *exit_code, struct bs_err *e)
+/* GET /containers/NAME/json, parsed into j.  0, -ENOENT, or < 0 (e). */
+static int container_inspect(struct docker *d, const char *name, struct json *j, struct bs_err *e)
 {
 	static struct http_resp r;
 	static jsmntok_t tok[8192];
 	struct http_opts o;
-	struct json j;
 	char path[300];
-	long long code = 0;
-	int k, st;
+	int k;
 
 	opts(d, &o, "GET", 3);
 	(void) snprintf(path, sizeof path, "/containers/%s/json", name);
@@ -252,11 +251,38 @@ int docker_container_state(struct docker *d, const char *name, int *running, int
 		return -ENOENT;
 	if (r.status != 200)
 		return api_error(d, "container inspect", &r, e);
-	if (json_parse(&j, answer, strlen(answer), tok, sizeof tok / sizeof tok[0], e) < 0 ||
-	    (st = json_get(&j, 0, "State")) < 0)
+	return json_parse(j, answer, strlen(answer), tok, sizeof tok / sizeof tok[0], e) < 0 ? -EBADMSG : 0;
+}
+
+int docker_container_state(struct docker *d, const char *name, int *running, int *exit_code, struct bs_err *e)
+{
+	struct json j;
+	long long code = 0;
+	int k = container_inspect(d, name, &j, e), st;
+
+	if (k < 0)
+		return k;
+	if ((st = json_get(&j, 0, "State")) < 0)
 		return err_setx(e, -EBADMSG, BS_EXIT_TEMP, "Docker container inspect: no State");
 	*running = json_is_true(&j, json_get(&j, st, "Running"));
 	(void) json_int(&j, json_get(&j, st, "ExitCode"), &code);
 	*exit_code = (int) code;
+	return 0;
+}
+
+int docker_container_label(struct docker *d, const char *name, const char *key, char *buf, size_t cap, struct bs_err *e)
+{
+	struct json j;
+	int k, cfg, labels;
+
+	buf[0] = '\0';
+	k = container_inspect(d, name, &j, e);
+	if (k < 0)
+		return k;
+	if ((cfg = json_get(&j, 0, "Config")) < 0)
+		return err_setx(e, -EBADMSG, BS_EXIT_TEMP, "Docker container inspect: no Config");
+	labels = json_get(&j, cfg, "Labels");
+	if (labels >= 0 && json_get_string(&j, labels, key, buf, cap) < 0)
+		buf[0] = '\0';
 	return 0;
 }

@@ -42,4 +42,8 @@ int docker_container_remove(struct docker *d, const char *name, struct bs_err *e
 /* State: 0 and *running / *exit_code; -ENOENT when there is no such container. */
 int docker_container_state(struct docker *d, const char *name, int *running, int *exit_code, struct bs_err *e);
 
+/* Config.Labels[key] of container name into buf ("" when absent).  0, -ENOENT when there
+ * is no such container, or < 0 (e). */
+int docker_container_label(struct docker *d, const char *name, const char *key, char *buf, size_t cap, struct bs_err *e);
+
 #endif

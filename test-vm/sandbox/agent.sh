@@ -59,6 +59,14 @@ t "agent exit 3 (a crash): restarted after a backoff" wait_meta
 t "... as a new container" [ "$(field 'd["Id"]')" != "$FIRST" ]
 t "... the log says so" grep -q 'exited with 3' "$W/agent.log"
 t "never two agent containers" [ "$(agent_containers)" = 1 ]
+# ecs.config changes while `agent` runs: the agent reads it only at start, so `agent` makes
+# a new container from the new file.
+env_has() { for _ in $(seq 100); do IN grep -qx "$1" /var/log/ecs/standin-env.log 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+IN "$BIN" run --cluster sup-cluster --set ECS_RESERVED_MEMORY=96 >"$W/out" 2>&1
+t "ecs.config changed under a running agent: a new container has the new value" env_has ECS_RESERVED_MEMORY=96
+t "... and agent said why" grep -q 'ecs.config changed: restarting the agent' "$W/agent.log"
+t "... still one agent container" [ "$(agent_containers)" = 1 ]
+wait_meta
 ask_exit 42
 sleep 1.5
 t "agent exit 42: restarted at once" wait_meta
@@ -83,6 +91,12 @@ t "--wait with no agent running: the last error and the agent log's tail" timed_
 IN "$BIN" run --cluster sup-cluster --set ECS_RESERVED_MEMORY=64 --wait=20 >"$W/out" 2>&1; echo $? >"$W/rc"
 waited_again() { [ "$(cat "$W/rc")" = 0 ] && grep -q 'registered: cluster sup-cluster' "$W/out"; }
 t "run --wait after the agent stopped: the service step starts it again, registered" waited_again
+# Without systemd (Docker's restart policy keeps the agent): a changed ecs.config makes the
+# service step replace the container before run returns.
+IN "$BIN" run -v --cluster sup-cluster --set ECS_RESERVED_MEMORY=80 >"$W/out" 2>&1; echo $? >"$W/rc"
+t "no systemd: ecs.config changed: run replaces the container (exit 0)" rc 0
+t "... and it has the new value at once" IN grep -qx ECS_RESERVED_MEMORY=80 /var/log/ecs/standin-env.log
+t "... the service step said why" has "ecs.config changed since the ecs-agent container was made from it"
 # `run --wait` releases its lock before waiting: ecs.service's `agent` takes it to re-apply
 # the per-boot steps, and would otherwise stall until --wait ran out (found in the qemu guest).
 docker_api -X DELETE "http://d/containers/ecs-agent?force=1" >/dev/null
