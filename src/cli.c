@@ -79,6 +79,10 @@ void cli_help(void)
 	      "                      with the agent log's tail when it has not   [ECS_BOOTSTRAP_WAIT=S]\n"
 	      "  --refresh           download the agent again even if the cached one is current\n"
 	      "                      [ECS_BOOTSTRAP_REFRESH=1]\n"
+	      "  --method M          how the agent is installed and run: container (this binary loads the\n"
+	      "                      signed image and runs it, the ecs-init role), package (Amazon Linux:\n"
+	      "                      the distribution's ecs-init), auto (default: package when\n"
+	      "                      /etc/os-release says ID=amzn)   [ECS_BOOTSTRAP_METHOD]\n"
 	      "  --block-imds        add the DOCKER-USER rule that keeps bridge-mode containers away\n"
 	      "                      from 169.254.169.254   [ECS_BOOTSTRAP_BLOCK_IMDS=1]\n"
 	      "  --root DIR          operate on the filesystem tree DIR instead of /; paths cannot\n"
@@ -157,6 +161,14 @@ static int add_set(struct run *r, char *kv)
 	return 0;
 }
 
+static int set_method(struct run *r, const char *m)
+{
+	if (!m || (strcmp(m, "auto") != 0 && strcmp(m, "container") != 0 && strcmp(m, "package") != 0))
+		return usage_error("--method '%s': want auto, container or package", m);
+	r->method_opt = m;
+	return 0;
+}
+
 static int set_cluster(struct run *r, const char *name)
 {
 	size_t n = name ? strlen(name) : 0;
@@ -208,6 +220,8 @@ static int from_env(struct run *r)
 				return k;
 	}
 	r->block_imds = env_true("ECS_BOOTSTRAP_BLOCK_IMDS");
+	if ((v = getenv("ECS_BOOTSTRAP_METHOD")) && *v && (k = set_method(r, v)))
+		return k;
 	if ((v = getenv("ECS_BOOTSTRAP_ROOT")) && *v)
 		r->root = v;
 	r->verbose = env_true("ECS_BOOTSTRAP_VERBOSE");
@@ -234,7 +248,7 @@ static int from_env(struct run *r)
 }
 
 enum { O_CLUSTER = 256, O_SET, O_BLOCK_IMDS, O_ROOT, O_LOCK_TIMEOUT, O_FILE, O_SHOW_SECRETS, O_HELP, O_VERSION,
-       O_CONFIG_URL, O_REGION, O_SHA256, O_KEYRING, O_AGENT_VERSION, O_AGENT_URL, O_REFRESH, O_WAIT };
+       O_CONFIG_URL, O_REGION, O_SHA256, O_KEYRING, O_AGENT_VERSION, O_AGENT_URL, O_REFRESH, O_WAIT, O_METHOD };
 
 /* Which options each command takes. */
 static bool applies(enum bs_cmd cmd, int o)
@@ -264,6 +278,7 @@ int cli_parse(int argc, char *argv[], struct cli *c, struct run *r)
 		{ "cluster", required_argument, NULL, O_CLUSTER },
 		{ "set", required_argument, NULL, O_SET },
 		{ "block-imds", no_argument, NULL, O_BLOCK_IMDS },
+		{ "method", required_argument, NULL, O_METHOD },
 		{ "config-url", required_argument, NULL, O_CONFIG_URL },
 		{ "region", required_argument, NULL, O_REGION },
 		{ "sha256", required_argument, NULL, O_SHA256 },
@@ -333,6 +348,7 @@ int cli_parse(int argc, char *argv[], struct cli *c, struct run *r)
 		case O_CLUSTER: if ((k = set_cluster(r, optarg))) return k; break;
 		case O_SET: if ((k = add_set(r, optarg))) return k; break;
 		case O_BLOCK_IMDS: r->block_imds = true; break;
+		case O_METHOD: if ((k = set_method(r, optarg))) return k; break;
 		case O_CONFIG_URL: r->config_url = optarg; break;
 		case O_REGION: r->region = optarg; break;
 		case 'o': c->out = optarg; break;

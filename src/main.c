@@ -71,6 +71,7 @@ int main(int argc, char *argv[])
 		return steps_reset(r, c.rest, c.n_rest);
 
 	state_load_ids(r);
+	preflight_method(r);
 	if (ecs_config_prepare(r) < 0 || agent_image_prepare(r) < 0)
 		return fatal(r);
 	switch (c.cmd) {

@@ -23,6 +23,8 @@ struct run {
 	struct ecsconfig_kv sets[BS_MAX_SETS + 1]; /* --set entries, then --cluster */
 	size_t n_sets;
 	bool block_imds;
+	const char *method_opt;   /* --method: auto (default), container, package */
+	bool package;             /* resolved by preflight: the distribution's ecs-init runs the agent */
 	const char *region;      /* --region: S3 requests (--config-url) */
 	const char *config_url;  /* --config-url: an ecs.config fragment */
 	const char *agent_version; /* --agent-version: latest, vX.Y.Z or an 8-hex commit */

@@ -78,6 +78,8 @@ int agent_image_prepare(struct run *r)
 	bool arm = uname(&u) == 0 && !strcmp(u.machine, "aarch64");
 	int n;
 
+	if (r->package)
+		return 0; /* the distribution's ecs-init brings the agent */
 	if (!valid_version(v))
 		return err_setx(&r->err, -EINVAL, BS_EXIT_USAGE, "--agent-version '%s': want latest, vX.Y.Z or an 8-hex commit", v);
 	if (r->agent_url_opt) {
@@ -115,6 +117,7 @@ int agent_image_prepare(struct run *r)
 
 void agent_image_inputs(struct run *r, struct sha256_ctx *h)
 {
+	sha256_update_str(h, r->package ? "method package" : "method container");
 	sha256_update_str(h, r->agent_url);
 	sha256_update_str(h, r->n_keyrings ? "keyrings" : "embedded:" ECS_KEY_FPR);
 	for (size_t i = 0; i < r->n_keyrings; i++)
@@ -161,6 +164,10 @@ int agent_image_check(struct run *r)
 	char want[80], have[80];
 	int k;
 
+	if (r->package) {
+		run_done(r, "not used: --method package (ecs-init loads the agent)");
+		return 1;
+	}
 	if (r->refresh && !r->refreshed) {
 		run_why(r, "--refresh: download the agent again");
 		return 0;

@@ -98,6 +98,23 @@ static int probe_iptables(struct run *r)
 	return 0;
 }
 
+/* --method auto: Amazon Linux has ecs-init packaged, and the AWS documents install it. */
+static void resolve_method(struct run *r)
+{
+	r->package = r->method_opt && !strcmp(r->method_opt, "package") ? true
+		     : r->method_opt && !strcmp(r->method_opt, "container") ? false
+		     : !strcmp(r->os_id, "amzn");
+}
+
+void preflight_method(struct run *r)
+{
+	struct bs_err saved = r->err;
+	if (read_os_release(r) < 0)
+		r->os_id[0] = '\0'; /* preflight reports it */
+	r->err = saved;
+	resolve_method(r);
+}
+
 int preflight_check(struct run *r)
 {
 	int k;
@@ -113,6 +130,7 @@ int preflight_check(struct run *r)
 	if (k < 0)
 		return k;
 	r->have_systemd = fileio_exists(r->root_fd, PATH_SYSTEMD_RUNDIR) > 0;
+	resolve_method(r);
 	r->have_docker0 = fileio_exists(r->root_fd, PATH_DOCKER0_BRIDGE) > 0;
 	{
 		char v[8];
@@ -124,7 +142,8 @@ int preflight_check(struct run *r)
 	char ec2[200] = "";
 	if (r->instance_id_source && !strcmp(r->instance_id_source, "IMDS"))
 		(void) snprintf(ec2, sizeof ec2, "EC2 %.120s%s%.60s, ", r->instance_id, r->az[0] ? " in " : "", r->az);
-	run_done(r, "%s%s, %s, %s, %s", ec2, r->os_pretty[0] ? r->os_pretty : r->os_id, r->ipt_version,
-		 r->have_systemd ? "systemd" : "no systemd", r->have_ipv6 && r->have_ip6tables ? "ip6tables" : "no ip6tables");
+	run_done(r, "%s%s, %s, %s, %s, method %s", ec2, r->os_pretty[0] ? r->os_pretty : r->os_id, r->ipt_version,
+		 r->have_systemd ? "systemd" : "no systemd", r->have_ipv6 && r->have_ip6tables ? "ip6tables" : "no ip6tables",
+		 r->package ? "package (ecs-init)" : "container");
 	return 1;
 }

@@ -55,7 +55,10 @@ static size_t self_len;
 
 void service_inputs(struct run *r, struct sha256_ctx *h)
 {
-	sha256_update_str(h, r->have_systemd ? SERVICE_UNIT : "docker restart policy on-failure:10");
+	if (r->package)
+		sha256_update_str(h, r->have_systemd ? "package ecs-init, systemd" : "package ecs-init, upstart");
+	else
+		sha256_update_str(h, r->have_systemd ? SERVICE_UNIT : "docker restart policy on-failure:10");
 }
 
 static int read_self(struct run *r)
@@ -107,11 +110,141 @@ static int systemctl(struct run *r, const char *a1, const char *a2, const char *
 	return res.status;
 }
 
-int service_check(struct run *r)
+/* ecs.service enabled, and (unless baking an image) active or activating. */
+static int unit_state_ok(struct run *r)
 {
 	char enabled[128], active[128];
+	/* One process for both facts: `systemctl show` prints UnitFileState= and ActiveState=. */
+	int k = systemctl_show(r, enabled, sizeof enabled, active, sizeof active);
+
+	if (k < 0)
+		return k;
+	if (strcmp(enabled, "enabled") != 0) {
+		run_why(r, "ecs.service is %s", enabled[0] ? enabled : "not enabled");
+		return 0;
+	}
+	if (r->bake)
+		return 1; /* an image: enabled, not started */
+	if (strcmp(active, "active") != 0 && strcmp(active, "activating") != 0) {
+		run_why(r, "ecs.service is %s", active[0] ? active : "inactive");
+		return 0;
+	}
+	return 1;
+}
+
+/* ---- --method package (Amazon Linux): the distribution's ecs-init provides ecs.service (an
+ * upstart job `ecs` on the Amazon Linux AMI), installed and started with the commands of the
+ * AWS documents.  Converged: `rpm -q ecs-init` succeeds and the unit (job) is enabled and
+ * running.  We write no unit of our own: ecs-init's is the one that runs. */
+#define PKG_TIMEOUT_MS (15 * 60 * 1000)
+
+/* Run a tool; 1 if it exited 0, 0 if not (its first output line in out), < 0 if it could not run. */
+static int tool(struct run *r, const char *const argv[], int timeout_ms, char *out, size_t cap)
+{
+	static char buf[8192];
+	struct exec_result res = { .out = buf, .out_cap = sizeof buf };
+	int k = exec_run(argv, timeout_ms, &res, &r->err);
+
+	if (k < 0)
+		return k;
+	if (out)
+		(void) snprintf(out, cap, "%s", exec_first_line(&res));
+	return res.status == 0;
+}
+
+static int must(struct run *r, const char *const argv[], int timeout_ms)
+{
+	char out[512];
+	int k = tool(r, argv, timeout_ms, out, sizeof out);
+	if (k == 0)
+		return err_setx(&r->err, -EIO, BS_EXIT_TEMP, "%s %s %s failed: %s", argv[0], argv[1] ? argv[1] : "",
+				argv[1] && argv[2] ? argv[2] : "", out);
+	return k < 0 ? k : 0;
+}
+
+static const char *amazon_linux(const struct run *r)
+{
+	if (!strcmp(r->os_version_id, "2"))
+		return "Amazon Linux 2";
+	if (!strcmp(r->os_version_id, "2023"))
+		return "Amazon Linux 2023";
+	return "Amazon Linux AMI";
+}
+
+static int package_check(struct run *r)
+{
+	static const char *const rpm_q[] = { "rpm", "-q", "ecs-init", NULL };
+	static const char *const initctl[] = { "initctl", "status", "ecs", NULL };
+	char out[256];
+	int k = tool(r, rpm_q, 60000, NULL, 0);
+
+	if (k <= 0) {
+		if (k == 0)
+			run_why(r, "ecs-init is not installed (%s)", amazon_linux(r));
+		return k;
+	}
+	if (r->have_systemd)
+		return unit_state_ok(r);
+	if (r->bake)
+		return 1;
+	k = tool(r, initctl, 60000, out, sizeof out);
+	if (k < 0)
+		return k;
+	if (!strstr(out, "start/running")) {
+		run_why(r, "the upstart job ecs is not running: %s", out);
+		return 0;
+	}
+	return 1;
+}
+
+static int package_apply(struct run *r)
+{
+	static const char *const rpm_q[] = { "rpm", "-q", "ecs-init", NULL };
+	static const char *const al2_disable[] = { "amazon-linux-extras", "disable", "docker", NULL };
+	static const char *const al2_install[] = { "amazon-linux-extras", "install", "-y", "ecs", NULL };
+	static const char *const dnf_install[] = { "dnf", "install", "-y", "ecs-init", NULL };
+	static const char *const yum_install[] = { "yum", "install", "-y", "ecs-init", NULL };
+	static const char *const enable_now[] = { "systemctl", "enable", "--now", "--no-block", "ecs.service", NULL };
+	static const char *const enable[] = { "systemctl", "enable", "ecs.service", NULL };
+	static const char *const start[] = { "start", "ecs", NULL };
+	const char *how = amazon_linux(r);
+	char out[256];
+	int k = tool(r, rpm_q, 60000, NULL, 0);
+
+	if (k < 0)
+		return k;
+	if (k == 0) {
+		if (!strcmp(how, "Amazon Linux 2")) {
+			k = must(r, al2_disable, PKG_TIMEOUT_MS); /* the installation document's order */
+			if (k == 0)
+				k = must(r, al2_install, PKG_TIMEOUT_MS);
+		} else {
+			k = must(r, strcmp(how, "Amazon Linux 2023") ? yum_install : dnf_install, PKG_TIMEOUT_MS);
+		}
+		if (k < 0)
+			return k;
+	}
+	if (r->have_systemd) {
+		k = must(r, r->bake ? enable : enable_now, 60000);
+		if (k < 0)
+			return k;
+	} else if (!r->bake) {
+		k = tool(r, start, 60000, out, sizeof out);
+		if (k < 0)
+			return k;
+		if (k == 0 && !strstr(out, "already running"))
+			return err_setx(&r->err, -EIO, BS_EXIT_TEMP, "start ecs failed: %s", out);
+	}
+	run_done(r, "%s: ecs-init installed, ecs %s", how, r->bake ? "enabled" : r->have_systemd ? "enabled and started (--no-block)" : "started (upstart)");
+	return 0;
+}
+
+int service_check(struct run *r)
+{
 	int k;
 
+	if (r->package)
+		return package_check(r);
 	if (!r->have_systemd && r->bake)
 		return 1; /* no systemd: the first boot's run starts the agent; an image holds no container */
 	if (!r->have_systemd) {
@@ -132,21 +265,7 @@ int service_check(struct run *r)
 			run_why(r, "'%s' missing or different", UNIT_PATH);
 		return k;
 	}
-	/* One process for both facts: `systemctl show` prints UnitFileState= and ActiveState=. */
-	k = systemctl_show(r, enabled, sizeof enabled, active, sizeof active);
-	if (k < 0)
-		return k;
-	if (strcmp(enabled, "enabled") != 0) {
-		run_why(r, "ecs.service is %s", enabled[0] ? enabled : "not enabled");
-		return 0;
-	}
-	if (r->bake)
-		return 1; /* an image: enabled, not started */
-	if (strcmp(active, "active") != 0 && strcmp(active, "activating") != 0) {
-		run_why(r, "ecs.service is %s", active[0] ? active : "inactive");
-		return 0;
-	}
-	return 1;
+	return unit_state_ok(r);
 }
 
 int service_apply(struct run *r)
@@ -155,6 +274,8 @@ int service_apply(struct run *r)
 	char out[256];
 	int k;
 
+	if (r->package)
+		return package_apply(r);
 	if (!r->have_systemd) {
 		log_msg(LOG_WARNING, "service", "no systemd here: Docker supervises the agent (restart policy on-failure:10)");
 		k = agent_start_with_restart_policy(r);

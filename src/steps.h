@@ -51,6 +51,8 @@ const char *steps_name(unsigned i);
 /* The steps, one file each (step_<name>.c).  Checklist when adding one: the table in
  * steps.c, README's step list, test-vm/sandbox assertions. */
 int preflight_check(struct run *r);
+/* Before the steps: /etc/os-release and --method decide r->package (errors left to preflight). */
+void preflight_method(struct run *r);
 void sysctl_inputs(struct run *r, struct sha256_ctx *h);
 int sysctl_check(struct run *r);
 int sysctl_apply(struct run *r);
