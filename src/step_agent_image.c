@@ -238,6 +238,8 @@ static int dl_data(void *ctx, const void *p, size_t n, struct bs_err *e)
 		left -= (size_t) w;
 	}
 	d->done += (long long) n;
+	if (d->total > 0 && d->done * 2 >= d->total && (d->done - (long long) n) * 2 < d->total)
+		FAULT_POINT("agent-image-mid-download"); /* half of it in .partial */
 	if (d->total > 0 && d->done * 10 / d->total > d->decile) {
 		d->decile = (int) (d->done * 10 / d->total);
 		log_msg(LOG_INFO, "agent-image", "download %d%% (%.1f of %.1f MiB)", d->decile * 10, (double) d->done / 1048576.0,

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "fault.h"
 #include "log.h"
 
 static const struct bs_step steps[] = {
@@ -101,6 +102,7 @@ static int one(struct run *r, const struct bs_step *s, int *changed)
 	int k;
 
 	log_msg(LOG_INFO, s->name, "[started]");
+	FAULT_POINT_AT("step-begin", s->name);
 	if (begin(r, s, fp, &cp) < 0)
 		return fail(r, s);
 	k = s->check(r);
@@ -120,6 +122,7 @@ static int one(struct run *r, const struct bs_step *s, int *changed)
 	log_msg(LOG_DEBUG, s->name, "needs change: %s", r->why);
 	if (s->apply(r) < 0)
 		return fail(r, s);
+	FAULT_POINT_AT("step-applied", s->name);
 	/* Verify: apply() claiming success is not enough.  apply() made the state for the
 	 * current inputs, so the checkpoint it is about to get counts as valid here. */
 	r->why[0] = '\0';
@@ -134,6 +137,7 @@ static int one(struct run *r, const struct bs_step *s, int *changed)
 	/* Checkpoint only after the machine is verified: never a marker before the truth. */
 	if (state_write(r, s->name, s->scope, fp, &r->err) < 0)
 		return fail(r, s);
+	FAULT_POINT_AT("step-done", s->name);
 	(*changed)++;
 	log_msg(LOG_INFO, s->name, "[finished] %s%s(%lld ms)", r->done, r->done[0] ? " " : "", now_ms() - t0);
 	return 0;

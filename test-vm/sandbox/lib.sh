@@ -3,7 +3,7 @@
 #
 #   sbx_up BACKEND     network namespace $NS (lo, a veth to a second "task" namespace $TNS,
 #                      default routes both ways) and a private mount namespace held by a
-#                      sleeper: overlays on /etc and /var/lib (every write lands in $W/*.upper,
+#                      sleeper: overlays on /etc, /var/lib, /var/cache and /var/log (every write lands in $W/*.upper,
 #                      the host is untouched), tmpfs on /run, a fake boot id bound over
 #                      /proc/sys/kernel/random/boot_id, cloud-init's instance id, and the
 #                      iptables alternative switched to BACKEND (nft | legacy) inside the overlay.
@@ -30,7 +30,7 @@ new_boot_id() { cat /proc/sys/kernel/random/uuid > "$W/boot_id"; }
 sbx_up() {
 	local backend=$1
 	W=$(mktemp -d /tmp/ecs-sbx.XXXXXX)
-	mkdir -p "$W"/{etc,varlib,varcache}.{upper,work}
+	mkdir -p "$W"/{etc,varlib,varcache,varlog}.{upper,work}
 	NS=ecs-sbx-$$; TNS=ecs-task-$$; VH=vh$$; VT=vt$$
 	ip netns add "$NS" && ip netns add "$TNS" || return 1
 	ip -n "$NS" link set lo up; ip -n "$TNS" link set lo up
@@ -48,6 +48,7 @@ sbx_up() {
 		mount -t overlay overlay -o lowerdir=/etc,upperdir=$W/etc.upper,workdir=$W/etc.work /etc
 		mount -t overlay overlay -o lowerdir=/var/lib,upperdir=$W/varlib.upper,workdir=$W/varlib.work /var/lib
 		mount -t overlay overlay -o lowerdir=/var/cache,upperdir=$W/varcache.upper,workdir=$W/varcache.work /var/cache
+		mount -t overlay overlay -o lowerdir=/var/log,upperdir=$W/varlog.upper,workdir=$W/varlog.work /var/log
 		mount -t tmpfs tmpfs /run
 		mount --bind $W/boot_id /proc/sys/kernel/random/boot_id
 		mkdir -p /var/lib/cloud/data; echo i-0sandbox$$ > /var/lib/cloud/data/instance-id
