@@ -40,7 +40,7 @@ CLANG := clang
 ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 ASAN_CFLAGS := $(BASE_CFLAGS) -O1 -g $(ASAN_FLAGS) -DBS_FAULT_INJECTION=1
 
-.PHONY: all static fault asan check test-unit test-tools test-sandbox-asan fuzz-replay fuzz lint test-sandbox test-vm test-release demo demo-sandbox deps clean distclean tp release install
+.PHONY: all static fault asan check test-unit test-tools test-sandbox-asan fuzz-replay fuzz lint test-sandbox test-vm test-release test-valgrind demo demo-sandbox deps clean distclean tp release install
 all: static
 static: $(B)/ecs-bootstrap
 fault: $(B)/ecs-bootstrap-fault
@@ -147,6 +147,27 @@ test-unit: $(addprefix $(B)/asan/tests/,$(TESTS)) $(B)/ecs-bootstrap
 	BS_BIN=$(CURDIR)/$(B)/ecs-bootstrap BS_VECTORS=$(CURDIR)/../shared/vectors \
 		sh scripts/run-tests.sh $(addprefix $(B)/asan/tests/,$(TESTS))
 
+# ---- glibc, no sanitizer, for valgrind: the unit tests and the binary (test-valgrind)
+$(B)/vg/tp/libbearssl.a $(B)/vg/tp/libz.a: $(TP)/.fetched third_party/build.mk
+	$(MAKE) -f third_party/build.mk TP=$(TP) OUT=$(B)/vg/tp CC=gcc TPCFLAGS="-O1 -g"
+$(B)/vg/obj/%.o: src/%.c $(TP)/.fetched | $(GEN)
+	@mkdir -p $(dir $@)
+	gcc $(BASE_CFLAGS) -O1 -g -c $< -o $@
+VG_CORE := $(patsubst src/%.c,$(B)/vg/obj/%.o,$(SRC_NOMAIN))
+VG_LIBS := $(B)/vg/tp/libbearssl.a $(B)/vg/tp/libz.a
+$(B)/vg/ecs-bootstrap: $(B)/vg/obj/main.o $(VG_CORE) $(VG_LIBS)
+	gcc -o $@ $^
+$(B)/vg/tests/%: $(B)/vg/obj/tests/%.o $(VG_CORE) $(VG_LIBS)
+	@mkdir -p $(dir $@)
+	gcc -o $@ $^
+# valgrind (memcheck) over every unit test and over the sandbox suites (nft) with the binary
+# run through valgrind: any error fails the test it happens in (exit 99), and the logs are
+# searched for any error summary that is not 0.
+test-valgrind: $(addprefix $(B)/vg/tests/,$(TESTS)) $(B)/vg/ecs-bootstrap $(B)/ecs-bootstrap $(B)/ecs-bootstrap-fault $(B)/standin-agent
+	BS_BIN=$(CURDIR)/$(B)/ecs-bootstrap BS_VECTORS=$(CURDIR)/../shared/vectors VALGRIND=1 \
+		sh scripts/run-tests.sh $(addprefix $(B)/vg/tests/,$(TESTS))
+	bash test-vm/valgrind/run.sh $(CURDIR)/$(B)/vg/ecs-bootstrap $(CURDIR)/$(B)/ecs-bootstrap-fault
+
 fuzz-replay: $(addprefix $(B)/asan/replay/,$(FUZZERS))
 	@for f in $(FUZZERS); do \
 		$(B)/asan/replay/$$f src/fuzz/corpus/$${f#fuzz_} || exit 1; done
@@ -218,4 +239,4 @@ clean:
 distclean: clean
 	rm -rf $(TP)
 
--include $(shell find $(B)/musl $(B)/fault $(B)/asan $(B)/fuzz -name '*.d' -type f 2>/dev/null)
+-include $(shell find $(B)/musl $(B)/fault $(B)/asan $(B)/fuzz $(B)/vg -name '*.d' -type f 2>/dev/null)

@@ -1,11 +1,16 @@
 #!/bin/sh
 # Run TAP test binaries; print their output and a closing "N passed, N failed" line.
 # A binary that crashes or exits non-zero without a failed test counts as one failure.
+# VALGRIND=1: each runs under valgrind's memcheck (an error makes it exit 99: a failure).
 set -u
 pass=0 fail=0
 for t in "$@"; do
 	echo "# $t"
-	out=$("$t" 2>&1); rc=$?
+	if [ -n "${VALGRIND:-}" ]; then
+		out=$(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite "$t" 2>&1); rc=$?
+	else
+		out=$("$t" 2>&1); rc=$?
+	fi
 	printf '%s\n' "$out"
 	p=$(printf '%s\n' "$out" | grep -c '^ok ')
 	f=$(printf '%s\n' "$out" | grep -c '^not ok ')

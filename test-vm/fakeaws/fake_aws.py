@@ -10,6 +10,11 @@ it (a number) or true (every request):
   s3_stall         send the headers and half the body, then stall for 60 s
   s3_chunked       send the body with chunked transfer encoding
   s3_trickle       send the response head one byte at a time (10 ms apart)
+  s3_huge          announce 2 GiB (Content-Length) and send zeros until the client gives up
+  s3_huge_chunked  the same without a length (chunked)
+  s3_long_body     Content-Length one byte short of the body (then the rest anyway)
+  s3_bad_chunk     a chunked body whose chunk size is not hex
+  s3_tls_close_mid half the body, then TLS close_notify
   s3_redirect      307 to the same object (path-style URL on the same host)
   s3_redirect_http 302 to the same object over plain http
   imds_expire      IMDS answers 401 to a token once (as if it had expired)
@@ -106,6 +111,7 @@ class IMDS(http.server.BaseHTTPRequestHandler):
             return self.send(400, "Bad Request")
         tok = secrets.token_urlsafe(40)
         IMDS.tokens[tok] = now() + datetime.timedelta(seconds=ttl)
+        log(svc="imds", issued_token=tok)  # for the secrets sweep: no output of ours may hold it
         self.send(200, tok, extra={"X-aws-ec2-metadata-token-ttl-seconds": str(ttl)})
 
     def do_GET(self):
@@ -285,7 +291,8 @@ class S3(http.server.BaseHTTPRequestHandler):
         data = open(f, "rb").read()
         etag = '"%s"' % hashlib.md5(data).hexdigest()
         if self.command == "GET":
-            for name in ("s3_close_mid", "s3_short_length", "s3_stall", "s3_chunked", "s3_trickle"):
+            for name in ("s3_close_mid", "s3_short_length", "s3_stall", "s3_chunked", "s3_trickle", "s3_huge",
+                         "s3_huge_chunked", "s3_long_body", "s3_bad_chunk", "s3_tls_close_mid"):
                 if fault(name, key):
                     return self.faulty(name, data, etag)
         self.send_file(data, etag)
@@ -313,6 +320,35 @@ class S3(http.server.BaseHTTPRequestHandler):
                 piece = data[i:i + 65521]
                 self.wfile.write(b"%x\r\n" % len(piece) + piece + b"\r\n")
             self.wfile.write(b"0\r\n\r\n")
+        elif name in ("s3_huge", "s3_huge_chunked"):
+            # 2 GiB of zeros, announced (or chunked), sent until the client gives up
+            chunked = name == "s3_huge_chunked"
+            head.append("Transfer-Encoding: chunked" if chunked else "Content-Length: %d" % (2 << 30))
+            zeros, sent = bytes(65536), 0
+            try:
+                self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode())
+                while sent < (2 << 30):
+                    self.wfile.write((b"10000\r\n" + zeros + b"\r\n") if chunked else zeros)
+                    sent += len(zeros)
+            except OSError:
+                pass
+            log(svc="s3", path=self.path, fault=name, bytes_sent=sent)
+        elif name == "s3_long_body":
+            # Content-Length one byte short: the extra byte must not become part of the object
+            head.append("Content-Length: %d" % (len(data) - 1))
+            self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode() + data)
+        elif name == "s3_bad_chunk":
+            head.append("Transfer-Encoding: chunked")
+            self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode() + b"zz\r\n" + data[:10] + b"\r\n0\r\n\r\n")
+        elif name == "s3_tls_close_mid":
+            # half the body, then a TLS close_notify (an orderly TLS end) before the length is reached
+            head.append("Content-Length: %d" % len(data))
+            self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode() + half)
+            self.wfile.flush()
+            try:
+                self.connection.unwrap()
+            except (OSError, ValueError):
+                pass
         elif name == "s3_trickle":
             head.append("Content-Length: %d" % len(data))
             for b in ("\r\n".join(head) + "\r\n\r\n").encode():
