@@ -152,7 +152,7 @@ $(B)/vg/tp/libbearssl.a $(B)/vg/tp/libz.a: $(TP)/.fetched third_party/build.mk
 	$(MAKE) -f third_party/build.mk TP=$(TP) OUT=$(B)/vg/tp CC=gcc TPCFLAGS="-O1 -g"
 $(B)/vg/obj/%.o: src/%.c $(TP)/.fetched | $(GEN)
 	@mkdir -p $(dir $@)
-	gcc $(BASE_CFLAGS) -O1 -g -c $< -o $@
+	gcc $(BASE_CFLAGS) -O1 -g -Wno-format-truncation -c $< -o $@
 VG_CORE := $(patsubst src/%.c,$(B)/vg/obj/%.o,$(SRC_NOMAIN))
 VG_LIBS := $(B)/vg/tp/libbearssl.a $(B)/vg/tp/libz.a
 $(B)/vg/ecs-bootstrap: $(B)/vg/obj/main.o $(VG_CORE) $(VG_LIBS)

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -34,6 +35,139 @@ static const char *rel(const char *path)
 	return *path ? path : ".";
 }
 
+/* RESOLVE_IN_ROOT by hand, for kernels without openat2 (before 5.6: Amazon Linux 2's 4.14):
+ * one component at a time with O_PATH | O_NOFOLLOW; ".." never climbs above the root; a
+ * symlink's target is spliced in front of what is left, an absolute one from the root again;
+ * at most 40 symlinks.  Directories on the way are reopened from the root after "..", so no
+ * race can move us out through a renamed parent. */
+#define IN_ROOT_DEPTH 64
+static int walk(int root_fd, char names[][256], int n)
+{
+	int cur = openat(root_fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	for (int i = 0; cur >= 0 && i < n; i++) {
+		int next = openat(cur, names[i], O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		(void) close(cur);
+		cur = next;
+	}
+	return cur >= 0 ? cur : -errno;
+}
+
+static int open_in_root(int root_fd, const char *path, int flags, mode_t mode)
+{
+	static char names[IN_ROOT_DEPTH][256];
+	char todo[2 * 4096 + 2], link[4096], comp[256];
+	int n = 0, links = 0, cur, fd;
+	struct stat st;
+
+	if (strlen(path) >= sizeof todo / 2)
+		return -ENAMETOOLONG;
+	(void) snprintf(todo, sizeof todo, "%s", path);
+	cur = walk(root_fd, names, 0);
+	if (cur < 0)
+		return cur;
+	for (;;) {
+		char *p = todo, *slash;
+		size_t len;
+		bool last;
+		ssize_t ll;
+
+		while (*p == '/')
+			p++;
+		slash = strchr(p, '/');
+		len = slash ? (size_t) (slash - p) : strlen(p);
+		if (len >= sizeof comp) {
+			(void) close(cur);
+			return -ENAMETOOLONG;
+		}
+		memcpy(comp, p, len);
+		comp[len] = '\0';
+		p += len;
+		while (*p == '/')
+			p++;
+		memmove(todo, p, strlen(p) + 1);
+		last = todo[0] == '\0';
+		if (!strcmp(comp, "..")) {
+			(void) close(cur);
+			n = n > 0 ? n - 1 : 0;
+			cur = walk(root_fd, names, n);
+			if (cur < 0)
+				return cur;
+		}
+		if (!comp[0] || !strcmp(comp, ".") || !strcmp(comp, "..")) {
+			if (!last)
+				continue;
+			fd = openat(cur, ".", flags | O_CLOEXEC, mode);
+			(void) close(cur);
+			return fd >= 0 ? fd : -errno;
+		}
+		if (last) {
+			/* A symlink here is followed (unless the caller said O_NOFOLLOW); anything else is
+			 * opened with O_NOFOLLOW, so a symlink swapped in meanwhile fails rather than leads out. */
+			if ((flags & O_NOFOLLOW) || fstatat(cur, comp, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISLNK(st.st_mode)) {
+				fd = openat(cur, comp, flags | O_NOFOLLOW | O_CLOEXEC, mode);
+				if (fd < 0)
+					fd = -errno;
+				(void) close(cur);
+				return fd;
+			}
+		} else {
+			fd = openat(cur, comp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+			if (fd < 0 || fstat(fd, &st) < 0) {
+				int err = -errno;
+				if (fd >= 0)
+					(void) close(fd);
+				(void) close(cur);
+				return err;
+			}
+			(void) close(fd);
+			if (S_ISDIR(st.st_mode)) {
+				if (n == IN_ROOT_DEPTH) {
+					(void) close(cur);
+					return -ENAMETOOLONG;
+				}
+				memcpy(names[n++], comp, len + 1);
+				(void) close(cur);
+				cur = walk(root_fd, names, n);
+				if (cur < 0)
+					return cur;
+				continue;
+			}
+			if (!S_ISLNK(st.st_mode)) {
+				(void) close(cur);
+				return -ENOTDIR;
+			}
+		}
+		/* comp is a symlink: its target goes in front of what is left. */
+		ll = readlinkat(cur, comp, link, sizeof link - 1);
+		if (ll < 0 || ++links > 40) {
+			int err = ll < 0 ? -errno : -ELOOP;
+			(void) close(cur);
+			return err;
+		}
+		link[ll] = '\0';
+		if (strlen(todo) + (size_t) ll + 2 > sizeof todo) {
+			(void) close(cur);
+			return -ENAMETOOLONG;
+		}
+		memmove(todo + ll + 1, todo, strlen(todo) + 1);
+		memcpy(todo, link, (size_t) ll);
+		todo[ll] = '/';
+		if (link[0] == '/') {
+			(void) close(cur);
+			n = 0;
+			cur = walk(root_fd, names, 0);
+			if (cur < 0)
+				return cur;
+		}
+	}
+}
+
+static bool emulate_only;
+void fileio_emulate_resolve(bool on)
+{
+	emulate_only = on;
+}
+
 int fileio_open(int root_fd, const char *path, int flags, mode_t mode)
 {
 	struct open_how_abi how;
@@ -47,14 +181,14 @@ int fileio_open(int root_fd, const char *path, int flags, mode_t mode)
 	how.flags = (uint64_t) (flags | O_CLOEXEC);
 	how.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0;
 	how.resolve = RESOLVE_IN_ROOT_ABI | RESOLVE_NO_MAGICLINKS_ABI;
+	if (emulate_only)
+		return open_in_root(root_fd, rel(path), flags, mode);
 	fd = (int) syscall(SYS_openat2, root_fd, rel(path), &how, sizeof how);
 	if (fd >= 0)
 		return fd;
 	if (errno != ENOSYS)
 		return -errno;
-	/* Kernel before 5.6: no scoped resolution; relative openat is the best we can do. */
-	fd = openat(root_fd, rel(path), flags | O_CLOEXEC, mode);
-	return fd >= 0 ? fd : -errno;
+	return open_in_root(root_fd, rel(path), flags, mode); /* kernel before 5.6 (or valgrind) */
 }
 
 int fileio_read_bounded(int root_fd, const char *path, char *buf, size_t cap, size_t *ret_len,

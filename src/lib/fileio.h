@@ -19,6 +19,8 @@
 /* Open path under root_fd.  flags as for open(2); O_CLOEXEC is always added.
  * Returns an fd or -errno (no message: callers add the path). */
 int fileio_open(int root_fd, const char *path, int flags, mode_t mode);
+/* Tests: resolve as on a kernel without openat2 (the by-hand RESOLVE_IN_ROOT). */
+void fileio_emulate_resolve(bool on);
 
 /* Read a whole file into buf (cap bytes, NUL-terminated, so at most cap-1 bytes of data).
  * Returns 0 and the length in *ret_len; -ENOENT if missing; -E2BIG if longer than cap-1;

@@ -58,7 +58,7 @@ static void cases(void)
 	for (int c = 0; c < j.tok[arr].size; c++, i = json_skip(&j, i)) {
 		static struct pgp_keyring kr;
 		static struct pgp_verify v;
-		char id[96], verdict[128], path[512], sigp[256], datap[256];
+		char id[96], verdict[128], path[512], sigp[600], datap[600];
 		const struct pgp_sig *good;
 		const struct pgp_key *key;
 		int keys = json_get(&j, i, "keys"), want = -1, k, pol = -1;
