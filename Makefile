@@ -160,13 +160,16 @@ $(B)/vg/ecs-bootstrap: $(B)/vg/obj/main.o $(VG_CORE) $(VG_LIBS)
 $(B)/vg/tests/%: $(B)/vg/obj/tests/%.o $(VG_CORE) $(VG_LIBS)
 	@mkdir -p $(dir $@)
 	gcc -o $@ $^
+# VG_SUITES: the sandbox suites run under valgrind (make check: these four, ~3 minutes;
+# VG_SUITES= runs all of them, ~8 minutes).
+VG_SUITES ?= foundation image secrets hostile
 # valgrind (memcheck) over every unit test and over the sandbox suites (nft) with the binary
 # run through valgrind: any error fails the test it happens in (exit 99), and the logs are
 # searched for any error summary that is not 0.
 test-valgrind: $(addprefix $(B)/vg/tests/,$(TESTS)) $(B)/vg/ecs-bootstrap $(B)/ecs-bootstrap $(B)/ecs-bootstrap-fault $(B)/standin-agent
 	BS_BIN=$(CURDIR)/$(B)/ecs-bootstrap BS_VECTORS=$(CURDIR)/../shared/vectors VALGRIND=1 \
 		sh scripts/run-tests.sh $(addprefix $(B)/vg/tests/,$(TESTS))
-	bash test-vm/valgrind/run.sh $(CURDIR)/$(B)/vg/ecs-bootstrap $(CURDIR)/$(B)/ecs-bootstrap-fault
+	SUITES="$(VG_SUITES)" bash test-vm/valgrind/run.sh $(CURDIR)/$(B)/vg/ecs-bootstrap $(CURDIR)/$(B)/ecs-bootstrap-fault
 
 fuzz-replay: $(addprefix $(B)/asan/replay/,$(FUZZERS))
 	@for f in $(FUZZERS); do \
@@ -209,8 +212,8 @@ test-release: tp
 	sh scripts/repro-check.sh
 
 # The qemu guest: Debian 12 with systemd, cloud-init and Docker, booted from docs/examples.
-test-vm: $(B)/ecs-bootstrap $(B)/standin-agent $(B)/vm-relay
-	bash test-vm/qemu/guest.sh $(CURDIR)/$(B)/ecs-bootstrap
+test-vm: $(B)/ecs-bootstrap $(B)/ecs-bootstrap-fault $(B)/standin-agent $(B)/vm-relay
+	bash test-vm/qemu/guest.sh $(CURDIR)/$(B)/ecs-bootstrap $(CURDIR)/$(B)/ecs-bootstrap-fault
 
 deps:
 	sh scripts/deps.sh
@@ -224,6 +227,7 @@ check: deps
 	$(MAKE) test-sandbox
 	$(MAKE) test-sandbox-asan
 	$(MAKE) test-release
+	$(MAKE) test-valgrind
 	$(MAKE) test-vm
 
 demo: deps

@@ -383,6 +383,12 @@ int fileio_equals(int root_fd, const char *path, const void *data, size_t len, m
 		}
 		off += (size_t) n;
 	}
+	/* A half-written "<path>.tmp" left by a crash: not converged until a write replaces it. */
+	if (r == 1) {
+		char tmp[4096];
+		if (snprintf(tmp, sizeof tmp, "%s.tmp", path) < (int) sizeof tmp && fileio_exists(root_fd, tmp) > 0)
+			r = 0;
+	}
 out:
 	CLOSE_SAFE(fd);
 	return r;

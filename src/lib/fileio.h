@@ -37,7 +37,8 @@ int fileio_write_atomic(int root_fd, const char *path, const void *data, size_t 
 			struct bs_err *e);
 
 /* 1 if path exists, is a regular file, holds exactly data[0..len) and (mode != (mode_t)-1)
- * has that permission mode; 0 if not (including missing); -errno on other errors. */
+ * has that permission mode, and no "<path>.tmp" of an interrupted write is left beside it;
+ * 0 if not (including missing); -errno on other errors. */
 int fileio_equals(int root_fd, const char *path, const void *data, size_t len, mode_t mode,
 		  struct bs_err *e);
 

@@ -818,7 +818,9 @@ int http_request(const char *url_s, const struct http_opts *o, const struct http
 			u = next;
 			continue; /* a redirect is not a failed attempt */
 		}
-		if (k == 0 && !retryable_status(r->status))
+		/* Over a unix socket (Docker) a 5xx is the daemon's answer, with its reason in the
+		 * body: the caller reports it; asking again rarely changes it. */
+		if (k == 0 && (!retryable_status(r->status) || o->unix_path))
 			return 0;
 		if (k < 0 && !retryable_error(e))
 			return k;

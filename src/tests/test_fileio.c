@@ -40,6 +40,17 @@ int main(void)
 	EQ_INT(fileio_equals(root, "/etc/ecs/none", "", 0, 0600, &e), 0, "equals: missing file");
 	EQ_INT(fileio_read_bounded(root, "/etc/ecs/ecs.config", buf, 4, &n, &e), -E2BIG, "bounded read refuses a larger file");
 
+	/* A file equal to what we want, beside the .tmp of an interrupted write: not converged. */
+	(void) snprintf(path, sizeof path, "%s/etc/ecs/ecs.config.tmp", tmpl);
+	{
+		int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		OK(fd >= 0, "plant a stale tmp beside the equal file");
+		close(fd);
+	}
+	EQ_INT(fileio_equals(root, "/etc/ecs/ecs.config", "A=1\n", 4, 0600, &e), 0, "equals: a stale tmp beside it makes it not equal");
+	OK(unlink(path) == 0, "remove the stale tmp");
+	EQ_INT(fileio_equals(root, "/etc/ecs/ecs.config", "A=1\n", 4, 0600, &e), 1, "equals again without it");
+
 	/* A stale .tmp from a crash is replaced, not appended to. */
 	(void) snprintf(path, sizeof path, "%s/etc/ecs/ecs.config.tmp", tmpl);
 	{

@@ -8,7 +8,8 @@
 #     the first 20 s: the snippet's retry on exit 111 carries the boot through.
 # Figures (boot to registered, reboot to registered, re-run) are printed as "# figure:" lines.
 set -uo pipefail
-BIN=${1:?usage: guest.sh BIN}
+BIN=${1:?usage: guest.sh BIN [FAULT_BIN]}
+FBIN=${2:-$(dirname "$BIN")/ecs-bootstrap-fault}
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 vm_init
@@ -87,6 +88,25 @@ t "reboot: 169.254.170.2 from the host" creds_from_host
 t "reboot: 169.254.170.2 from a bridge-mode container" creds_from_bridge
 downloads() { grep -c '"path": "/amazon-ecs-agent-us-east-1/ecs-agent-latest.tar"' "$W/s3.log"; }
 t "reboot: the agent ran from the image already loaded (one download in all)" [ "$(downloads)" = 1 ]
+
+# ---- SIGKILL while the service step rewrites the binary or the unit (real systemd): the
+# fault build (crash points compiled in) is killed there, then the release binary runs; the
+# unit and the binary are exact again, enabled and active, nothing half-written left.
+cp "$FBIN" "$W/s3/release-bucket/ecs-bootstrap/ecs-bootstrap-fault"
+KR=ECS_BOOTSTRAP_KEYRING=/etc/ecs-bootstrap-test/keyring.gpg
+G "curl -fsS -o /root/fault ${BS_URL%/*}/ecs-bootstrap-fault && chmod 755 /root/fault && cp /usr/local/bin/ecs-bootstrap /root/release" > /dev/null
+UNIT_SHA=$(G "sha256sum /etc/systemd/system/ecs.service" | cut -d' ' -f1)
+for p in fileio-mid-write:/usr/local/bin/ecs-bootstrap fileio-mid-write:/etc/systemd/system/ecs.service \
+	fileio-before-rename:/etc/systemd/system/ecs.service step-applied:service; do
+	G "echo '# edited by hand' >> /etc/systemd/system/ecs.service; $KR BS_FAULT_POINT=$p /root/fault run --cluster $CLUSTER > /dev/null 2>&1; echo crash=\$?" > "$W/g.out"
+	G "$KR /root/release run --cluster $CLUSTER > /root/after-crash.log 2>&1; echo rerun=\$?; sha256sum /etc/systemd/system/ecs.service /usr/local/bin/ecs-bootstrap; systemctl is-enabled ecs.service; systemctl is-active ecs.service; find /etc/systemd/system /usr/local/bin -name '*.tmp*' | wc -l" >> "$W/g.out"
+	crash_ok() {
+		grep -qx crash=137 "$W/g.out" && grep -qx rerun=0 "$W/g.out" && grep -q "^$UNIT_SHA " "$W/g.out" &&
+			grep -q "^$BIN_SHA256 " "$W/g.out" && grep -qx enabled "$W/g.out" && grep -qx active "$W/g.out" &&
+			[ "$(tail -1 "$W/g.out")" = 0 ] || { cat "$W/g.out"; return 1; }
+	}
+	t "SIGKILL at $p (systemd): the re-run restores unit and binary, enabled, active, no .tmp" crash_ok
+done
 
 # ---- the user data again, as on a re-run: every step skipped, fast
 rerun() {

@@ -107,4 +107,27 @@ IN "$BIN" run --cluster sup-cluster --set ECS_RESERVED_MEMORY=64 --set ECS_STAND
 t "while run --wait waits, the lock is free: another run gets it (exit 0)" [ $? = 0 ]
 wait "$WAITER"; rcw=$?
 t "... and the waiting run times out with 111 (the agent never registered)" [ "$rcw" = 111 ]
+
+# SELinux enforcing (this kernel has none: a --root tree says enforce=1, everything else is
+# real): the agent container is privileged and its log and data binds get :Z; host dirs first.
+# (Docker cannot start a privileged container inside this machine's own container: "unable
+# to apply caps"; the container as created is what is checked, and the error must be Docker's.)
+T=$W/seltree
+mkdir -p "$T/etc/ecs" "$T/sys/fs/selinux" "$T/proc/sys/net/ipv4/conf/all" "$T/var/run"
+IN mount --bind /run "$T/var/run" # Docker's socket, seen from the tree
+echo 1 > "$T/sys/fs/selinux/enforce"
+echo 0 > "$T/proc/sys/net/ipv4/conf/all/route_localnet"
+IN cat /etc/os-release > "$T/etc/os-release"
+cp "$W/etc.upper/ecs/ecs.config" "$T/etc/ecs/ecs.config"
+before=$(started_count)
+IN_BG "$BIN" agent --root "$T" >>"$W/agent.log" 2>&1; AGENT=$BG_PID
+for _ in $(seq 200); do kill -0 "$AGENT" 2>/dev/null || break; [ "$(started_count)" -gt "${before:-0}" ] && break; sleep 0.1; done
+selinux_opts() {
+	ctr | python3 -c 'import json,sys; h=json.load(sys.stdin)["HostConfig"]; b=h["Binds"]; sys.exit(not (h["Privileged"] and "/var/log/ecs:/log:Z" in b and "/var/lib/ecs/data:/data:Z" in b))' ||
+		{ ctr | python3 -c 'import json,sys; h=json.load(sys.stdin)["HostConfig"]; print(h["Privileged"], h["Binds"])'; tail -5 "$W/agent.log"; return 1; }
+}
+t "SELinux enforcing: privileged, :Z on /log and /data" selinux_opts
+t "... the host dirs were made before the container" bash -c "[ -d $T/var/log/ecs ] && [ -d $T/var/lib/ecs/data ]"
+kill -TERM "$AGENT" 2>/dev/null; wait "$AGENT"
+t "... a failed start reports Docker's own reason" bash -c "grep -q 'container ecs-agent started' <(tail -1 $W/agent.log) || grep -q 'container start: .*runc\\|container start: .*caps' $W/agent.log"
 t_summary

@@ -1,6 +1,7 @@
 #!/bin/bash
-# test-vm/sandbox/bench-rerun.sh BIN [N]: wall time of a converged re-run (every step
-# skipped), N times (default 10), in the sandbox under each iptables backend.
+# test-vm/sandbox/bench-rerun.sh BIN [N]: wall time of the first run (the agent tarball
+# already in the fake S3: download, verify, load, container start) and of a converged re-run
+# (every step skipped), N times (default 10), in the sandbox under each iptables backend.
 # Prints the figures; asserts nothing.
 set -uo pipefail
 BIN=${1:?BIN}; N=${2:-10}
@@ -9,7 +10,9 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 for backend in nft legacy; do
 	SBX_ENV=()
 	sbx_up "$backend" >/dev/null && sbx_aws_up && sbx_agent_up || exit 1
+	s=$(date +%s%N)
 	IN "$BIN" run --cluster bench >/dev/null 2>&1 || { echo "first run failed"; exit 1; }
+	echo "first run, iptables $backend: $(( ($(date +%s%N) - s) / 1000000 )) ms"
 	times=()
 	for _ in $(seq "$N"); do
 		s=$(date +%s%N); IN "$BIN" run --cluster bench >/dev/null 2>&1; e=$(date +%s%N)

@@ -1,7 +1,7 @@
 #!/bin/bash
 # test-vm/sandbox/run-all.sh BIN FAULT_BIN [BACKENDS]: every sandbox suite, under both
 # iptables backends where it matters (or only those in BACKENDS, e.g. "nft"); one closing
-# "N passed, N failed" line for all of them.
+# "N passed, N failed" line for all of them.  SUITES="a b" runs only those.
 set -uo pipefail
 BIN=${1:?BIN}; FBIN=${2:?FAULT_BIN}; ONLY=${3:-}
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -10,6 +10,7 @@ pass=0 fail=0
 # suite:backends (iptables matters to foundation and network; the image suite runs once)
 for spec in foundation:nft,legacy network:nft,legacy image:nft agent:nft bake:nft userdata:nft amazon:nft crash:nft secrets:nft hostile:nft; do
 	suite=${spec%%:*}
+	[ -n "${SUITES:-}" ] && ! printf ' %s ' "$SUITES" | grep -q " $suite " && continue
 	for backend in $(echo "${spec#*:}" | tr , ' '); do
 		[ -n "$ONLY" ] && [ "$backend" != "$ONLY" ] && continue
 		out=$(bash "$HERE/$suite.sh" "$BIN" "$FBIN" "$backend" 2>&1); rc=$?
