@@ -6,11 +6,13 @@ set -u
 pass=0 fail=0
 for t in "$@"; do
 	echo "# $t"
+	# a hung test (a scripted server waiting for a connection that never comes) fails, not stalls
 	if [ -n "${VALGRIND:-}" ]; then
-		out=$(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite "$t" 2>&1); rc=$?
+		out=$(timeout 600 valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite "$t" 2>&1); rc=$?
 	else
-		out=$("$t" 2>&1); rc=$?
+		out=$(timeout 300 "$t" 2>&1); rc=$?
 	fi
+	[ "$rc" = 124 ] && echo "# $t: timed out"
 	printf '%s\n' "$out"
 	p=$(printf '%s\n' "$out" | grep -c '^ok ')
 	f=$(printf '%s\n' "$out" | grep -c '^not ok ')

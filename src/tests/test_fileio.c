@@ -102,6 +102,7 @@ int main(void)
 
 	(void) snprintf(path, sizeof path, "rm -rf -- '%s' '%s'", tmpl, outside);
 	close(root);
+	fflush(NULL);
 	if (fork() == 0) {
 		execl("/bin/sh", "sh", "-c", path, (char *) NULL);
 		_exit(127);

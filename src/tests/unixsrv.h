@@ -20,6 +20,7 @@ static inline pid_t unix_server(const char *path, const char *const *answers, in
 	unlink(path);
 	if (ls < 0 || bind(ls, (struct sockaddr *) &sa, sizeof sa) < 0 || listen(ls, 4) < 0)
 		return -1;
+	fflush(NULL); /* a forked child must not print our buffered TAP lines again */
 	pid = fork();
 	if (pid == 0) {
 		for (int i = 0; i < n; i++) {
