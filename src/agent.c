@@ -293,8 +293,10 @@ int agent_start_with_restart_policy(struct run *r)
 
 int agent_container_current(struct run *r)
 {
+	static const char *const keys[] = { SUPERVISOR_LABEL, CONFIG_LABEL };
 	struct docker d;
-	char label[80], now[65];
+	char supervisor[80], cfg_label[80], now[65];
+	char *vals[] = { supervisor, cfg_label };
 	int running = 0, code = 0, k = docker_open(&d, r->root, &r->err);
 	if (k < 0)
 		return k;
@@ -310,16 +312,13 @@ int agent_container_current(struct run *r)
 		run_why(r, "no systemd: the ecs-agent container (Docker restart policy) is not running");
 		return 0;
 	}
-	k = docker_container_label(&d, AGENT_NAME, SUPERVISOR_LABEL, label, sizeof label, &r->err);
+	k = docker_container_labels(&d, AGENT_NAME, keys, vals, 2, sizeof supervisor, &r->err);
 	if (k < 0)
 		return k == -ENOENT ? 0 : k;
-	if (!strcmp(label, "agent"))
+	if (!strcmp(supervisor, "agent"))
 		return 1; /* `ecs-bootstrap agent` supervises it, and applies ecs.config changes itself */
-	k = docker_container_label(&d, AGENT_NAME, CONFIG_LABEL, label, sizeof label, &r->err);
-	if (k < 0)
-		return k == -ENOENT ? 0 : k;
 	current_config_hash(r, now);
-	if (strcmp(label, now) != 0) {
+	if (strcmp(cfg_label, now) != 0) {
 		run_why(r, "ecs.config changed since the ecs-agent container was made from it");
 		return 0;
 	}

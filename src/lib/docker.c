@@ -100,28 +100,45 @@ int docker_open(struct docker *d, const char *root, struct bs_err *e)
 	return 0;
 }
 
-int docker_image_id(struct docker *d, const char *ref, char *id, size_t cap, struct bs_err *e)
+/* GET path (an inspect), parsed into j.  0, -ENOENT on 404, or < 0 (e). */
+static int inspect(struct docker *d, const char *path, const char *what, struct json *j, struct bs_err *e)
 {
 	static struct http_resp r;
 	static jsmntok_t tok[8192];
 	struct http_opts o;
-	struct json j;
-	char path[600];
 	int k;
 
 	opts(d, &o, "GET", 3);
-	(void) snprintf(path, sizeof path, "/images/%s/json", ref);
 	k = call(d, "GET", path, &o, &r, e);
 	if (k < 0)
 		return k;
 	if (r.status == 404)
-		return 0;
+		return -ENOENT;
 	if (r.status != 200)
-		return api_error(d, "image inspect", &r, e);
-	if (json_parse(&j, answer, strlen(answer), tok, sizeof tok / sizeof tok[0], e) < 0 ||
-	    json_get_string(&j, 0, "Id", id, cap) <= 0)
+		return api_error(d, what, &r, e);
+	return json_parse(j, answer, strlen(answer), tok, sizeof tok / sizeof tok[0], e) < 0 ? -EBADMSG : 0;
+}
+
+static int container_inspect(struct docker *d, const char *name, struct json *j, struct bs_err *e)
+{
+	char path[300];
+	(void) snprintf(path, sizeof path, "/containers/%s/json", name);
+	return inspect(d, path, "container inspect", j, e);
+}
+
+int docker_image_id(struct docker *d, const char *ref, char *id, size_t cap, struct bs_err *e)
+{
+	struct json j;
+	char path[600];
+	int k;
+
+	(void) snprintf(path, sizeof path, "/images/%s/json", ref);
+	k = inspect(d, path, "image inspect", &j, e);
+	if (k == -ENOENT)
+		return 0;
+	if (k == -EBADMSG || (k == 0 && json_get_string(&j, 0, "Id", id, cap) <= 0))
 		return err_setx(e, -EBADMSG, BS_EXIT_TEMP, "Docker image inspect of %s: no Id in the answer", ref);
-	return 1;
+	return k < 0 ? k : 1;
 }
 
 int docker_image_load(struct docker *d, int fd, long long size, struct bs_err *e)
@@ -233,26 +250,6 @@ int docker_container_remove(struct docker *d, const char *name, struct bs_err *e
 	return simple(d, "DELETE", path, "container remove", 204, 404, e);
 }
 
-/* GET /containers/NAME/json, parsed into j.  0, -ENOENT, or < 0 (e). */
-static int container_inspect(struct docker *d, const char *name, struct json *j, struct bs_err *e)
-{
-	static struct http_resp r;
-	static jsmntok_t tok[8192];
-	struct http_opts o;
-	char path[300];
-	int k;
-
-	opts(d, &o, "GET", 3);
-	(void) snprintf(path, sizeof path, "/containers/%s/json", name);
-	k = call(d, "GET", path, &o, &r, e);
-	if (k < 0)
-		return k;
-	if (r.status == 404)
-		return -ENOENT;
-	if (r.status != 200)
-		return api_error(d, "container inspect", &r, e);
-	return json_parse(j, answer, strlen(answer), tok, sizeof tok / sizeof tok[0], e) < 0 ? -EBADMSG : 0;
-}
 
 int docker_container_state(struct docker *d, const char *name, int *running, int *exit_code, struct bs_err *e)
 {
@@ -270,19 +267,22 @@ int docker_container_state(struct docker *d, const char *name, int *running, int
 	return 0;
 }
 
-int docker_container_label(struct docker *d, const char *name, const char *key, char *buf, size_t cap, struct bs_err *e)
+int docker_container_labels(struct docker *d, const char *name, const char *const keys[], char *vals[], size_t n,
+			    size_t cap, struct bs_err *e)
 {
 	struct json j;
 	int k, cfg, labels;
 
-	buf[0] = '\0';
+	for (size_t i = 0; i < n; i++)
+		vals[i][0] = '\0';
 	k = container_inspect(d, name, &j, e);
 	if (k < 0)
 		return k;
 	if ((cfg = json_get(&j, 0, "Config")) < 0)
 		return err_setx(e, -EBADMSG, BS_EXIT_TEMP, "Docker container inspect: no Config");
 	labels = json_get(&j, cfg, "Labels");
-	if (labels >= 0 && json_get_string(&j, labels, key, buf, cap) < 0)
-		buf[0] = '\0';
+	for (size_t i = 0; labels >= 0 && i < n; i++)
+		if (json_get_string(&j, labels, keys[i], vals[i], cap) < 0)
+			vals[i][0] = '\0';
 	return 0;
 }

@@ -42,8 +42,9 @@ int docker_container_remove(struct docker *d, const char *name, struct bs_err *e
 /* State: 0 and *running / *exit_code; -ENOENT when there is no such container. */
 int docker_container_state(struct docker *d, const char *name, int *running, int *exit_code, struct bs_err *e);
 
-/* Config.Labels[key] of container name into buf ("" when absent).  0, -ENOENT when there
- * is no such container, or < 0 (e). */
-int docker_container_label(struct docker *d, const char *name, const char *key, char *buf, size_t cap, struct bs_err *e);
+/* Config.Labels[keys[i]] of container name into vals[i] (each cap bytes; "" when absent), from
+ * one inspect.  0, -ENOENT when there is no such container, or < 0 (e). */
+int docker_container_labels(struct docker *d, const char *name, const char *const keys[], char *vals[], size_t n,
+			    size_t cap, struct bs_err *e);
 
 #endif

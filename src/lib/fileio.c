@@ -119,18 +119,16 @@ static int open_in_root(int root_fd, const char *path, int flags, mode_t mode)
 				(void) close(cur);
 				return err;
 			}
-			(void) close(fd);
-			if (S_ISDIR(st.st_mode)) {
-				if (n == IN_ROOT_DEPTH) {
-					(void) close(cur);
-					return -ENAMETOOLONG;
-				}
+			if (S_ISDIR(st.st_mode) && n < IN_ROOT_DEPTH) {
 				memcpy(names[n++], comp, len + 1);
 				(void) close(cur);
-				cur = walk(root_fd, names, n);
-				if (cur < 0)
-					return cur;
+				cur = fd; /* a directory, opened without following: descend into it */
 				continue;
+			}
+			(void) close(fd);
+			if (S_ISDIR(st.st_mode)) {
+				(void) close(cur);
+				return -ENAMETOOLONG;
 			}
 			if (!S_ISLNK(st.st_mode)) {
 				(void) close(cur);
