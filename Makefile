@@ -27,17 +27,17 @@ TESTS := $(patsubst src/tests/%.c,%,$(sort $(wildcard src/tests/test_*.c)))
 FUZZERS := $(patsubst src/fuzz/%.c,%,$(sort $(wildcard src/fuzz/fuzz_*.c)))
 
 WARN := -Wall -Wextra -Werror -Wundef -Wshadow -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes
-BASE_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) -Isrc -isystem $(TP)/bearssl/inc -isystem $(TP)/zlib -isystem $(TP)/jsmn -I$(B)/gen \
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -pthread $(WARN) -Isrc -isystem $(TP)/bearssl/inc -isystem $(TP)/zlib -isystem $(TP)/jsmn -I$(B)/gen \
 	-DBS_VERSION='"$(VERSION)"' -DBS_COMMIT='"$(COMMIT)"' -DBS_BEARSSL_VERSION='"$(BEARSSL_VERSION)"' \
 	-DBS_HAVE_ZLIB=1 -MMD -MP
 
 # Release: musl, fully static, hardened.
 MUSLCC := musl-gcc
 MUSL_CFLAGS := $(BASE_CFLAGS) -O2 -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fno-plt -ffile-prefix-map=$(CURDIR)/=
-MUSL_LDFLAGS := -static -Wl,-z,relro,-z,now -Wl,--gc-sections
+MUSL_LDFLAGS := -static -pthread -Wl,-z,relro,-z,now -Wl,--gc-sections
 # Sanitizers: glibc + clang (ASan cannot link statically with musl).
 CLANG := clang
-ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+ASAN_FLAGS := -pthread -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 ASAN_CFLAGS := $(BASE_CFLAGS) -O1 -g $(ASAN_FLAGS) -DBS_FAULT_INJECTION=1
 
 .PHONY: all static fault asan check test-unit test-tools test-sandbox-asan fuzz-replay fuzz lint test-sandbox test-vm test-release test-valgrind demo demo-sandbox deps clean distclean tp release install
@@ -156,10 +156,10 @@ $(B)/vg/obj/%.o: src/%.c $(TP)/.fetched | $(GEN)
 VG_CORE := $(patsubst src/%.c,$(B)/vg/obj/%.o,$(SRC_NOMAIN))
 VG_LIBS := $(B)/vg/tp/libbearssl.a $(B)/vg/tp/libz.a
 $(B)/vg/ecs-bootstrap: $(B)/vg/obj/main.o $(VG_CORE) $(VG_LIBS)
-	gcc -o $@ $^
+	gcc -pthread -o $@ $^
 $(B)/vg/tests/%: $(B)/vg/obj/tests/%.o $(VG_CORE) $(VG_LIBS)
 	@mkdir -p $(dir $@)
-	gcc -o $@ $^
+	gcc -pthread -o $@ $^
 # VG_SUITES: the sandbox suites run under valgrind (make check: these four, ~3 minutes;
 # VG_SUITES= runs all of them, ~8 minutes).
 VG_SUITES ?= foundation image secrets hostile

@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -134,6 +135,21 @@ ssize_t conn_read(struct conn *c, void *buf, size_t n, struct bs_err *e)
 	}
 }
 
+/* After a write-like call returned w: 0 when it wrote, 1 to call it again (interrupted, or
+ * the socket was full and now has room), < 0 with e set. */
+static int written(struct conn *c, ssize_t w, struct bs_err *e)
+{
+	int k;
+	if (w >= 0)
+		return 0;
+	if (errno == EINTR)
+		return 1;
+	if (errno != EAGAIN)
+		return err_set(e, -errno, "write: %s", strerror(errno));
+	k = conn_wait(c->fd, true, c->io_timeout_ms);
+	return k < 0 ? err_set(e, k, "server accepted no data for %d ms", c->io_timeout_ms) : 1;
+}
+
 int conn_write_all(struct conn *c, const void *buf, size_t n, struct bs_err *e)
 {
 	const char *p = buf;
@@ -141,20 +157,32 @@ int conn_write_all(struct conn *c, const void *buf, size_t n, struct bs_err *e)
 		return tls_write_all(buf, n, e);
 	while (n) {
 		ssize_t w = send(c->fd, p, n, MSG_NOSIGNAL);
-		if (w < 0 && errno == EAGAIN) {
-			int k = conn_wait(c->fd, true, c->io_timeout_ms);
-			if (k < 0)
-				return err_set(e, k, "server accepted no data for %d ms", c->io_timeout_ms);
+		int k = written(c, w, e);
+		if (k < 0)
+			return k;
+		if (k > 0)
 			continue;
-		}
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return err_set(e, -errno, "write: %s", strerror(errno));
 		p += w;
 		n -= (size_t) w;
 	}
 	return 0;
+}
+
+ssize_t conn_send_file(struct conn *c, int fd, long long off, size_t n, struct bs_err *e)
+{
+	if (c->tls)
+		return -ENOTSUP;
+	for (;;) {
+		off_t o = (off_t) off;
+		ssize_t w = sendfile(c->fd, fd, &o, n);
+		if (w < 0 && (errno == EINVAL || errno == ENOSYS))
+			return -ENOTSUP; /* the caller copies by hand */
+		int k = written(c, w, e);
+		if (k < 0)
+			return k;
+		if (k == 0)
+			return w;
+	}
 }
 
 void conn_close(struct conn *c)

@@ -30,6 +30,10 @@ int conn_tls(struct conn *c, const char *host, struct bs_err *e);
 /* > 0 bytes, 0 at end of stream, < 0 error. */
 ssize_t conn_read(struct conn *c, void *buf, size_t n, struct bs_err *e);
 int conn_write_all(struct conn *c, const void *buf, size_t n, struct bs_err *e);
+/* Send up to n bytes of fd from off without copying them through user space (sendfile):
+ * bytes sent (> 0), < 0 with e set, or -ENOTSUP without e when this connection cannot
+ * (TLS, or a file sendfile refuses): then copy by hand. */
+ssize_t conn_send_file(struct conn *c, int fd, long long off, size_t n, struct bs_err *e);
 void conn_close(struct conn *c);
 
 /* Wait until fd is readable/writable or timeout: 0, -ETIMEDOUT, -errno.  Exposed for tls.c. */

@@ -652,22 +652,30 @@ static int send_fd_body(struct conn *c, const struct http_opts *o, struct bs_err
 {
 	static char buf[1024 * 1024]; /* big writes: Docker reads a load stream faster that way */
 	long long off = 0, len = (long long) o->body_len;
+	bool copy = false; /* sendfile (no copy through here) unless the connection cannot */
 	while (off < len) {
 		size_t want = len - off < (long long) sizeof buf ? (size_t) (len - off) : sizeof buf;
 		ssize_t n;
+		int k = 0;
 		if (BS_FAULT_INJECTION && off == 0 && len > 1 && want == (size_t) len)
 			want = (size_t) len / 2; /* test builds: a "mid-upload" point even for small bodies */
-		n = pread(o->body_fd, buf, want, off);
-		int k;
-		if (n < 0 && errno == EINTR)
-			continue;
+		n = copy ? -ENOTSUP : conn_send_file(c, o->body_fd, off, want, e);
+		if (n == -ENOTSUP) {
+			copy = true;
+			n = pread(o->body_fd, buf, want, off);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0)
+				return err_set(e, -errno, "read the request body: %s", strerror(errno));
+			if (n > 0)
+				k = conn_write_all(c, buf, (size_t) n, e);
+		}
 		if (n < 0)
-			return err_set(e, -errno, "read the request body: %s", strerror(errno));
-		if (n == 0)
-			return err_setx(e, -EIO, BS_EXIT_INTERNAL, "request body file shorter than %lld bytes", len);
-		k = conn_write_all(c, buf, (size_t) n, e);
+			return (int) n;
 		if (k < 0)
 			return k;
+		if (n == 0)
+			return err_setx(e, -EIO, BS_EXIT_INTERNAL, "request body file shorter than %lld bytes", len);
 		off += n;
 		if (off < len)
 			FAULT_POINT("http-upload-mid"); /* e.g. half an image sent to Docker's load */

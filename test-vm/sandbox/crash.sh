@@ -47,7 +47,7 @@ done
 points+=(fileio-mid-write:/etc/ecs/ecs.config fileio-before-fsync:/etc/ecs/ecs.config
 	fileio-before-rename:/etc/sysctl.d/80-ecs-bootstrap.conf fileio-mid-write:/var/lib/ecs-bootstrap/state/nat
 	fileio-before-rename:/var/lib/ecs-bootstrap/state/agent-image nat-between-inserts nat-between-appends
-	agent-image-mid-download agent-image-after-download http-upload-mid agent-image-after-load)
+	agent-image-mid-download agent-image-after-download agent-image-before-rename http-upload-mid agent-image-after-load)
 passed=0
 for p in "${points[@]}"; do
 	fresh
