@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/bgpipe.h"
+#include "bgpipe.h"
 
-#define BGPIPE_DEFAULT_CAP (4u << 20)
-#define BGPIPE_PIECE (256u << 10) /* the most the worker takes at once: the lock is taken per piece */
+#define BGPIPE_DEFAULT_CAP (1u << 20) /* the download measured as fast as with 4 MiB */
+#define BGPIPE_PIECE (128u << 10) /* the most the worker takes at once: the lock is taken per piece */
 
 static bool force_inline;
 

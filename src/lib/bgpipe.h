@@ -29,7 +29,7 @@ struct bgpipe {
 };
 
 /* Start; never fails (without a thread, push consumes inline).  cap: ring size in bytes
- * (0: 4 MiB). */
+ * (0: 1 MiB). */
 void bgpipe_start(struct bgpipe *b, bgpipe_fn *fn, void *ctx, size_t cap);
 void bgpipe_push(struct bgpipe *b, const void *p, size_t n);
 /* Wait until everything pushed is consumed; join the thread, free the ring.  The pipe can

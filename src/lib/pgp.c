@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base64.h"
+
 /* ------------------------------------------------------------------ byte reader */
 
 struct rd {
@@ -59,16 +61,6 @@ static int mpi(struct rd *r, unsigned char *out, size_t cap, size_t *ret_len)
 
 /* ------------------------------------------------------------------ armor */
 
-static int b64val(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z') return c - 'A';
-	if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-	if (c >= '0' && c <= '9') return c - '0' + 52;
-	if (c == '+') return 62;
-	if (c == '/') return 63;
-	return -1;
-}
-
 static uint32_t crc24(const unsigned char *p, size_t n)
 {
 	uint32_t crc = 0xB704CE;
@@ -83,42 +75,13 @@ static uint32_t crc24(const unsigned char *p, size_t n)
 	return crc & 0xFFFFFF;
 }
 
-/* Decode base64 in[0..n) (no whitespace) into out at *o. */
-static int b64(const unsigned char *in, size_t n, unsigned char *out, size_t cap, size_t *o)
-{
-	uint32_t acc = 0;
-	int bits = 0;
-	size_t pad = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		int v;
-		if (in[i] == '=') {
-			pad++;
-			continue;
-		}
-		if (pad)
-			return -EBADMSG; /* data after padding */
-		v = b64val(in[i]);
-		if (v < 0)
-			return -EBADMSG;
-		acc = (acc << 6) | (uint32_t) v;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (*o >= cap)
-				return -E2BIG;
-			out[(*o)++] = (unsigned char) (acc >> bits);
-		}
-	}
-	return pad > 2 ? -EBADMSG : 0;
-}
-
 int pgp_dearmor(const unsigned char *in, size_t len, unsigned char *out, size_t cap, struct bs_err *e)
 {
 	const unsigned char *p = in, *end = in + len, *begin = NULL;
 	size_t o = 0, line_no = 0;
 	bool in_body = false, have_crc = false;
 	uint32_t crc_given = 0;
+	struct b64 body = { 0 };
 
 	for (size_t i = 0; i + 15 <= len; i++)
 		if (!memcmp(in + i, "-----BEGIN PGP ", 15) && (i == 0 || in[i - 1] == '\n')) {
@@ -152,12 +115,13 @@ int pgp_dearmor(const unsigned char *in, size_t len, unsigned char *out, size_t 
 		} else if (n == 5 && p[0] == '=') {
 			unsigned char c[3];
 			size_t co = 0;
-			if (b64(p + 1, 4, c, 3, &co) < 0 || co != 3)
+			struct b64 crc_state = { 0 };
+			if (b64_decode(&crc_state, p + 1, 4, c, 3, &co) < 0 || co != 3)
 				return err_set(e, -EBADMSG, "armor: bad CRC24 line");
 			crc_given = (uint32_t) c[0] << 16 | (uint32_t) c[1] << 8 | c[2];
 			have_crc = true;
 		} else {
-			int k = b64(p, n, out, cap, &o);
+			int k = b64_decode(&body, p, n, out, cap, &o);
 			if (k == -E2BIG)
 				return err_set(e, k, "OpenPGP data larger than %zu bytes", cap);
 			if (k < 0)

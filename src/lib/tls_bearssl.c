@@ -1,5 +1,6 @@
-/* tls_bearssl.c: tls.h with BearSSL.  No heap: contexts, I/O buffer and the trust-anchor
- * arena are static (one session at a time, see tls.h). */
+/* tls_bearssl.c: tls.h with BearSSL.  Contexts, I/O buffer and the trust-anchor arena are
+ * static (one session at a time, see tls.h); the heap holds only a CA bundle while it is
+ * read. */
 #include "tls.h"
 
 #include <bearssl.h>
@@ -9,11 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "br_errors.h"  /* generated: BR_ERR_* names */
 #include "conn.h"
 #include "fileio.h"
+#include "pem.h"
 #include "trust_anchors.h"  /* generated: embedded Amazon roots (DER) */
 
 #define TA_MAX 512                  /* anchors from all sources */
@@ -152,39 +155,54 @@ static int add_der(const unsigned char *der, size_t len)
 	return 0;
 }
 
-struct der_sink {
-	unsigned char buf[CERT_DER_MAX];
-	size_t len;
-	bool overflow;
+struct bundle_walk {
+	int added;
+	bool full;
 };
 
-static void der_append(void *ctx, const void *p, size_t n)
+static int bundle_object(void *ctx, const char *label, const unsigned char *der, size_t len)
 {
-	struct der_sink *d = ctx;
-	if (n > sizeof d->buf - d->len) {
-		d->overflow = true;
-		return;
+	struct bundle_walk *w = ctx;
+	int k;
+
+	if (strcmp(label, "CERTIFICATE") != 0)
+		return 0; /* TRUSTED CERTIFICATE, keys, CRLs: not anchors */
+	k = add_der(der, len);
+	if (k == -E2BIG) {
+		w->full = true;
+		return k;
 	}
-	memcpy(d->buf + d->len, p, n);
-	d->len += n;
+	w->added += k == 0; /* an undecodable certificate is skipped, like OpenSSL does */
+	return 0;
 }
 
 /* Read a PEM bundle; every CERTIFICATE becomes an anchor (others are skipped). */
 static int load_bundle(int dirfd, const char *path, struct bs_err *e)
 {
-	static struct der_sink der;
-	static unsigned char chunk[65536];
-	br_pem_decoder_context pc;
-	size_t total = 0;
-	bool in_cert = false;
-	int fd = fileio_open(dirfd, path, O_RDONLY | O_NOCTTY, 0), added = 0, k;
+	static unsigned char der[CERT_DER_MAX];
+	struct bundle_walk w = { 0 };
+	unsigned char *text = NULL;
+	size_t got = 0, bad_line = 0;
+	struct stat st;
+	int fd = fileio_open(dirfd, path, O_RDONLY | O_NOCTTY, 0), k;
 
 	if (fd < 0)
 		return err_set(e, fd, "CA bundle '%s': %s", path, strerror(-fd));
-	br_pem_decoder_init(&pc);
-	for (;;) {
-		ssize_t n = read(fd, chunk, sizeof chunk);
-		const unsigned char *p = chunk;
+	if (fstat(fd, &st) < 0) {
+		k = err_set(e, -errno, "CA bundle '%s': %s", path, strerror(errno));
+		goto out;
+	}
+	if (st.st_size > (off_t) BUNDLE_MAX) {
+		k = err_set(e, -E2BIG, "CA bundle '%s': larger than %lu bytes", path, BUNDLE_MAX);
+		goto out;
+	}
+	text = malloc((size_t) st.st_size + 1);
+	if (!text) {
+		k = err_set(e, -ENOMEM, "CA bundle '%s': no memory for %lld bytes", path, (long long) st.st_size);
+		goto out;
+	}
+	while (got < (size_t) st.st_size) { /* a file that shrinks meanwhile is read as far as it goes */
+		ssize_t n = read(fd, text + got, (size_t) st.st_size - got);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -193,43 +211,17 @@ static int load_bundle(int dirfd, const char *path, struct bs_err *e)
 		}
 		if (n == 0)
 			break;
-		total += (size_t) n;
-		if (total > BUNDLE_MAX) {
-			k = err_set(e, -E2BIG, "CA bundle '%s': larger than %lu bytes", path, BUNDLE_MAX);
-			goto out;
-		}
-		while (n > 0) {
-			size_t used = br_pem_decoder_push(&pc, p, (size_t) n);
-			p += used;
-			n -= (ssize_t) used;
-			switch (br_pem_decoder_event(&pc)) {
-			case BR_PEM_BEGIN_OBJ:
-				in_cert = strcmp(br_pem_decoder_name(&pc), "CERTIFICATE") == 0;
-				der.len = 0;
-				der.overflow = false;
-				br_pem_decoder_setdest(&pc, in_cert ? der_append : NULL, &der);
-				break;
-			case BR_PEM_END_OBJ:
-				if (in_cert && !der.overflow) {
-					k = add_der(der.buf, der.len);
-					if (k == -E2BIG) {
-						k = err_set(e, k, "CA bundle '%s': more anchors than the limit of %d", path, TA_MAX);
-						goto out;
-					}
-					added += k == 0; /* an undecodable certificate is skipped, like OpenSSL does */
-				}
-				in_cert = false;
-				break;
-			case BR_PEM_ERROR:
-				k = err_set(e, -EBADMSG, "CA bundle '%s': bad PEM near byte %zu", path, total);
-				goto out;
-			default:
-				break;
-			}
-		}
+		got += (size_t) n;
 	}
-	k = added;
+	k = pem_each(text, got, der, sizeof der, bundle_object, &w, &bad_line);
+	if (k == -EBADMSG)
+		k = err_set(e, k, "CA bundle '%s': bad PEM on line %zu", path, bad_line);
+	else if (w.full)
+		k = err_set(e, -E2BIG, "CA bundle '%s': more anchors than the limit of %d", path, TA_MAX);
+	else
+		k = w.added;
 out:
+	free(text);
 	(void) close(fd);
 	return k;
 }
