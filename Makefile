@@ -5,6 +5,7 @@
 #                   the qemu guest booted from the production user data
 #   make demo       the main job end to end in a qemu guest (systemd, cloud-init, Docker)
 #   make demo-sandbox  the same in seconds in a namespace sandbox
+#   make TLS=mbedtls  build/ecs-bootstrap-mbedtls: mbedtls instead of BearSSL for TLS
 #   make release    build/release/: the binary, a tarball and their sha256 (reproducible)
 #   make install    the binary and the man page under $(DESTDIR)$(PREFIX)
 #   make asan       glibc + clang build with ASan/UBSan (binary and unit tests)
@@ -21,7 +22,10 @@ BEARSSL_VERSION := 0.6
 TP := third_party/cache
 B := build
 
-SRC := $(sort $(wildcard src/*.c src/lib/*.c))
+# TLS backend: bearssl (default) or mbedtls (make TLS=mbedtls: build/ecs-bootstrap-mbedtls)
+TLS ?= bearssl
+SRC := $(filter-out src/lib/tls_mbedtls.c,$(sort $(wildcard src/*.c src/lib/*.c)))
+MBED_SRC := $(filter-out src/lib/tls_bearssl.c,$(SRC)) src/lib/tls_mbedtls.c
 SRC_NOMAIN := $(filter-out src/main.c,$(SRC))
 TESTS := $(patsubst src/tests/%.c,%,$(sort $(wildcard src/tests/test_*.c)))
 FUZZERS := $(patsubst src/fuzz/%.c,%,$(sort $(wildcard src/fuzz/fuzz_*.c)))
@@ -40,9 +44,16 @@ CLANG := clang
 ASAN_FLAGS := -pthread -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 ASAN_CFLAGS := $(BASE_CFLAGS) -O1 -g $(ASAN_FLAGS) -DBS_FAULT_INJECTION=1
 
-.PHONY: all static fault asan check test-unit test-tools test-sandbox-asan fuzz-replay fuzz lint test-sandbox test-vm test-release test-valgrind demo demo-sandbox deps clean distclean tp release install
+.PHONY: all static fault mbedtls test-mbedtls asan check test-unit test-tools test-sandbox-asan fuzz-replay fuzz lint test-sandbox test-vm test-release test-valgrind demo demo-sandbox deps clean distclean tp release install
+ifeq ($(TLS),mbedtls)
+all: mbedtls
+else ifeq ($(TLS),bearssl)
 all: static
+else
+$(error TLS=$(TLS): bearssl (the default) or mbedtls)
+endif
 static: $(B)/ecs-bootstrap
+mbedtls: $(B)/ecs-bootstrap-mbedtls
 fault: $(B)/ecs-bootstrap-fault
 
 # ---- third-party sources (pinned, checksummed; see third_party/README.md)
@@ -82,6 +93,21 @@ $(B)/musl/obj/%.o: src/%.c $(TP)/.fetched | $(GEN)
 $(B)/ecs-bootstrap.debug: $(patsubst src/%.c,$(B)/musl/obj/%.o,$(SRC)) $(MUSL_LIBS)
 	$(MUSLCC) $(MUSL_LDFLAGS) -o $@ $^
 $(B)/ecs-bootstrap: $(B)/ecs-bootstrap.debug
+	strip -o $@ $<
+
+# ---- the alternate TLS backend: the same program with tls_mbedtls.c for tls_bearssl.c
+# (BearSSL still does the hashing and RSA of OpenPGP and SigV4).  mbedtls is fetched on demand.
+$(TP)/.fetched-mbedtls: third_party/lock.txt third_party/fetch.sh
+	sh third_party/fetch.sh $(TP) mbedtls
+	touch $@
+$(B)/musl/tp/libmbedtls.a: $(TP)/.fetched-mbedtls third_party/build.mk
+	$(MAKE) -f third_party/build.mk TP=$(TP) OUT=$(B)/musl/tp CC=$(MUSLCC) TPCFLAGS="-O2 -ffunction-sections -fdata-sections -ffile-prefix-map=$(CURDIR)/=" $@
+$(B)/mbed/obj/%.o: src/%.c $(TP)/.fetched $(TP)/.fetched-mbedtls | $(GEN)
+	@mkdir -p $(dir $@)
+	$(MUSLCC) $(MUSL_CFLAGS) -isystem $(TP)/mbedtls/include -ffunction-sections -fdata-sections -c $< -o $@
+$(B)/ecs-bootstrap-mbedtls.debug: $(patsubst src/%.c,$(B)/mbed/obj/%.o,$(MBED_SRC)) $(B)/musl/tp/libmbedtls.a $(MUSL_LIBS)
+	$(MUSLCC) $(MUSL_LDFLAGS) -o $@ $^
+$(B)/ecs-bootstrap-mbedtls: $(B)/ecs-bootstrap-mbedtls.debug
 	strip -o $@ $<
 
 # ---- release: build/release/ecs-bootstrap (the file to upload), a tarball with the man page,
@@ -189,7 +215,7 @@ fuzz: $(addprefix $(B)/fuzz/,$(FUZZERS))
 		$(B)/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 		$(B)/fuzz/corpus/$${f#fuzz_} src/fuzz/corpus/$${f#fuzz_} || exit 1; done
 
-lint: $(GEN)
+lint: $(GEN) $(TP)/.fetched-mbedtls
 	sh scripts/lint.sh
 
 # Command-level tests that need no root: OpenPGP with real gpg, docker-save inspection,
@@ -205,6 +231,11 @@ test-sandbox: $(B)/ecs-bootstrap $(B)/ecs-bootstrap-fault $(B)/standin-agent
 # The same sandbox suites with the glibc ASan+UBSan build of the binary.
 test-sandbox-asan: $(B)/asan/ecs-bootstrap $(B)/ecs-bootstrap-fault $(B)/standin-agent
 	bash test-vm/sandbox/run-all.sh $(CURDIR)/$(B)/asan/ecs-bootstrap $(CURDIR)/$(B)/ecs-bootstrap-fault nft
+
+# The suites that go through TLS, with the mbedtls build (make TLS=mbedtls).
+MBED_SUITES ?= network image hostile
+test-mbedtls: $(B)/ecs-bootstrap-mbedtls $(B)/ecs-bootstrap-fault $(B)/standin-agent
+	SUITES="$(MBED_SUITES)" bash test-vm/sandbox/run-all.sh $(CURDIR)/$(B)/ecs-bootstrap-mbedtls $(CURDIR)/$(B)/ecs-bootstrap-fault nft
 
 # Reproducible release: two builds of HEAD from scratch give the same bytes.  (The Dockerfile
 # check, scripts/dockerfile-check.sh, debootstraps a root and is run by hand.)
@@ -226,6 +257,7 @@ check: deps
 	$(MAKE) lint
 	$(MAKE) test-sandbox
 	$(MAKE) test-sandbox-asan
+	$(MAKE) test-mbedtls
 	$(MAKE) test-release
 	$(MAKE) test-valgrind
 	$(MAKE) test-vm
@@ -243,4 +275,4 @@ clean:
 distclean: clean
 	rm -rf $(TP)
 
--include $(shell find $(B)/musl $(B)/fault $(B)/asan $(B)/fuzz $(B)/vg -name '*.d' -type f 2>/dev/null)
+-include $(shell find $(B)/musl $(B)/mbed $(B)/fault $(B)/asan $(B)/fuzz $(B)/vg -name '*.d' -type f 2>/dev/null)

@@ -36,7 +36,7 @@ if command -v cppcheck >/dev/null; then
 		-Isrc $code 2>&1 | grep . && fail=1
 fi
 if command -v clang-tidy >/dev/null; then
-	inc="-Isrc -isystem third_party/cache/bearssl/inc -isystem third_party/cache/zlib -isystem third_party/cache/jsmn -Ibuild/gen"
+	inc="-Isrc -isystem third_party/cache/bearssl/inc -isystem third_party/cache/zlib -isystem third_party/cache/jsmn -isystem third_party/cache/mbedtls/include -Ibuild/gen"
 	for f in $(echo "$code" | grep '\.c$'); do
 		clang-tidy --quiet -checks='-*,bugprone-*,cert-err33-c,clang-analyzer-*,-bugprone-easily-swappable-parameters,-bugprone-narrowing-conversions,-bugprone-reserved-identifier,-clang-analyzer-security.insecureAPI.DeprecatedOrUnsafeBufferHandling,-bugprone-assignment-in-if-condition,-cert-err33-c,-bugprone-branch-clone' \
 			--warnings-as-errors='*' "$f" -- -std=c11 -D_GNU_SOURCE $inc 2>&1 | grep -E 'warning:|error:' && fail=1

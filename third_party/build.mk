@@ -11,6 +11,10 @@ BEARSSL_SRC := $(shell find $(TP)/bearssl/src -name '*.c' | sort)
 BEARSSL_OBJ := $(patsubst $(TP)/bearssl/src/%.c,$(OUT)/bearssl/%.o,$(BEARSSL_SRC))
 ZLIB_NAMES := adler32 crc32 deflate infback inffast inflate inftrees trees zutil compress uncompr
 ZLIB_OBJ := $(patsubst %,$(OUT)/zlib/%.o,$(ZLIB_NAMES))
+# mbedtls (the alternate TLS backend, make TLS=mbedtls): its default configuration, built
+# only when asked for (target $(OUT)/libmbedtls.a)
+MBEDTLS_SRC := $(sort $(wildcard $(TP)/mbedtls/library/*.c))
+MBEDTLS_OBJ := $(patsubst $(TP)/mbedtls/library/%.c,$(OUT)/mbedtls/%.o,$(MBEDTLS_SRC))
 
 all: $(OUT)/libbearssl.a $(OUT)/libz.a
 
@@ -20,6 +24,9 @@ $(OUT)/libbearssl.a: $(BEARSSL_OBJ)
 $(OUT)/libz.a: $(ZLIB_OBJ)
 	@rm -f $@ && $(AR) rcs $@ $^ && echo "AR $@"
 
+$(OUT)/libmbedtls.a: $(MBEDTLS_OBJ)
+	@rm -f $@ && $(AR) rcs $@ $^ && echo "AR $@"
+
 $(OUT)/bearssl/%.o: $(TP)/bearssl/src/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(TPCFLAGS) -I$(TP)/bearssl/inc -I$(TP)/bearssl/src -c $< -o $@
@@ -27,5 +34,9 @@ $(OUT)/bearssl/%.o: $(TP)/bearssl/src/%.c
 $(OUT)/zlib/%.o: $(TP)/zlib/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(TPCFLAGS) -DHAVE_UNISTD_H -DHAVE_STDARG_H -I$(TP)/zlib -c $< -o $@
+
+$(OUT)/mbedtls/%.o: $(TP)/mbedtls/library/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(TPCFLAGS) -I$(TP)/mbedtls/include -I$(TP)/mbedtls/library -c $< -o $@
 
 .DELETE_ON_ERROR:

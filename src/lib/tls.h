@@ -1,5 +1,6 @@
-/* tls.h: the TLS client behind the HTTP client.  One backend today: BearSSL
- * (tls_bearssl.c); an mbedtls one can implement the same functions.
+/* tls.h: the TLS client behind the HTTP client.  Backends: BearSSL (tls_bearssl.c, the
+ * default) and mbedtls 2.28 (tls_mbedtls.c, make TLS=mbedtls); what they share, trust
+ * anchors and socket I/O, is in tls_common.c (tls_backend.h).
  *
  * Trust: the Amazon roots compiled in (Amazon Root CA 1-4, Starfield Services Root
  * G2; generated at build time from the system's ca-certificates files), plus the PEM
@@ -25,9 +26,10 @@
 int tls_trust_load(int root_fd, struct bs_err *e);
 
 /* Handshake over the connected socket fd, verifying the chain and host.  io_timeout_ms
- * bounds every wait for the peer.  0, or < 0 with e naming BearSSL's reason, e.g.
- * "BR_ERR_X509_NOT_TRUSTED (chain could not be linked to a trust anchor)"; certificate
- * problems have exit class 102. */
+ * bounds every wait for the peer.  0, or < 0 with e naming the library's reason, e.g.
+ * "BR_ERR_X509_NOT_TRUSTED (chain could not be linked to a trust anchor)" or
+ * "MBEDTLS_X509_BADCERT_NOT_TRUSTED (chain could not ...)"; certificate problems have exit
+ * class 102. */
 int tls_open(int fd, const char *host, int io_timeout_ms, struct bs_err *e);
 
 /* > 0 bytes read, 0 on a clean close_notify, < 0 on error (-ETIMEDOUT, -ECONNRESET, -EPROTO). */
@@ -39,7 +41,7 @@ int tls_write_all(const void *buf, size_t n, struct bs_err *e);
 /* Forget the session (does not close fd). */
 void tls_close(void);
 
-/* Name and explanation of a BearSSL error code, e.g. "BR_ERR_X509_EXPIRED (certificate
+/* Name and explanation of the library's error code, e.g. "BR_ERR_X509_EXPIRED (certificate
  * expired or not yet valid)".  Never NULL. */
 const char *tls_error_name(int err);
 

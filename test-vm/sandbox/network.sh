@@ -50,11 +50,11 @@ fetch "$BIN" fetch s3://test-bucket/missing.bin -o "$OUT"
 t "missing key: exit 100 with NoSuchKey" bash -c "[ \$(cat $W/rc) = 100 ] && grep -q 'HTTP 404 NoSuchKey' $W/out"
 fetch "$BIN" fetch https://s3.us-east-1.amazonaws.com:8443/test-bucket/blob.bin -o "$OUT"
 t "untrusted CA: exit 102" rc 102
-t "untrusted CA: BearSSL's reason by name" has "BR_ERR_X509_NOT_TRUSTED"
+t "untrusted CA: the TLS library's reason by name" grep -qE "(BR_ERR_X509|MBEDTLS_X509_BADCERT)_NOT_TRUSTED \(chain could not be linked to a trust anchor\)" "$W/out"
 t "untrusted CA: no file" no_file
 fetch "$BIN" fetch https://wrong-name.example.test/test-bucket/blob.bin -o "$OUT"
 t "wrong host name: exit 102" rc 102
-t "wrong host name: BR_ERR_X509_BAD_SERVER_NAME" has "BR_ERR_X509_BAD_SERVER_NAME"
+t "wrong host name: the TLS library's reason by name" grep -qE "(BR_ERR_X509_BAD_SERVER_NAME|MBEDTLS_X509_BADCERT_CN_MISMATCH) \(certificate does not match the host name\)" "$W/out"
 fetch "$BIN" fetch s3://test-bucket/blob.bin -o "$OUT" --sha256 "$(printf '0%.0s' $(seq 64))"
 t "digest mismatch: exit 102, no file" bash -c "[ \$(cat $W/rc) = 102 ] && [ ! -e $OUT ] && [ ! -e $OUT.partial ]"
 fetch "$BIN" fetch s3://test-bucket/blob.bin -o "$OUT" --sha256 xyz
