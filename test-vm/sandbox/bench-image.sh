@@ -4,6 +4,7 @@
 # the agent-image step of `ecs-bootstrap run --refresh` (the other steps converged) next to the
 # installation document's pipeline (curl the tarball, curl the .asc, gpgv, docker load).
 # Median of RUNS (default 3); the image is removed from Docker before each run.  Figures only.
+# DIGEST=SHA256 signs with that hash (default: gpg's choice, SHA-512 for gpg 2.2 here).
 set -uo pipefail
 BIN=${1:?BIN}; MB=${2:-100}; RUNS=${3:-3}
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -15,7 +16,7 @@ sbx_up nft >/dev/null && sbx_aws_up && sbx_agent_up || exit 1
 cp "$STANDIN" "$W/big.bin"; head -c $((MB * 1048576)) /dev/urandom >> "$W/big.bin"
 python3 "$HERE/../image/mkimage.py" "$W/big.tar" amazon/amazon-ecs-agent:latest "$W/big.bin=/agent" >/dev/null
 cp "$W/big.tar" "$W/s3/amazon-ecs-agent-us-east-1/ecs-agent-latest.tar"
-GNUPGHOME=$W/gnupg gpg --batch --quiet --yes --armor --detach-sign -o "$W/s3/amazon-ecs-agent-us-east-1/ecs-agent-latest.tar.asc" \
+GNUPGHOME=$W/gnupg gpg --batch --quiet --yes --armor ${DIGEST:+--digest-algo "$DIGEST"} --detach-sign -o "$W/s3/amazon-ecs-agent-us-east-1/ecs-agent-latest.tar.asc" \
 	"$W/s3/amazon-ecs-agent-us-east-1/ecs-agent-latest.tar" 2>/dev/null
 URL=https://s3.amazonaws.com/amazon-ecs-agent-us-east-1/ecs-agent-latest.tar
 IN "$BIN" run >"$W/first.log" 2>&1 || { echo "first run failed:"; tail -5 "$W/first.log"; exit 1; }
@@ -36,4 +37,4 @@ for _ in $(seq "$RUNS"); do
 done
 med() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 o=$(med "${ours[@]}"); p=$(med "${theirs[@]}")
-awk -v o="$o" -v p="$p" -v mb="$MB" 'BEGIN { printf "agent image of %d MiB, download + verify + load: ecs-bootstrap %d ms, curl+curl+gpgv+docker load %d ms, ratio %.2f\n", mb, o, p, o / p }'
+awk -v o="$o" -v p="$p" -v mb="$MB" -v dig="${DIGEST:-SHA512}" 'BEGIN { printf "agent image of %d MiB (" dig "), download + verify + load: ecs-bootstrap %d ms, curl+curl+gpgv+docker load %d ms, ratio %.2f\n", mb, o, p, o / p }'
