@@ -169,9 +169,16 @@ $(B)/asan/obj/fuzz/replay_main.o: src/fuzz/replay_main.c
 	$(CLANG) $(ASAN_CFLAGS) -c $< -o $@
 asan: $(B)/asan/ecs-bootstrap $(addprefix $(B)/asan/tests/,$(TESTS))
 
-test-unit: $(addprefix $(B)/asan/tests/,$(TESTS)) $(B)/ecs-bootstrap
+test-unit: $(addprefix $(B)/asan/tests/,$(TESTS)) $(B)/ecs-bootstrap $(B)/tsan/test_bgpipe
 	BS_BIN=$(CURDIR)/$(B)/ecs-bootstrap BS_VECTORS=$(CURDIR)/../shared/vectors \
-		sh scripts/run-tests.sh $(addprefix $(B)/asan/tests/,$(TESTS))
+		sh scripts/run-tests.sh $(addprefix $(B)/asan/tests/,$(TESTS)) $(B)/tsan/test_bgpipe
+
+# The threaded code (the download's hashing ring) under ThreadSanitizer; BearSSL from the
+# uninstrumented glibc build (only the portable SHA-256 is used).
+$(B)/tsan/test_bgpipe: src/tests/test_bgpipe.c src/lib/bgpipe.c src/lib/sha256.c $(B)/vg/tp/libbearssl.a \
+		src/lib/bgpipe.h src/lib/sha256.h src/tests/tap.h
+	@mkdir -p $(dir $@)
+	$(CLANG) $(BASE_CFLAGS) -O1 -g -fsanitize=thread -o $@ $(filter %.c %.a,$^)
 
 # ---- glibc, no sanitizer, for valgrind: the unit tests and the binary (test-valgrind)
 $(B)/vg/tp/libbearssl.a $(B)/vg/tp/libz.a: $(TP)/.fetched third_party/build.mk
