@@ -79,6 +79,9 @@ void cli_help(void)
 	      "                      with the agent log's tail when it has not   [ECS_BOOTSTRAP_WAIT=S]\n"
 	      "  --refresh           download the agent again even if the cached one is current\n"
 	      "                      [ECS_BOOTSTRAP_REFRESH=1]\n"
+	      "  --no-start          converge everything but leave the agent stopped: ecs.service enabled,\n"
+	      "                      not started (without systemd: no container); a later run without it\n"
+	      "                      starts the agent   [ECS_BOOTSTRAP_NO_START=1]\n"
 	      "  --method M          how the agent is installed and run: container (this binary loads the\n"
 	      "                      signed image and runs it, the ecs-init role), package (Amazon Linux:\n"
 	      "                      the distribution's ecs-init), auto (default: package when\n"
@@ -236,6 +239,7 @@ static int from_env(struct run *r)
 	if ((v = getenv("ECS_BOOTSTRAP_KEYRING")) && *v)
 		r->keyrings[r->n_keyrings++] = v;
 	r->refresh = env_true("ECS_BOOTSTRAP_REFRESH");
+	r->no_start = env_true("ECS_BOOTSTRAP_NO_START");
 	if ((v = getenv("ECS_BOOTSTRAP_WAIT")) && *v) {
 		int ms = 0;
 		if ((k = parse_seconds(v, &ms)))
@@ -248,7 +252,7 @@ static int from_env(struct run *r)
 }
 
 enum { O_CLUSTER = 256, O_SET, O_BLOCK_IMDS, O_ROOT, O_LOCK_TIMEOUT, O_FILE, O_SHOW_SECRETS, O_HELP, O_VERSION,
-       O_CONFIG_URL, O_REGION, O_SHA256, O_KEYRING, O_AGENT_VERSION, O_AGENT_URL, O_REFRESH, O_WAIT, O_METHOD };
+       O_CONFIG_URL, O_REGION, O_SHA256, O_KEYRING, O_AGENT_VERSION, O_AGENT_URL, O_REFRESH, O_WAIT, O_METHOD, O_NO_START };
 
 /* Which options each command takes. */
 static bool applies(enum bs_cmd cmd, int o)
@@ -287,6 +291,7 @@ int cli_parse(int argc, char *argv[], struct cli *c, struct run *r)
 		{ "agent-version", required_argument, NULL, O_AGENT_VERSION },
 		{ "agent-url", required_argument, NULL, O_AGENT_URL },
 		{ "refresh", no_argument, NULL, O_REFRESH },
+		{ "no-start", no_argument, NULL, O_NO_START },
 		{ "wait", optional_argument, NULL, O_WAIT },
 		{ "root", required_argument, NULL, O_ROOT },
 		{ "lock-timeout", required_argument, NULL, O_LOCK_TIMEOUT },
@@ -327,7 +332,7 @@ int cli_parse(int argc, char *argv[], struct cli *c, struct run *r)
 		else if (!strcmp(w, "agent"))
 			c->cmd = CMD_AGENT;
 		else if (!strcmp(w, "bake"))
-			c->cmd = CMD_BAKE, r->bake = true;
+			c->cmd = CMD_BAKE, r->bake = true, r->no_start = true;
 		else if (!strcmp(w, "fetch"))
 			c->cmd = CMD_FETCH;
 		else if (!strcmp(w, "verify"))
@@ -362,6 +367,7 @@ int cli_parse(int argc, char *argv[], struct cli *c, struct run *r)
 		case O_AGENT_VERSION: r->agent_version = optarg; break;
 		case O_AGENT_URL: r->agent_url_opt = optarg; break;
 		case O_REFRESH: r->refresh = true; break;
+		case O_NO_START: r->no_start = true; break;
 		case O_WAIT: {
 			int ms = 300000;
 			if (optarg && (k = parse_seconds(optarg, &ms)))
@@ -391,6 +397,8 @@ int cli_parse(int argc, char *argv[], struct cli *c, struct run *r)
 	if (c->n_rest && c->cmd != CMD_RESET && c->cmd != CMD_FETCH && c->cmd != CMD_VERIFY &&
 	    c->cmd != CMD_IMAGE_INSPECT)
 		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (r->no_start && r->wait_s && c->cmd != CMD_AGENT)
+		return usage_error("--wait waits for an agent that %s does not start", r->bake ? "bake" : "--no-start");
 	if (r->cluster) {
 		r->sets[r->n_sets].key = "ECS_CLUSTER";
 		r->sets[r->n_sets++].val = r->cluster;

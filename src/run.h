@@ -34,6 +34,7 @@ struct run {
 	bool refresh;              /* --refresh: download the agent again */
 	int wait_s;                /* --wait[=SECONDS]: 0 = do not wait */
 	bool bake;                 /* `bake`: an image, not an instance */
+	bool no_start;             /* --no-start (and bake): ecs.service enabled, not started */
 
 	/* agent image source, computed before the steps */
 	char agent_url[1024];

@@ -123,7 +123,7 @@ int preflight_check(struct run *r)
 	if (geteuid() != 0 && r->mode == MODE_RUN)
 		return err_setx(&r->err, -EPERM, BS_EXIT_USAGE,
 				"must run as root (it changes sysctl, iptables and /etc); try: sudo ecs-bootstrap");
-	k = read_os_release(r);
+	k = r->os_id[0] ? 0 : read_os_release(r); /* preflight_method read it already, unless that failed */
 	if (k < 0)
 		return k;
 	k = probe_iptables(r);

@@ -96,13 +96,13 @@ static int systemctl_show(struct run *r, char *enabled, size_t ecap, char *activ
 	return 0;
 }
 
-/* `systemctl ARGS...`: its first output line in out, its exit status returned (or < 0). */
-static int systemctl(struct run *r, const char *a1, const char *a2, const char *a3, const char *a4, char *out, size_t cap)
+/* Run a tool: its exit status (its first output line in out), or < 0 if it could not run. */
+static int run_status(struct run *r, const char *const argv[], int timeout_ms, char *out, size_t cap)
 {
-	static char buf[4096];
-	const char *argv[] = { "systemctl", a1, a2, a3, a4, NULL };
+	static char buf[8192];
 	struct exec_result res = { .out = buf, .out_cap = sizeof buf };
-	int k = exec_run(argv, 60000, &res, &r->err);
+	int k = exec_run(argv, timeout_ms, &res, &r->err);
+
 	if (k < 0)
 		return k;
 	if (out)
@@ -110,7 +110,14 @@ static int systemctl(struct run *r, const char *a1, const char *a2, const char *
 	return res.status;
 }
 
-/* ecs.service enabled, and (unless baking an image) active or activating. */
+/* `systemctl ARGS...`: its first output line in out, its exit status returned (or < 0). */
+static int systemctl(struct run *r, const char *a1, const char *a2, const char *a3, const char *a4, char *out, size_t cap)
+{
+	const char *const argv[] = { "systemctl", a1, a2, a3, a4, NULL };
+	return run_status(r, argv, 60000, out, cap);
+}
+
+/* ecs.service enabled, and (unless --no-start or baking an image) active or activating. */
 static int unit_state_ok(struct run *r)
 {
 	char enabled[128], active[128];
@@ -123,8 +130,8 @@ static int unit_state_ok(struct run *r)
 		run_why(r, "ecs.service is %s", enabled[0] ? enabled : "not enabled");
 		return 0;
 	}
-	if (r->bake)
-		return 1; /* an image: enabled, not started */
+	if (r->no_start)
+		return 1; /* --no-start, or an image: enabled, not started */
 	if (strcmp(active, "active") != 0 && strcmp(active, "activating") != 0) {
 		run_why(r, "ecs.service is %s", active[0] ? active : "inactive");
 		return 0;
@@ -141,15 +148,8 @@ static int unit_state_ok(struct run *r)
 /* Run a tool; 1 if it exited 0, 0 if not (its first output line in out), < 0 if it could not run. */
 static int tool(struct run *r, const char *const argv[], int timeout_ms, char *out, size_t cap)
 {
-	static char buf[8192];
-	struct exec_result res = { .out = buf, .out_cap = sizeof buf };
-	int k = exec_run(argv, timeout_ms, &res, &r->err);
-
-	if (k < 0)
-		return k;
-	if (out)
-		(void) snprintf(out, cap, "%s", exec_first_line(&res));
-	return res.status == 0;
+	int k = run_status(r, argv, timeout_ms, out, cap);
+	return k < 0 ? k : k == 0;
 }
 
 static int must(struct run *r, const char *const argv[], int timeout_ms)
@@ -185,7 +185,7 @@ static int package_check(struct run *r)
 	}
 	if (r->have_systemd)
 		return unit_state_ok(r);
-	if (r->bake)
+	if (r->no_start)
 		return 1;
 	k = tool(r, initctl, 60000, out, sizeof out);
 	if (k < 0)
@@ -225,17 +225,17 @@ static int package_apply(struct run *r)
 			return k;
 	}
 	if (r->have_systemd) {
-		k = must(r, r->bake ? enable : enable_now, 60000);
+		k = must(r, r->no_start ? enable : enable_now, 60000);
 		if (k < 0)
 			return k;
-	} else if (!r->bake) {
+	} else if (!r->no_start) {
 		k = tool(r, start, 60000, out, sizeof out);
 		if (k < 0)
 			return k;
 		if (k == 0 && !strstr(out, "already running"))
 			return err_setx(&r->err, -EIO, BS_EXIT_TEMP, "start ecs failed: %s", out);
 	}
-	run_done(r, "%s: ecs-init installed, ecs %s", how, r->bake ? "enabled" : r->have_systemd ? "enabled and started (--no-block)" : "started (upstart)");
+	run_done(r, "%s: ecs-init installed, ecs %s", how, r->no_start ? "enabled" : r->have_systemd ? "enabled and started (--no-block)" : "started (upstart)");
 	return 0;
 }
 
@@ -245,8 +245,10 @@ int service_check(struct run *r)
 
 	if (r->package)
 		return package_check(r);
-	if (!r->have_systemd && r->bake)
-		return 1; /* no systemd: the first boot's run starts the agent; an image holds no container */
+	if (!r->have_systemd && r->no_start) {
+		run_done(r, "agent not started (%s): no container without systemd", r->bake ? "an image" : "--no-start");
+		return 1; /* a later run starts it; an image holds no container */
+	}
 	if (!r->have_systemd) {
 		return agent_container_current(r); /* running, and made from the ecs.config of now */
 	}
@@ -300,12 +302,15 @@ int service_apply(struct run *r)
 	if (reload && (k = systemctl(r, "daemon-reload", NULL, NULL, NULL, out, sizeof out)) != 0)
 		return k < 0 ? k : err_setx(&r->err, -EIO, BS_EXIT_TEMP, "systemctl daemon-reload exited %d: %s", k, out);
 	/* --no-block: queue the start and return, whatever is ordered before ecs.service.
-	 * bake: enable only; the instance starts it at boot. */
-	k = r->bake ? systemctl(r, "enable", "ecs.service", NULL, NULL, out, sizeof out)
+	 * --no-start and bake: enable only; a later run, or the instance's boot, starts it. */
+	k = r->no_start ? systemctl(r, "enable", "ecs.service", NULL, NULL, out, sizeof out)
 		    : systemctl(r, "enable", "--now", "--no-block", "ecs.service", out, sizeof out);
 	if (k != 0)
-		return k < 0 ? k : err_setx(&r->err, -EIO, BS_EXIT_TEMP, "systemctl enable --now --no-block ecs.service exited %d: %s",
-					    k, out);
-	run_done(r, "ecs.service enabled and started (--no-block)");
+		return k < 0 ? k : err_setx(&r->err, -EIO, BS_EXIT_TEMP, "systemctl enable%s ecs.service exited %d: %s",
+					    r->no_start ? "" : " --now --no-block", k, out);
+	if (r->no_start)
+		run_done(r, "ecs.service enabled, not started (%s)", r->bake ? "an image" : "--no-start");
+	else
+		run_done(r, "ecs.service enabled and started (--no-block)");
 	return 0;
 }

@@ -116,7 +116,7 @@ static int one(struct run *r, const struct bs_step *s, int *changed)
 		/* Converged already: refresh a stale checkpoint so status tells the truth. */
 		if (!cp.valid && state_write(r, s->name, s->scope, fp, &r->err) < 0)
 			return fail(r, s);
-		log_msg(LOG_INFO, s->name, "[skipped] already converged");
+		log_msg(LOG_INFO, s->name, "[skipped] already converged%s%s", r->done[0] ? ": " : "", r->done);
 		return 0;
 	}
 	log_msg(LOG_DEBUG, s->name, "needs change: %s", r->why);

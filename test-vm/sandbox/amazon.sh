@@ -50,6 +50,15 @@ reset_standins; IN "$BIN" reset >/dev/null 2>&1
 IN sh -c "rm -f /etc/os-release; printf 'ID=\"amzn\"\nVERSION_ID=\"2\"\nPRETTY_NAME=\"Amazon Linux 2\"\n' > /etc/os-release; mkdir -p /run/systemd/system"
 run "$BIN" bake
 t "bake (Amazon Linux 2): exit 0, enabled, not started" bash -c "[ \$(cat $W/rc) = 0 ] && [ '$(changes)' = 'amazon-linux-extras disable docker|amazon-linux-extras install -y ecs|systemctl enable ecs.service|' ] && ! nsenter -t $HOLDER -m -n test -e $ST/active"
+# --no-start on Amazon Linux 2023: installed and enabled, not started; a run without it starts it
+reset_standins; IN "$BIN" reset >/dev/null 2>&1
+IN sh -c "rm -f /etc/os-release; printf 'ID=\"amzn\"\nVERSION_ID=\"2023\"\nPRETTY_NAME=\"Amazon Linux 2023\"\n' > /etc/os-release; mkdir -p /run/systemd/system"
+run "$BIN" run --cluster al-cluster --no-start
+t "--no-start (Amazon Linux 2023): exit 0, installed and enabled, not started" bash -c "[ \$(cat $W/rc) = 0 ] && [ '$(changes)' = 'dnf install -y ecs-init|systemctl enable ecs.service|' ] && ! nsenter -t $HOLDER -m -n test -e $ST/active"
+run "$BIN" run --cluster al-cluster --wait=20
+t "... then a run without it: started (--now --no-block) and registered" bash -c "[ \$(cat $W/rc) = 0 ] && [ '$(changes)' = 'dnf install -y ecs-init|systemctl enable ecs.service|systemctl enable --now --no-block ecs.service|' ] && grep -q 'registered: cluster al-cluster' $W/out"
+run "$BIN" run --no-start --wait=5
+t "--no-start with --wait: exit 100, nothing run" bash -c "[ \$(cat $W/rc) = 100 ] && grep -q 'does not start' $W/out"
 run "$BIN" run --method nonsense
 t "--method nonsense: exit 100" rc 100
 t_summary

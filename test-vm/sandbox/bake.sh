@@ -41,4 +41,18 @@ t "first boot: nothing downloaded" [ "$(gets)" = "$N" ]
 t "first boot: ecs.config has the boot's cluster" grep -qx ECS_CLUSTER=boot-cluster "$W/etc.upper/ecs/ecs.config"
 t "first boot: the agent registered in the boot's cluster" has "registered: cluster boot-cluster"
 t "first boot: checkpoints now carry the new instance id" grep -q scope_id=i-0firstboot0000001 "$W/varlib.upper/ecs-bootstrap/state/ecs-config"
+
+# --no-start (no systemd here: the agent is a Docker-supervised container): converged without
+# a container; plan still calls the stopped agent pending; a run without it starts the agent
+no_container() { [ "$(nsenter -t $HOLDER -m -n curl -s -o /dev/null -w '%{http_code}' --unix-socket /run/docker.sock http://d/containers/ecs-agent/json)" = 404 ]; }
+IN curl -s -X DELETE --unix-socket /run/docker.sock "http://d/containers/ecs-agent?force=1" >/dev/null
+run "$BIN" run --cluster boot-cluster --no-start
+t "--no-start: exit 0, says the agent is not started" bash -c "[ \$(cat $W/rc) = 0 ] && grep -q 'agent not started (--no-start)' $W/out"
+t "--no-start: no agent container" no_container
+run "$BIN" plan --cluster boot-cluster
+t "plan without --no-start: the stopped agent is a pending change (exit 1)" rc 1
+run "$BIN" run --cluster boot-cluster --wait=30
+t "run without --no-start: the agent started and registered" bash -c "[ \$(cat $W/rc) = 0 ] && grep -q 'registered: cluster boot-cluster' $W/out"
+run env ECS_BOOTSTRAP_NO_START=1 "$BIN" run --wait=5
+t "ECS_BOOTSTRAP_NO_START=1 with --wait: exit 100" rc 100
 t_summary
