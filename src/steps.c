@@ -231,7 +231,7 @@ int steps_status(struct run *r)
 		else if (s->flags & STEP_READONLY)
 			state = "ok", detail = r->done;
 		else if (k > 0)
-			state = "converged", detail = cp.valid ? "" : cp.stale;
+			state = "converged", detail = cp.valid ? r->done : cp.stale;
 		else
 			state = "pending", detail = r->why;
 		if (k < 0 || (k == 0 && !(s->flags & STEP_READONLY)))
