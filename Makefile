@@ -170,7 +170,7 @@ $(B)/asan/obj/fuzz/replay_main.o: src/fuzz/replay_main.c
 asan: $(B)/asan/ecs-bootstrap $(addprefix $(B)/asan/tests/,$(TESTS))
 
 test-unit: $(addprefix $(B)/asan/tests/,$(TESTS)) $(B)/ecs-bootstrap $(B)/tsan/test_bgpipe
-	BS_BIN=$(CURDIR)/$(B)/ecs-bootstrap BS_VECTORS=$(CURDIR)/../shared/vectors \
+	BS_BIN=$(CURDIR)/$(B)/ecs-bootstrap \
 		sh scripts/run-tests.sh $(addprefix $(B)/asan/tests/,$(TESTS)) $(B)/tsan/test_bgpipe
 
 # The threaded code (the download's hashing ring) under ThreadSanitizer; BearSSL from the
@@ -200,7 +200,7 @@ VG_SUITES ?= foundation image secrets hostile
 # run through valgrind: any error fails the test it happens in (exit 99), and the logs are
 # searched for any error summary that is not 0.
 test-valgrind: $(addprefix $(B)/vg/tests/,$(TESTS)) $(B)/vg/ecs-bootstrap $(B)/ecs-bootstrap $(B)/ecs-bootstrap-fault $(B)/standin-agent
-	BS_BIN=$(CURDIR)/$(B)/ecs-bootstrap BS_VECTORS=$(CURDIR)/../shared/vectors VALGRIND=1 \
+	BS_BIN=$(CURDIR)/$(B)/ecs-bootstrap VALGRIND=1 \
 		sh scripts/run-tests.sh $(addprefix $(B)/vg/tests/,$(TESTS))
 	SUITES="$(VG_SUITES)" bash test-vm/valgrind/run.sh $(CURDIR)/$(B)/vg/ecs-bootstrap $(CURDIR)/$(B)/ecs-bootstrap-fault
 

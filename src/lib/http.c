@@ -14,6 +14,7 @@
 #include "../fault.h"
 
 #include "conn.h"
+#include "hex.h"
 #include "tls.h"
 
 #ifndef BS_VERSION
@@ -170,17 +171,6 @@ void http_chunked_init(struct http_chunked *c)
 	c->state = CH_SIZE;
 }
 
-static int hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /* One byte of the chunk-size line after the digits. */
 static int chunk_ext(struct http_chunked *c, char ch, struct bs_err *e)
 {
@@ -324,7 +314,7 @@ int http_chunked_push(struct http_chunked *c, const char *in, size_t n, size_t *
 		char ch = in[i];
 		switch (c->state) {
 		case CH_SIZE: {
-			int h = hexval(ch);
+			int h = hex_digit(ch);
 			if (h >= 0) {
 				if (++c->digits > 15)
 					return err_set(e, -EPROTO, "chunk size too large");

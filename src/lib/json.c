@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "hex.h"
+
 int json_parse(struct json *j, const char *js, size_t len, jsmntok_t *toks, unsigned max, struct bs_err *e)
 {
 	jsmn_parser p;
@@ -60,11 +62,10 @@ static int hex4(const char *p, unsigned *ret)
 	unsigned v = 0;
 	for (int i = 0; i < 4; i++) {
 		char c = p[i];
-		v <<= 4;
-		if (c >= '0' && c <= '9') v |= (unsigned) (c - '0');
-		else if (c >= 'a' && c <= 'f') v |= (unsigned) (c - 'a' + 10);
-		else if (c >= 'A' && c <= 'F') v |= (unsigned) (c - 'A' + 10);
-		else return -EINVAL;
+		int d = hex_digit(c);
+		if (d < 0)
+			return -EINVAL;
+		v = v << 4 | (unsigned) d;
 	}
 	*ret = v;
 	return 0;

@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "hex.h"
 #include "sha256.h"
 #include "strbuf.h"
 
@@ -38,24 +39,13 @@ int sigv4_uri_encode(const char *s, size_t n, bool keep_slash, char *out, size_t
 	return 0;
 }
 
-static int unhex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decode s[0..n) into out; a '%' not followed by two hex digits stays literal. */
 static size_t decode(const char *s, size_t n, char *out)
 {
 	size_t o = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '%' && i + 2 < n && unhex(s[i + 1]) >= 0 && unhex(s[i + 2]) >= 0) {
-			out[o++] = (char) (unhex(s[i + 1]) * 16 + unhex(s[i + 2]));
+		if (s[i] == '%' && i + 2 < n && hex_digit(s[i + 1]) >= 0 && hex_digit(s[i + 2]) >= 0) {
+			out[o++] = (char) (hex_digit(s[i + 1]) * 16 + hex_digit(s[i + 2]));
 			i += 2;
 		} else {
 			out[o++] = s[i];
