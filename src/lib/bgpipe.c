@@ -2,6 +2,7 @@
  * The lock is held only to move the ring's offsets; both sides copy or consume outside
  * it, in the part of the ring the other side does not touch (the producer writes only
  * free space, the worker reads only pending bytes). */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,6 +49,9 @@ static void *worker(void *arg)
 
 void bgpipe_start(struct bgpipe *b, bgpipe_fn *fn, void *ctx, size_t cap)
 {
+	sigset_t all, old;
+	bool created;
+
 	memset(b, 0, sizeof *b);
 	b->fn = fn;
 	b->ctx = ctx;
@@ -63,7 +67,13 @@ void bgpipe_start(struct bgpipe *b, bgpipe_fn *fn, void *ctx, size_t cap)
 		goto no_more;
 	if (pthread_cond_init(&b->room, NULL) != 0)
 		goto no_room;
-	if (pthread_create(&b->th, NULL, worker, b) != 0)
+	/* The worker blocks every signal (it inherits the mask it is created with): a SIGTERM
+	 * must reach the thread whose read(2) it is meant to interrupt. */
+	(void) sigfillset(&all);
+	(void) pthread_sigmask(SIG_SETMASK, &all, &old);
+	created = pthread_create(&b->th, NULL, worker, b) == 0;
+	(void) pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!created)
 		goto no_create;
 	b->threaded = true;
 	return;

@@ -1,6 +1,8 @@
 /* test_bgpipe.c: the worker sees every byte, in order, whatever the ring size and the
  * push sizes (a ring of 1, 7 and 4096 bytes; pushes of 0 to 70000 bytes), with a thread
- * and without; finish joins (the worker's writes are visible); a pipe starts again. */
+ * and without; finish joins (the worker's writes are visible); a pipe starts again; the worker
+ * blocks signals, the caller's mask is kept. */
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,11 +14,15 @@
 struct sink {
 	struct sha256_ctx h;
 	size_t bytes, calls;
+	bool term_blocked; /* SIGTERM was blocked where consume ran (the worker) */
 };
 
 static void consume(void *ctx, const void *p, size_t n)
 {
 	struct sink *s = ctx;
+	sigset_t cur;
+	if (pthread_sigmask(SIG_BLOCK, NULL, &cur) == 0)
+		s->term_blocked = sigismember(&cur, SIGTERM) == 1;
 	sha256_update(&s->h, p, n);
 	s->bytes += n;
 	s->calls++;
@@ -74,6 +80,19 @@ int main(void)
 		}
 	}
 	bgpipe_force_inline(false);
+	/* signals: the worker blocks them all (a SIGTERM must interrupt the producer's read), the
+	 * caller's mask is left as it was */
+	{
+		struct sink s = { .bytes = 0 };
+		sigset_t cur;
+		sha256_init(&s.h);
+		bgpipe_start(&b, consume, &s, 64);
+		bgpipe_push(&b, "abc", 3);
+		bgpipe_finish(&b);
+		OK(s.term_blocked, "the worker thread blocks SIGTERM");
+		OK(pthread_sigmask(SIG_BLOCK, NULL, &cur) == 0 && !sigismember(&cur, SIGTERM),
+		   "the caller's signal mask is restored (SIGTERM not blocked)");
+	}
 	/* started again after a finish; nothing pushed; finish twice */
 	{
 		struct sink s = { .bytes = 0 };
