@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/tls.h"
 #include "log.h"
 #include "steps.h"
 
@@ -127,7 +128,8 @@ void cli_help(void)
 
 void cli_version(void)
 {
-	printf("ecs-bootstrap %s (commit %s)\nBearSSL %s\n", BS_VERSION, BS_COMMIT, BS_BEARSSL_VERSION);
+	printf("ecs-bootstrap %s (commit %s)\nTLS: %s\nBearSSL %s (OpenPGP, SigV4, checkpoints)\n", BS_VERSION, BS_COMMIT,
+	       tls_library(), BS_BEARSSL_VERSION);
 #if BS_HAVE_ZLIB
 	printf("zlib %s\n", zlibVersion());
 #endif

@@ -41,6 +41,9 @@ int tls_write_all(const void *buf, size_t n, struct bs_err *e);
 /* Forget the session (does not close fd). */
 void tls_close(void);
 
+/* The TLS library this binary was built with, e.g. "BearSSL 0.6". */
+const char *tls_library(void);
+
 /* Name and explanation of the library's error code, e.g. "BR_ERR_X509_EXPIRED (certificate
  * expired or not yet valid)".  Never NULL. */
 const char *tls_error_name(int err);

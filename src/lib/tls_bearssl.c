@@ -11,6 +11,10 @@
 #include "br_errors.h" /* generated: BR_ERR_* names */
 #include "tls_backend.h"
 
+#ifndef BS_BEARSSL_VERSION
+#define BS_BEARSSL_VERSION "unknown"
+#endif
+
 #define TA_ARENA (1024UL * 1024)      /* their names and keys */
 
 static br_x509_trust_anchor tas[TLS_ANCHORS_MAX];
@@ -42,6 +46,11 @@ static const struct {
 	{ BR_ERR_BAD_CIPHER_SUITE, "no common cipher suite" },
 	{ BR_ERR_UNEXPECTED, "unexpected message from the server" },
 };
+
+const char *tls_library(void)
+{
+	return "BearSSL " BS_BEARSSL_VERSION;
+}
 
 const char *tls_error_name(int err)
 {

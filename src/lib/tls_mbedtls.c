@@ -11,6 +11,7 @@
 #include <mbedtls/error.h>
 #include <mbedtls/net_sockets.h>
 #include <mbedtls/ssl.h>
+#include <mbedtls/version.h>
 #include <mbedtls/x509_crt.h>
 #include <stdio.h>
 #include <string.h>
@@ -51,6 +52,11 @@ static const struct {
 	{ MBEDTLS_X509_BADCERT_BAD_PK, "MBEDTLS_X509_BADCERT_BAD_PK", "certificate signed with an unacceptable algorithm" },
 	{ MBEDTLS_X509_BADCERT_MISSING, "MBEDTLS_X509_BADCERT_MISSING", "the server sent no certificate" },
 };
+
+const char *tls_library(void)
+{
+	return MBEDTLS_VERSION_STRING_FULL;
+}
 
 const char *tls_error_name(int err)
 {
