@@ -50,6 +50,8 @@ int cmd_image_inspect(struct run *r, const char *tar)
 	printf("image: %s\n", ii.id);
 	for (size_t i = 0; i < ii.n_tags; i++)
 		printf("tag: %s\n", ii.tags[i]);
+	if (ii.gzipped)
+		printf("compression: gzip\n");
 	printf("layers: %zu\n", ii.n_layers);
 	for (size_t i = 0; i < ii.n_layers; i++)
 		printf("layer: %s %lld bytes\n", ii.layers[i].path, ii.layers[i].size);

@@ -51,6 +51,7 @@ int dimage_inspect(int fd, struct dimage_info *ii, struct bs_err *e)
 	static char manifest[MANIFEST_MAX + 1];
 	static struct tar_entry ent;
 	static jsmntok_t tok[4096];
+	static struct tar_gz gz; /* zlib state for a gzip'd archive */
 	struct tar_reader t;
 	struct json j;
 	long long mlen = -1;
@@ -60,7 +61,8 @@ int dimage_inspect(int fd, struct dimage_info *ii, struct bs_err *e)
 	const char *hex;
 
 	memset(ii, 0, sizeof *ii);
-	tar_init(&t, fd);
+	tar_init(&t, fd, &gz);
+	ii->gzipped = tar_gzipped(&t);
 	while ((k = tar_next(&t, &ent, e)) > 0) {
 		const char *name = clean(ent.name);
 		ii->archive_entries++;

@@ -1,5 +1,5 @@
 /* dimage.h: inspect a `docker save` archive (legacy v1.2 layout and the OCI layout that
- * Docker 25+ writes alongside manifest.json) without unpacking it.
+ * Docker 25+ writes alongside manifest.json), plain or gzip'd, without unpacking it.
  *
  * manifest.json (at most 1 MiB) must be a non-empty array whose first object has
  * "Config" (".../<64 hex>.json" or "blobs/sha256/<64 hex>") and "Layers"; every file it
@@ -7,6 +7,7 @@
 #ifndef BS_DIMAGE_H
 #define BS_DIMAGE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "../err.h"
@@ -25,6 +26,7 @@ struct dimage_info {
 	size_t n_layers;
 	long long config_size;
 	long long archive_entries;
+	bool gzipped;                       /* the archive is gzip'd (Docker loads it as it is) */
 };
 
 /* Read the archive on fd from its current position.  0, or -EBADMSG (exit class 102)

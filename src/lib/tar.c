@@ -7,10 +7,114 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-void tar_init(struct tar_reader *t, int fd)
+/* zlib's allocations come from the reader's arena: nothing to free, whatever path ends the read. */
+static voidpf gz_alloc(voidpf opaque, uInt items, uInt size)
 {
+	struct tar_gz *g = opaque;
+	size_t n = (size_t) items * size, at = (g->arena_used + 15) & ~(size_t) 15;
+	if (size && n / size != items)
+		return Z_NULL;
+	if (at > sizeof g->arena || n > sizeof g->arena - at)
+		return Z_NULL;
+	g->arena_used = at + n;
+	return g->arena + at;
+}
+
+static void gz_free(voidpf opaque, voidpf p)
+{
+	(void) opaque;
+	(void) p;
+}
+
+void tar_init(struct tar_reader *t, int fd, struct tar_gz *gz)
+{
+	unsigned char magic[2];
+	struct stat st;
+	off_t at;
+
 	memset(t, 0, sizeof *t);
 	t->fd = fd;
+	if (!gz || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (at = lseek(fd, 0, SEEK_CUR)) < 0 ||
+	    pread(fd, magic, 2, at) != 2 || magic[0] != 0x1f || magic[1] != 0x8b)
+		return;
+	memset(&gz->z, 0, sizeof gz->z);
+	gz->arena_used = 0;
+	gz->end = false;
+	gz->z.zalloc = gz_alloc;
+	gz->z.zfree = gz_free;
+	gz->z.opaque = gz;
+	gz->err = inflateInit2(&gz->z, 15 + 16); /* 15: the largest window; +16: gzip framing */
+	t->gz = gz;
+}
+
+bool tar_gzipped(const struct tar_reader *t)
+{
+	return t->gz != NULL;
+}
+
+/* Up to n bytes of the archive: > 0, 0 at its end, < 0 with e set. */
+static ssize_t src_read(struct tar_reader *t, void *buf, size_t n, struct bs_err *e)
+{
+	struct tar_gz *g = t->gz;
+
+	for (;;) {
+		ssize_t r;
+		if (!g) {
+			r = read(t->fd, buf, n);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r < 0)
+				return err_set(e, -errno, "tar: read at offset %lld: %s", t->off, strerror(errno));
+			return r;
+		}
+		if (g->err != Z_OK)
+			return err_setx(e, -ENOMEM, BS_EXIT_INTERNAL, "tar: zlib: inflateInit2 failed (%d)", g->err);
+		if (g->end)
+			return 0;
+		if (g->z.avail_in == 0) {
+			r = read(t->fd, g->in, sizeof g->in);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r < 0)
+				return err_set(e, -errno, "tar: read the gzip stream: %s", strerror(errno));
+			if (r == 0)
+				return err_setx(e, -EBADMSG, BS_EXIT_INTEGRITY, "tar: the gzip stream is cut short (after %llu bytes)",
+						(unsigned long long) g->z.total_in);
+			g->z.next_in = g->in;
+			g->z.avail_in = (uInt) r;
+		}
+		g->z.next_out = buf;
+		g->z.avail_out = (uInt) (n > 1u << 30 ? 1u << 30 : n);
+		int k = inflate(&g->z, Z_NO_FLUSH);
+		size_t out = (size_t) ((unsigned char *) g->z.next_out - (unsigned char *) buf);
+		if (k == Z_STREAM_END) {
+			/* another member may follow (gzip files concatenate) */
+			unsigned char more;
+			if (g->z.avail_in == 0) {
+				do
+					r = read(t->fd, &more, 1);
+				while (r < 0 && errno == EINTR);
+				if (r < 0)
+					return err_set(e, -errno, "tar: read the gzip stream: %s", strerror(errno));
+				if (r == 1) {
+					g->in[0] = more;
+					g->z.next_in = g->in;
+					g->z.avail_in = 1;
+				}
+			}
+			if (g->z.avail_in == 0)
+				g->end = true;
+			else if (inflateReset(&g->z) != Z_OK)
+				return err_setx(e, -EBADMSG, BS_EXIT_INTEGRITY, "tar: gzip: bad member after offset %lld", t->off);
+		} else if (k != Z_OK && !(k == Z_BUF_ERROR && out == 0 && g->z.avail_in == 0)) {
+			return err_setx(e, -EBADMSG, BS_EXIT_INTEGRITY, "tar: the gzip stream is corrupt near offset %lld: %s", t->off,
+					g->z.msg ? g->z.msg : zError(k));
+		}
+		if (t->off + (long long) out > TAR_GZ_MAX)
+			return err_setx(e, -EFBIG, BS_EXIT_INTEGRITY, "tar: the gzip stream inflates past %lld bytes", TAR_GZ_MAX);
+		if (out)
+			return (ssize_t) out;
+	}
 }
 
 /* Read exactly n bytes; -EBADMSG on a short file. */
@@ -18,11 +122,9 @@ static int read_full(struct tar_reader *t, void *buf, size_t n, struct bs_err *e
 {
 	size_t got = 0;
 	while (got < n) {
-		ssize_t r = read(t->fd, (char *) buf + got, n - got);
-		if (r < 0 && errno == EINTR)
-			continue;
+		ssize_t r = src_read(t, (char *) buf + got, n - got, e);
 		if (r < 0)
-			return err_set(e, -errno, "tar: read at offset %lld: %s", t->off, strerror(errno));
+			return (int) r;
 		if (r == 0)
 			return err_setx(e, -EBADMSG, BS_EXIT_INTEGRITY, "tar: truncated at offset %lld", t->off + (long long) got);
 		got += (size_t) r;
@@ -37,7 +139,7 @@ static int skip(struct tar_reader *t, long long n, struct bs_err *e)
 	struct stat st;
 
 	/* A regular file: seek, and compare with its size so a truncated archive is still caught. */
-	if (n > 0 && fstat(t->fd, &st) == 0 && S_ISREG(st.st_mode) && lseek(t->fd, n, SEEK_CUR) >= 0) {
+	if (n > 0 && !t->gz && fstat(t->fd, &st) == 0 && S_ISREG(st.st_mode) && lseek(t->fd, n, SEEK_CUR) >= 0) {
 		if (t->off + n > (long long) st.st_size)
 			return err_setx(e, -EBADMSG, BS_EXIT_INTEGRITY, "tar: truncated at offset %lld", (long long) st.st_size);
 		t->off += n;
@@ -177,13 +279,13 @@ int tar_next(struct tar_reader *t, struct tar_entry *ent, struct bs_err *e)
 		ssize_t r;
 
 		/* The end: a zero block (normally two), or the end of the file right at a header. */
-		r = read(t->fd, h, 1);
+		r = src_read(t, h, 1, e);
 		if (r == 0) {
 			t->done = true;
 			return 0;
 		}
 		if (r < 0)
-			return err_set(e, -errno, "tar: read: %s", strerror(errno));
+			return (int) r;
 		t->off += 1;
 		k = read_full(t, h + 1, 511, e);
 		if (k < 0)

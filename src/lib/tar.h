@@ -6,6 +6,11 @@
  * short by the end of the file.  Entry names are bounded (TAR_NAME_MAX); pax and GNU
  * extension data is bounded (TAR_EXT_MAX).  Reads through a file descriptor with
  * read(2): memory does not grow with the archive.
+ *
+ * A gzip'd archive (`docker save | gzip`: Docker loads those too) is read through zlib when
+ * the file starts with the gzip magic: concatenated members, a corrupt stream or one cut
+ * short refused, at most TAR_GZ_MAX bytes inflated; zlib's state lives in the reader (no
+ * heap, nothing to free).
  */
 #ifndef BS_TAR_H
 #define BS_TAR_H
@@ -14,10 +19,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <zlib.h>
+
 #include "../err.h"
 
 #define TAR_NAME_MAX 4096
 #define TAR_EXT_MAX (1024LL * 1024)
+#define TAR_GZ_MAX (16LL * 1024 * 1024 * 1024) /* inflated bytes we read from a gzip'd archive */
 
 struct tar_entry {
 	char name[TAR_NAME_MAX];
@@ -28,8 +36,18 @@ struct tar_entry {
 	long long data_offset;  /* where the data starts in the archive */
 };
 
+struct tar_gz {
+	z_stream z;
+	unsigned char in[65536];
+	unsigned char arena[48 * 1024]; /* zlib's state and its 32 KiB window */
+	size_t arena_used;
+	bool end;                       /* the last member ended at the end of the input */
+	int err;                        /* inflateInit2 failed */
+};
+
 struct tar_reader {
 	int fd;
+	struct tar_gz *gz;      /* NULL: a plain archive */
 	long long off;          /* current position in the archive */
 	long long left;         /* data bytes of the current entry not read yet */
 	long long pad;          /* padding after it */
@@ -37,7 +55,11 @@ struct tar_reader {
 	char gpath[TAR_NAME_MAX]; /* unused global path (recorded for completeness) */
 };
 
-void tar_init(struct tar_reader *t, int fd);
+/* Read the archive on fd from its current position.  gz: room for zlib, used when fd is a
+ * regular file that starts with the gzip magic (NULL: plain archives only). */
+void tar_init(struct tar_reader *t, int fd, struct tar_gz *gz);
+/* The archive was gzip'd. */
+bool tar_gzipped(const struct tar_reader *t);
 
 /* The next entry: 1 and *ent, 0 at the end of the archive, < 0 (-EBADMSG) when the
  * archive is malformed or truncated (e says what and at which offset).  Unread data of

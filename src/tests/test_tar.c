@@ -67,7 +67,7 @@ int main(void)
 
 		snprintf(path, sizeof path, "src/tests/data/tar/%s", cases[i].file);
 		fd = open(path, O_RDONLY | O_CLOEXEC);
-		tar_init(&t, fd);
+		tar_init(&t, fd, NULL);
 		first[0] = '\0';
 		while ((k = tar_next(&t, &ent, &e)) > 0) {
 			if (n++ == 0)

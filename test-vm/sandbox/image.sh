@@ -99,6 +99,16 @@ publish_agent ecs-agent-broken.tar --broken-layer
 run "$BIN" run --cluster img --agent-url https://s3.amazonaws.com/amazon-ecs-agent-us-east-1/ecs-agent-broken.tar
 t "archive Docker rejects: exit not 0, Docker's message surfaced" bash -c "[ \$(cat $W/rc) != 0 ] && grep -q 'Docker refused the image' $W/out"
 
+# a gzip'd agent (`docker save | gzip`, e.g. on a private mirror): verified as downloaded,
+# inspected through zlib, loaded as it is (Docker decompresses)
+publish_agent ecs-agent-gz.tar
+GZ=$(cat "$W/agent-build.id"); d=$W/s3/amazon-ecs-agent-us-east-1
+gzip -n -c "$d/ecs-agent-gz.tar" > "$d/ecs-agent-gz.tar.gz"
+GNUPGHOME=$W/gnupg gpg --batch --quiet --yes --armor --detach-sign -o "$d/ecs-agent-gz.tar.gz.asc" "$d/ecs-agent-gz.tar.gz" 2>/dev/null
+run "$BIN" run --cluster img --agent-url https://s3.amazonaws.com/amazon-ecs-agent-us-east-1/ecs-agent-gz.tar.gz
+gz_loaded() { rc 0 && tagged "$GZ"; }
+t "gzip'd agent tarball: exit 0, loaded and tagged" gz_loaded
+
 # a crash right after the download: the next run verifies the cache and loads it
 docker_api -X DELETE "http://d/images/amazon/amazon-ecs-agent:latest?force=1" >/dev/null
 IN sh -c 'rm -f /var/cache/ecs/ecs-agent.tar*'
