@@ -40,6 +40,7 @@ void tar_init(struct tar_reader *t, int fd, struct tar_gz *gz)
 	memset(&gz->z, 0, sizeof gz->z);
 	gz->arena_used = 0;
 	gz->end = false;
+	gz->member_done = false;
 	gz->z.zalloc = gz_alloc;
 	gz->z.zfree = gz_free;
 	gz->z.opaque = gz;
@@ -77,34 +78,27 @@ static ssize_t src_read(struct tar_reader *t, void *buf, size_t n, struct bs_err
 				continue;
 			if (r < 0)
 				return err_set(e, -errno, "tar: read the gzip stream: %s", strerror(errno));
+			if (r == 0 && g->member_done) {
+				g->end = true; /* the last member ended at the end of the file */
+				continue;
+			}
 			if (r == 0)
 				return err_setx(e, -EBADMSG, BS_EXIT_INTEGRITY, "tar: the gzip stream is cut short (after %llu bytes)",
 						(unsigned long long) g->z.total_in);
 			g->z.next_in = g->in;
 			g->z.avail_in = (uInt) r;
 		}
+		if (g->z.avail_in)
+			g->member_done = false;
 		g->z.next_out = buf;
 		g->z.avail_out = (uInt) (n > 1u << 30 ? 1u << 30 : n);
 		int k = inflate(&g->z, Z_NO_FLUSH);
 		size_t out = (size_t) ((unsigned char *) g->z.next_out - (unsigned char *) buf);
 		if (k == Z_STREAM_END) {
-			/* another member may follow (gzip files concatenate) */
-			unsigned char more;
-			if (g->z.avail_in == 0) {
-				do
-					r = read(t->fd, &more, 1);
-				while (r < 0 && errno == EINTR);
-				if (r < 0)
-					return err_set(e, -errno, "tar: read the gzip stream: %s", strerror(errno));
-				if (r == 1) {
-					g->in[0] = more;
-					g->z.next_in = g->in;
-					g->z.avail_in = 1;
-				}
-			}
-			if (g->z.avail_in == 0)
-				g->end = true;
-			else if (inflateReset(&g->z) != Z_OK)
+			/* another member may follow (gzip files concatenate): the next pass reads it
+			 * in, or finds the end of the file there */
+			g->member_done = true;
+			if (inflateReset(&g->z) != Z_OK)
 				return err_setx(e, -EBADMSG, BS_EXIT_INTEGRITY, "tar: gzip: bad member after offset %lld", t->off);
 		} else if (k != Z_OK && !(k == Z_BUF_ERROR && out == 0 && g->z.avail_in == 0)) {
 			return err_setx(e, -EBADMSG, BS_EXIT_INTEGRITY, "tar: the gzip stream is corrupt near offset %lld: %s", t->off,

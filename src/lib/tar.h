@@ -41,6 +41,7 @@ struct tar_gz {
 	unsigned char in[65536];
 	unsigned char arena[48 * 1024]; /* zlib's state and its 32 KiB window */
 	size_t arena_used;
+	bool member_done;               /* a member ended and no byte of another has come yet */
 	bool end;                       /* the last member ended at the end of the input */
 	int err;                        /* inflateInit2 failed */
 };

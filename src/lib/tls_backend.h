@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "../err.h"
+
 /* What the socket saw during a session, so a failure is reported as what it was. */
 struct tls_io {
 	int fd;
@@ -21,6 +23,9 @@ int tls_io_read(unsigned char *buf, size_t len);
 int tls_io_write(const unsigned char *buf, size_t len);
 
 #define TLS_ANCHORS_MAX 512 /* trust anchors from all sources */
+
+/* When the socket explains a failed call (timeout, errno): e set, < 0.  Otherwise 0. */
+int tls_io_fail(struct bs_err *e, const char *what);
 
 /* Backend: take one DER certificate as a trust anchor.  0, -E2BIG (a limit of the backend)
  * or -EBADMSG (not a certificate it can use). */

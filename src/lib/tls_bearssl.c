@@ -160,12 +160,10 @@ static int low_write(void *ctx, const unsigned char *buf, size_t len)
 /* Turn the state after a failed br_sslio call into an error. */
 static int fail(struct bs_err *e, const char *what)
 {
-	int br = br_ssl_engine_last_error(&sc.eng);
+	int br = br_ssl_engine_last_error(&sc.eng), k = tls_io_fail(e, what);
 
-	if (tls_io.err == -ETIMEDOUT)
-		return err_set(e, -ETIMEDOUT, "TLS %s: no data from the server for %d ms", what, tls_io.timeout_ms);
-	if (tls_io.err)
-		return err_set(e, tls_io.err, "TLS %s: %s", what, strerror(-tls_io.err));
+	if (k < 0)
+		return k;
 	if (tls_io.eof && (br == BR_ERR_OK || br == BR_ERR_IO))
 		return err_set(e, -ECONNRESET, "TLS %s: the server closed the connection", what);
 	if (br >= BR_ERR_X509_OK && br < BR_ERR_RECV_FATAL_ALERT && br != BR_ERR_X509_OK)

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "conn.h"
@@ -68,51 +67,20 @@ static int bundle_object(void *ctx, const char *label, const unsigned char *der,
 /* Read a PEM bundle; every CERTIFICATE becomes an anchor (others are skipped). */
 static int load_bundle(int dirfd, const char *path, struct bs_err *e)
 {
+	static char text[BUNDLE_MAX + 1]; /* only what a bundle fills is ever touched */
 	static unsigned char der[CERT_DER_MAX];
 	struct bundle_walk w = { 0 };
-	unsigned char *text = NULL;
-	size_t got = 0, bad_line = 0;
-	struct stat st;
-	int fd = fileio_open(dirfd, path, O_RDONLY | O_NOCTTY, 0), k;
+	size_t len = 0, bad_line = 0;
+	int k = fileio_read_bounded(dirfd, path, text, sizeof text, &len, e);
 
-	if (fd < 0)
-		return err_set(e, fd, "CA bundle '%s': %s", path, strerror(-fd));
-	if (fstat(fd, &st) < 0) {
-		k = err_set(e, -errno, "CA bundle '%s': %s", path, strerror(errno));
-		goto out;
-	}
-	if (st.st_size > (off_t) BUNDLE_MAX) {
-		k = err_set(e, -E2BIG, "CA bundle '%s': larger than %lu bytes", path, BUNDLE_MAX);
-		goto out;
-	}
-	text = malloc((size_t) st.st_size + 1);
-	if (!text) {
-		k = err_set(e, -ENOMEM, "CA bundle '%s': no memory for %lld bytes", path, (long long) st.st_size);
-		goto out;
-	}
-	while (got < (size_t) st.st_size) { /* a file that shrinks meanwhile is read as far as it goes */
-		ssize_t n = read(fd, text + got, (size_t) st.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			k = err_set(e, -errno, "CA bundle '%s': %s", path, strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		got += (size_t) n;
-	}
-	k = pem_each(text, got, der, sizeof der, bundle_object, &w, &bad_line);
+	if (k < 0)
+		return err_wrap(e, "CA bundle");
+	k = pem_each((const unsigned char *) text, len, der, sizeof der, bundle_object, &w, &bad_line);
 	if (k == -EBADMSG)
-		k = err_set(e, k, "CA bundle '%s': bad PEM on line %zu", path, bad_line);
-	else if (w.full)
-		k = err_set(e, -E2BIG, "CA bundle '%s': more anchors than the limit of %d", path, TLS_ANCHORS_MAX);
-	else
-		k = w.added;
-out:
-	free(text);
-	(void) close(fd);
-	return k;
+		return err_set(e, k, "CA bundle '%s': bad PEM on line %zu", path, bad_line);
+	if (w.full)
+		return err_set(e, -E2BIG, "CA bundle '%s': more anchors than the limit of %d", path, TLS_ANCHORS_MAX);
+	return w.added;
 }
 
 int tls_trust_load(int root_fd, struct bs_err *e)
@@ -152,6 +120,15 @@ int tls_trust_load(int root_fd, struct bs_err *e)
 }
 
 /* ---- socket I/O under a session */
+
+int tls_io_fail(struct bs_err *e, const char *what)
+{
+	if (tls_io.err == -ETIMEDOUT)
+		return err_set(e, -ETIMEDOUT, "TLS %s: no data from the server for %d ms", what, tls_io.timeout_ms);
+	if (tls_io.err)
+		return err_set(e, tls_io.err, "TLS %s: %s", what, strerror(-tls_io.err));
+	return 0;
+}
 
 int tls_io_read(unsigned char *buf, size_t len)
 {

@@ -101,10 +101,10 @@ static int bio_recv(void *ctx, unsigned char *buf, size_t len)
 /* Turn a failed mbedtls call's code k into an error. */
 static int fail(struct bs_err *e, const char *what, int k)
 {
-	if (tls_io.err == -ETIMEDOUT)
-		return err_set(e, -ETIMEDOUT, "TLS %s: no data from the server for %d ms", what, tls_io.timeout_ms);
-	if (tls_io.err)
-		return err_set(e, tls_io.err, "TLS %s: %s", what, strerror(-tls_io.err));
+	int io = tls_io_fail(e, what);
+
+	if (io < 0)
+		return io;
 	if (k == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) {
 		uint32_t flags = mbedtls_ssl_get_verify_result(&ssl);
 		for (size_t i = 0; i < sizeof badcert / sizeof badcert[0]; i++)
