@@ -8,10 +8,12 @@
  *    ecs-init's default environment, then the entries of /etc/ecs/ecs.config (parsed as
  *    `docker run --env-file`, so they override the defaults).
  * 3. Watch it (a state poll every second) and map its exit: 0 -> exit 0; 5 -> exit 5 (the
- *    agent's terminal error: restarting cannot help); 42 -> load the update the agent left
- *    (/var/cache/ecs/desired-image names a tarball; its .asc must verify) and restart at
- *    once; anything else -> restart after a jittered backoff (1 s doubling to 60 s).
- * 4. SIGTERM or SIGINT: stop the container (30 s grace) and exit 0.
+ *    agent's terminal error: restarting cannot help); 42 (the agent downloaded an update)
+ *    -> restart at once with the image Docker has: loading the update is not implemented
+ *    yet, so the agent keeps its current version; anything else -> restart after a
+ *    jittered backoff (1 s doubling to 60 s).
+ * 4. SIGTERM or SIGINT: stop the container (30 s grace) and exit 0; one that arrives while
+ *    step 1 runs ends `agent` with exit 0 before any container is made.
  * 5. ecs.config changed (checked with each poll): stop the container and make a new one,
  *    which reads the new file (the agent reads its environment only at start).
  */
@@ -60,9 +62,12 @@ static const char *const default_env[] = {
 	"ECS_ENABLE_TASK_IAM_ROLE_NETWORK_HOST=true",
 	"ECS_ENABLE_AWSLOGS_EXECUTIONROLE_OVERRIDE=true",
 	"ECS_ENABLE_TASK_ENI=true",
-	"ECS_VOLUME_PLUGIN_CAPABILITIES=[\"efsAuth\"]",
 	"ECS_AGENT_LABELS=",
 };
+
+/* The EFS volume plugin ecs-init's package installs (socket-activated); the agent hands EFS
+ * volumes with IAM or access points to it only when told the capability is there. */
+#define VOLUME_PLUGIN_SOCKET "/run/docker/plugins/amazon-ecs-volume-plugin.sock"
 
 /* ecs-init's binds, in its order (reference/ANCHORS.md 1.4).  The first six always; the
  * others only when their source exists on the host (Docker would create a missing source
@@ -214,6 +219,8 @@ static int container_body(struct run *r, struct strbuf *b, bool restart_policy, 
 		else if (fileio_exists(r->root_fd, "/etc/ssl/certs") > 0)
 			strbuf_puts(b, ",\"SSL_CERT_DIR=/etc/ssl/certs\"");
 		strbuf_puts(b, fileio_exists(r->root_fd, "/mnt/ecs/ebs") > 0 ? ",\"ECS_EBSTA_SUPPORTED=true\"" : ",\"ECS_EBSTA_SUPPORTED=false\"");
+		if (fileio_exists(r->root_fd, VOLUME_PLUGIN_SOCKET) > 0)
+			strbuf_puts(b, ",\"ECS_VOLUME_PLUGIN_CAPABILITIES=[\\\"efsAuth\\\"]\"");
 	}
 	k = envfile_parse(cfg, cfg_len, &ops, &r->err);
 	if (k < 0)
@@ -338,6 +345,12 @@ int cmd_agent(struct run *r)
 	(void) sigaction(SIGTERM, &sa, NULL);
 	(void) sigaction(SIGINT, &sa, NULL);
 	code = steps_run_only(r, per_boot);
+	if (stopping) {
+		/* systemctl stop (or shutdown) while the steps ran: no container for a unit going down. */
+		log_msg(LOG_INFO, "agent", "stopped before the agent container was started (%s)",
+			code ? "the steps were interrupted" : "the steps had finished");
+		return BS_EXIT_OK;
+	}
 	if (code)
 		return code;
 	if (docker_open(&d, r->root, &r->err) < 0)
@@ -390,12 +403,10 @@ int cmd_agent(struct run *r)
 			return 5;
 		}
 		if (exit_code == 42) {
-			/* The agent downloaded an update: the agent-image step verifies and loads what the
-			 * cache now holds before the restart (a failed check keeps the current image). */
-			log_msg(LOG_INFO, "agent", "the agent asks for its update to be loaded (exit 42)");
-			r->refresh = false;
-			if (steps_run_only(r, (const char *const[]) { "agent-image", NULL }) != 0)
-				log_msg(LOG_WARNING, "agent", "update not loaded; restarting the current image, ignoring");
+			/* The agent downloaded an update and exits for it to be loaded.  Loading it is not
+			 * implemented yet: the same image starts again at once. */
+			log_msg(LOG_WARNING, "agent",
+				"the agent asks for its update to be loaded (exit 42): not implemented; restarting the current image");
 			backoff = 0;
 			continue;
 		}
@@ -441,8 +452,8 @@ void agent_status(struct run *r)
 /* `bake`: converge what an image can hold, then remove what belongs to an instance. */
 int cmd_bake(struct run *r)
 {
-	static const char *const image_steps[] = { "preflight", "sysctl", "ecs-config", "agent-image", "host-dirs", "service",
-						  NULL };
+	static const char *const image_steps[] = { "preflight", "options", "sysctl", "ecs-config", "agent-image", "host-dirs",
+						  "service", NULL };
 	static const char *const instance_cps[] = { "sysctl", "nat", "ecs-config", "service" };
 	struct docker d;
 	size_t n;

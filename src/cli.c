@@ -12,6 +12,7 @@
 #include "lib/tls.h"
 #include "log.h"
 #include "steps.h"
+#include "trust.h"
 
 #if BS_HAVE_ZLIB
 #include <zlib.h>
@@ -27,7 +28,7 @@
 #define BS_BEARSSL_VERSION "unknown"
 #endif
 
-#define USAGE "usage: ecs-bootstrap [run|plan|status|reset [STEP...]|config show] [options]  (--help for more)"
+#define USAGE "usage: ecs-bootstrap [run|plan|status|options|reset [STEP...]|config show] [options]  (--help for more)"
 
 void cli_help(void)
 {
@@ -40,14 +41,19 @@ void cli_help(void)
 	      "                                  times (exit 0: all converged, 1: not)\n"
 	      "  ecs-bootstrap agent             run and supervise the agent container in the foreground (what\n"
 	      "                                  ecs.service runs): re-apply sysctl and nat, make sure the image\n"
-	      "                                  is loaded, start container ecs-agent, restart it when it fails;\n"
-	      "                                  exits 5 when the agent does (terminal), 0 on SIGTERM\n"
+	      "                                  is loaded, start container ecs-agent, restart it when it fails\n"
+	      "                                  (at once, same image, when it exits 42: loading its update is\n"
+	      "                                  not implemented yet); exits 5 when the agent does (terminal),\n"
+	      "                                  0 on SIGTERM.  Options: those the last run saved (below)\n"
 	      "  ecs-bootstrap bake [options]    prepare an image (Packer): converge what an image can hold (image\n"
 	      "                                  downloaded, verified, loaded; unit installed and enabled, not\n"
 	      "                                  started), then remove instance state (the agent container, its\n"
 	      "                                  data and logs, boot and instance checkpoints, ECS_CLUSTER unless\n"
 	      "                                  --cluster was given)\n"
 	      "  ecs-bootstrap reset [STEP...]   forget checkpoints (all, or the named steps); changes nothing else\n"
+	      "  ecs-bootstrap options [--show-secrets]\n"
+	      "                                  the options saved by the last run (/etc/ecs-bootstrap/options),\n"
+	      "                                  which agent and later runs use; URLs with credentials masked\n"
 	      "  ecs-bootstrap config show [--file F] [--show-secrets]\n"
 	      "                                  the environment `docker run --env-file F` would pass,\n"
 	      "                                  one KEY=VALUE a line (default F: /etc/ecs/ecs.config)\n"
@@ -62,19 +68,26 @@ void cli_help(void)
 	      "  ecs-bootstrap image inspect TAR  check a docker-save archive (plain or gzip'd): manifest,\n"
 	      "                                  tags, layers (exit 102 when it is malformed)\n"
 	      "  ecs-bootstrap --help | --version\n\n"
-	      "Options (run, plan, status; each also set by the environment variable shown):\n"
+	      "Options (run, plan, status; each also set by the environment variable shown).  run and bake\n"
+	      "save --method, --region, --config-url, --agent-version, --agent-url, --keyring (a copy of the\n"
+	      "file) and --block-imds in /etc/ecs-bootstrap/options: agent (ecs.service) and later runs use\n"
+	      "them until a run is given the option again; an empty value (--agent-url=) or the default\n"
+	      "(--agent-version latest, --method auto, --no-block-imds) goes back to the default.\n"
+	      "--cluster and --set are kept in ecs.config itself.\n"
 	      "  --cluster NAME      ECS cluster to join: ECS_CLUSTER in ecs.config   [ECS_BOOTSTRAP_CLUSTER]\n"
 	      "  --set KEY=VALUE     set an ecs.config entry; repeatable; beats values already in the\n"
 	      "                      file, which beat the defaults   [ECS_BOOTSTRAP_SET, entries on separate lines]\n"
 	      "  --config-url URL    an ecs.config fragment (https:// or s3://, as the AWS docs recommend for\n"
-	      "                      secrets) merged between the file's keys and --set   [ECS_BOOTSTRAP_CONFIG_URL]\n"
+	      "                      secrets; http:// is refused) merged between the file's keys and --set\n"
+	      "                      [ECS_BOOTSTRAP_CONFIG_URL]\n"
 	      "  --region R          region for s3:// URLs (else AWS_REGION, AWS_DEFAULT_REGION, IMDS)\n"
 	      "                      [ECS_BOOTSTRAP_REGION]\n"
 	      "  --agent-version V   latest (default), vX.Y.Z or an 8-hex commit   [ECS_BOOTSTRAP_AGENT_VERSION]\n"
 	      "  --agent-url URL     the agent tarball (its signature: URL.asc) instead of the regional\n"
 	      "                      Amazon bucket   [ECS_BOOTSTRAP_AGENT_URL]\n"
 	      "  --keyring FILE      trust these OpenPGP keys instead of the embedded Amazon ECS key (logged\n"
-	      "                      as a warning; private mirrors, tests)   [ECS_BOOTSTRAP_KEYRING]\n"
+	      "                      as a warning; private mirrors, tests); at most 8; given on the command\n"
+	      "                      line, they replace ECS_BOOTSTRAP_KEYRING's   [ECS_BOOTSTRAP_KEYRING]\n"
 	      "  --wait[=S]          after converging, wait at most S seconds (default 300) until the agent\n"
 	      "                      has registered (its /v1/metadata names a ContainerInstanceArn); exit 111\n"
 	      "                      with the agent log's tail when it has not   [ECS_BOOTSTRAP_WAIT=S]\n"
@@ -88,7 +101,7 @@ void cli_help(void)
 	      "                      the distribution's ecs-init), auto (default: package when\n"
 	      "                      /etc/os-release says ID=amzn)   [ECS_BOOTSTRAP_METHOD]\n"
 	      "  --block-imds        add the DOCKER-USER rule that keeps bridge-mode containers away\n"
-	      "                      from 169.254.169.254   [ECS_BOOTSTRAP_BLOCK_IMDS=1]\n"
+	      "                      from 169.254.169.254; --no-block-imds removes it   [ECS_BOOTSTRAP_BLOCK_IMDS=1|0]\n"
 	      "  --root DIR          operate on the filesystem tree DIR instead of /; paths cannot\n"
 	      "                      escape it (used by tests)   [ECS_BOOTSTRAP_ROOT]\n"
 	      "  --lock-timeout S    wait at most S seconds for another run (default 60), then exit 111\n"
@@ -98,6 +111,7 @@ void cli_help(void)
 	for (unsigned i = 0; steps_name(i); i++)
 		printf(" %s", steps_name(i));
 	fputs("\n  preflight  root, /etc/os-release, iptables (nf_tables or legacy), systemd\n"
+	      "  options    /etc/ecs-bootstrap/options (and keyring copies): the options above, saved\n"
 	      "  sysctl     net.ipv4.conf.all.route_localnet=1 live and in /etc/sysctl.d/80-ecs-bootstrap.conf\n"
 	      "  nat        task IAM role DNAT/REDIRECT of 169.254.170.2:80 to 127.0.0.1:51679, and ecs-init's\n"
 	      "             INPUT rules (ECS_SKIP_LOCALHOST_TRAFFIC_FILTER, ECS_ALLOW_OFFHOST_INTROSPECTION_ACCESS)\n"
@@ -190,6 +204,23 @@ static bool env_true(const char *name)
 	return v && (!strcmp(v, "1") || !strcasecmp(v, "true") || !strcasecmp(v, "yes"));
 }
 
+/* A switch that is saved: 1 or 0 when the variable says so, -1 when unset or empty. */
+static int env_switch(const char *name)
+{
+	const char *v = getenv(name);
+	return !v || !*v ? -1 : env_true(name);
+}
+
+static int add_keyring(struct run *r, const char *file)
+{
+	if (!file || !*file) /* --keyring= : back to the embedded key */
+		return 0;
+	if (r->n_keyrings == TRUST_KEYRINGS_MAX)
+		return usage_error("more than %d --keyring files", TRUST_KEYRINGS_MAX);
+	r->keyrings[r->n_keyrings++] = file;
+	return 0;
+}
+
 static int parse_seconds(const char *s, int *ret_ms)
 {
 	char *end;
@@ -224,7 +255,8 @@ static int from_env(struct run *r)
 			if ((k = add_set(r, line)))
 				return k;
 	}
-	r->block_imds = env_true("ECS_BOOTSTRAP_BLOCK_IMDS");
+	if ((k = env_switch("ECS_BOOTSTRAP_BLOCK_IMDS")) >= 0)
+		r->block_imds = k, r->block_imds_given = true;
 	if ((v = getenv("ECS_BOOTSTRAP_METHOD")) && *v && (k = set_method(r, v)))
 		return k;
 	if ((v = getenv("ECS_BOOTSTRAP_ROOT")) && *v)
@@ -239,7 +271,7 @@ static int from_env(struct run *r)
 	if ((v = getenv("ECS_BOOTSTRAP_AGENT_URL")) && *v)
 		r->agent_url_opt = v;
 	if ((v = getenv("ECS_BOOTSTRAP_KEYRING")) && *v)
-		r->keyrings[r->n_keyrings++] = v;
+		r->keyrings[r->n_keyrings++] = v, r->keyrings_given = true;
 	r->refresh = env_true("ECS_BOOTSTRAP_REFRESH");
 	r->no_start = env_true("ECS_BOOTSTRAP_NO_START");
 	if ((v = getenv("ECS_BOOTSTRAP_WAIT")) && *v) {
@@ -254,17 +286,22 @@ static int from_env(struct run *r)
 }
 
 enum { O_CLUSTER = 256, O_SET, O_BLOCK_IMDS, O_ROOT, O_LOCK_TIMEOUT, O_FILE, O_SHOW_SECRETS, O_HELP, O_VERSION,
-       O_CONFIG_URL, O_REGION, O_SHA256, O_KEYRING, O_AGENT_VERSION, O_AGENT_URL, O_REFRESH, O_WAIT, O_METHOD, O_NO_START };
+       O_CONFIG_URL, O_REGION, O_SHA256, O_KEYRING, O_AGENT_VERSION, O_AGENT_URL, O_REFRESH, O_WAIT, O_METHOD, O_NO_START,
+       O_NO_BLOCK_IMDS };
 
 /* Which options each command takes. */
 static bool applies(enum bs_cmd cmd, int o)
 {
-	bool converge = cmd == CMD_RUN || cmd == CMD_PLAN || cmd == CMD_STATUS || cmd == CMD_AGENT || cmd == CMD_BAKE;
+	/* agent (what ecs.service runs) takes what the last run saved: an option given to it
+	 * could undo what that run converged. */
+	bool converge = cmd == CMD_RUN || cmd == CMD_PLAN || cmd == CMD_STATUS || cmd == CMD_BAKE;
 	switch (o) {
 	case 'v': case O_ROOT: case O_HELP: case O_VERSION: case '?': case ':':
 		return true;
-	case O_FILE: case O_SHOW_SECRETS:
+	case O_FILE:
 		return cmd == CMD_CONFIG_SHOW;
+	case O_SHOW_SECRETS:
+		return cmd == CMD_CONFIG_SHOW || cmd == CMD_OPTIONS;
 	case 'o': case O_SHA256:
 		return cmd == CMD_FETCH;
 	case O_KEYRING:
@@ -272,7 +309,7 @@ static bool applies(enum bs_cmd cmd, int o)
 	case O_REGION:
 		return converge || cmd == CMD_FETCH;
 	case O_LOCK_TIMEOUT:
-		return converge || cmd == CMD_RESET;
+		return converge || cmd == CMD_RESET || cmd == CMD_AGENT;
 	default:
 		return converge;
 	}
@@ -284,6 +321,7 @@ int cli_parse(int argc, char *argv[], struct cli *c, struct run *r)
 		{ "cluster", required_argument, NULL, O_CLUSTER },
 		{ "set", required_argument, NULL, O_SET },
 		{ "block-imds", no_argument, NULL, O_BLOCK_IMDS },
+		{ "no-block-imds", no_argument, NULL, O_NO_BLOCK_IMDS },
 		{ "method", required_argument, NULL, O_METHOD },
 		{ "config-url", required_argument, NULL, O_CONFIG_URL },
 		{ "region", required_argument, NULL, O_REGION },
@@ -305,6 +343,7 @@ int cli_parse(int argc, char *argv[], struct cli *c, struct run *r)
 		{ NULL, 0, NULL, 0 },
 	};
 	int first = 1, k, o;
+	bool keyring_arg = false;
 	static char *permuted[1024];
 
 	/* getopt may permute argv (fetch URL -o F): work on a copy of the pointers. */
@@ -333,6 +372,8 @@ int cli_parse(int argc, char *argv[], struct cli *c, struct run *r)
 			c->cmd = CMD_CONFIG_SHOW, first = 3;
 		else if (!strcmp(w, "agent"))
 			c->cmd = CMD_AGENT;
+		else if (!strcmp(w, "options"))
+			c->cmd = CMD_OPTIONS;
 		else if (!strcmp(w, "bake"))
 			c->cmd = CMD_BAKE, r->bake = true, r->no_start = true;
 		else if (!strcmp(w, "fetch"))
@@ -350,21 +391,29 @@ int cli_parse(int argc, char *argv[], struct cli *c, struct run *r)
 	opterr = 0;
 	while ((o = getopt_long(argc, argv, "vo:", opts, NULL)) != -1) {
 		if (!applies(c->cmd, o))
-			return usage_error("option '%s' does not apply to this command", argv[optind - 1]);
+			return usage_error(c->cmd == CMD_AGENT ? "option '%s': agent uses the options the last run saved "
+								 "(/etc/ecs-bootstrap/options); give it to `ecs-bootstrap run`"
+							       : "option '%s' does not apply to this command",
+					   argv[optind - 1]);
 		switch (o) {
 		case O_CLUSTER: if ((k = set_cluster(r, optarg))) return k; break;
 		case O_SET: if ((k = add_set(r, optarg))) return k; break;
-		case O_BLOCK_IMDS: r->block_imds = true; break;
+		case O_BLOCK_IMDS: r->block_imds = r->block_imds_given = true; break;
+		case O_NO_BLOCK_IMDS: r->block_imds = false, r->block_imds_given = true; break;
 		case O_METHOD: if ((k = set_method(r, optarg))) return k; break;
 		case O_CONFIG_URL: r->config_url = optarg; break;
 		case O_REGION: r->region = optarg; break;
 		case 'o': c->out = optarg; break;
 		case O_SHA256: c->sha256 = optarg; break;
 		case O_KEYRING:
-			if (c->n_keyrings == sizeof c->keyrings / sizeof c->keyrings[0])
-				return usage_error("more than %zu --keyring files", sizeof c->keyrings / sizeof c->keyrings[0]);
-			c->keyrings[c->n_keyrings++] = optarg;
-			r->keyrings[r->n_keyrings++] = optarg;
+			/* The command line's list replaces the environment's. */
+			if (!keyring_arg)
+				r->n_keyrings = 0, keyring_arg = true;
+			r->keyrings_given = true;
+			if ((k = add_keyring(r, optarg)))
+				return k;
+			if (optarg && *optarg)
+				c->keyrings[c->n_keyrings++] = optarg; /* fits: add_keyring counted it */
 			break;
 		case O_AGENT_VERSION: r->agent_version = optarg; break;
 		case O_AGENT_URL: r->agent_url_opt = optarg; break;

@@ -4,14 +4,14 @@
 
 #include "run.h"
 
-enum bs_cmd { CMD_RUN, CMD_PLAN, CMD_STATUS, CMD_RESET, CMD_CONFIG_SHOW, CMD_FETCH, CMD_VERIFY, CMD_IMAGE_INSPECT, CMD_AGENT, CMD_BAKE, CMD_HELP, CMD_VERSION };
+enum bs_cmd { CMD_RUN, CMD_PLAN, CMD_STATUS, CMD_RESET, CMD_CONFIG_SHOW, CMD_FETCH, CMD_VERIFY, CMD_IMAGE_INSPECT, CMD_AGENT, CMD_BAKE, CMD_OPTIONS, CMD_HELP, CMD_VERSION };
 
 struct cli {
 	enum bs_cmd cmd;
 	char *const *rest;      /* reset: step names */
 	int n_rest;
 	const char *file;       /* config show --file */
-	bool show_secrets;      /* config show --show-secrets */
+	bool show_secrets;      /* config show / options --show-secrets */
 	const char *out;        /* fetch -o */
 	const char *sha256;     /* fetch --sha256 */
 	const char *keyrings[8]; /* verify --keyring (TRUST_KEYRINGS_MAX) */

@@ -26,7 +26,7 @@ static int print_entry(void *ctx, const struct envfile_entry *ent)
 	const struct show *s = ctx;
 	char masked[64];
 
-	if (!s->secrets && ecsconfig_is_secret(ent->key, ent->key_len)) {
+	if (!s->secrets && (ecsconfig_is_secret(ent->key, ent->key_len) || ecsconfig_value_secret(ent->val, ent->val_len))) {
 		ecsconfig_mask(ent->val_len, masked, sizeof masked);
 		printf("%.*s=%s\n", (int) ent->key_len, ent->key, masked);
 	} else {

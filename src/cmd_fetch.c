@@ -3,8 +3,14 @@
  * The body streams into FILE.partial while it is hashed; FILE appears (rename, after
  * fsync) only when the body is complete and, with --sha256, its digest matches.  A
  * failed or interrupted download leaves no FILE and removes its .partial (a retry
- * restarts from zero).  Progress: a refreshing line on a terminal, a line per 10%
- * otherwise.  -o - writes to stdout (no atomicity, no .partial). */
+ * restarts from zero).  FILE.partial is created exclusively (a stale one of ours is removed
+ * first; one that cannot be removed, another user's in a sticky directory, stops the fetch),
+ * so the result is never a file someone else can write.  Progress: a refreshing line on a
+ * terminal, a line per 10% otherwise.
+ * Written in place, never replaced (no .partial, no rename; a digest mismatch is reported
+ * after the bytes went out): -o - (stdout) and an -o that exists and is not a regular file
+ * (a character device such as /dev/null, a FIFO, a socket, or a symlink such as /dev/stdout).
+ * Such an output cannot be rewound: a retry after bytes were written fails instead. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -26,6 +32,9 @@ struct dl {
 	int last_decile;
 	bool tty;
 	bool hash;  /* only with --sha256: hashing costs a third of the CPU of a fetch */
+	bool in_place; /* stdout, a device, a FIFO, a symlink: written as it is, never renamed over */
+	bool seekable; /* a regular file (the .partial): a retry truncates it */
+	long long written; /* bytes written to fd by every attempt */
 };
 
 static long long mono_ms(void)
@@ -69,9 +78,13 @@ static void progress(struct dl *d, bool final)
 static int dl_begin(void *ctx, const struct http_resp *r, struct bs_err *e)
 {
 	struct dl *d = ctx;
-	/* A retry starts over: drop whatever an earlier attempt wrote. */
-	if (d->fd != STDOUT_FILENO && (ftruncate(d->fd, 0) < 0 || lseek(d->fd, 0, SEEK_SET) < 0))
+	/* A retry starts over: drop whatever an earlier attempt wrote, where that can be done. */
+	if (d->seekable && (ftruncate(d->fd, 0) < 0 || lseek(d->fd, 0, SEEK_SET) < 0))
 		return err_set(e, -errno, "truncate the .partial file: %s", strerror(errno));
+	if (!d->seekable && d->written > 0)
+		return err_setx(e, -ESPIPE, BS_EXIT_TEMP,
+				"the transfer broke after %lld bytes went to an output that cannot be rewound (a pipe or device): "
+				"not retried here; run the fetch again", d->written);
 	if (d->hash)
 		sha256_init(&d->h);
 	d->total = r->content_length;
@@ -95,6 +108,7 @@ static int dl_data(void *ctx, const void *p, size_t n, struct bs_err *e)
 			return err_setx(e, -errno, errno == ENOSPC ? BS_EXIT_TEMP : BS_EXIT_USAGE, "write: %s", strerror(errno));
 		c += w;
 		n -= (size_t) w;
+		d->written += w;
 	}
 	d->done += (long long) (c - (const char *) p);
 	progress(d, false);
@@ -161,6 +175,7 @@ int cmd_fetch(struct run *r, const char *url, const char *out, const char *want,
 	struct http_sink sink = { dl_begin, dl_data, &d };
 	struct fetch_opts fo = { .region = region };
 	char partial[4200], got[65] = { 0 };
+	struct stat st;
 	long long t0 = mono_ms();
 	int k;
 
@@ -180,16 +195,36 @@ int cmd_fetch(struct run *r, const char *url, const char *out, const char *want,
 	d.hash = want != NULL;
 	if (!strcmp(out, "-")) {
 		d.fd = STDOUT_FILENO;
+		d.in_place = true;
+		d.seekable = false;
+	} else if (lstat(out, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+		/* /dev/null, a FIFO, /dev/stdout: write into it; renaming over it would replace the
+		 * device (as root: every later write to /dev/null would land in a regular file). */
+		d.fd = open(out, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+		if (d.fd < 0) {
+			log_msg(LOG_FATAL, "fetch", "open '%s': %s", out, strerror(errno));
+			return BS_EXIT_USAGE;
+		}
+		d.in_place = true;
+		d.seekable = fstat(d.fd, &st) == 0 && S_ISREG(st.st_mode) && ftruncate(d.fd, 0) == 0;
 	} else {
 		if (snprintf(partial, sizeof partial, "%s.partial", out) >= (int) sizeof partial) {
 			log_msg(LOG_FATAL, "fetch", "output path too long");
 			return BS_EXIT_USAGE;
 		}
-		d.fd = open(partial, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-		if (d.fd < 0) {
-			log_msg(LOG_FATAL, "fetch", "create '%s': %s", partial, strerror(errno));
+		/* Ours from an interrupted fetch, or someone else's: never write into an existing one. */
+		if (unlink(partial) < 0 && errno != ENOENT) {
+			log_msg(LOG_FATAL, "fetch", "'%s' exists and cannot be removed (%s): remove it or choose another -o",
+				partial, strerror(errno));
 			return BS_EXIT_USAGE;
 		}
+		d.fd = open(partial, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (d.fd < 0) {
+			log_msg(LOG_FATAL, "fetch", "create '%s': %s%s", partial, strerror(errno),
+				errno == EEXIST ? " (created by someone else meanwhile)" : "");
+			return BS_EXIT_USAGE;
+		}
+		d.seekable = true;
 	}
 	(void) tls_trust_load(r->root_fd, &r->err); /* errors resurface at the first https use */
 	err_clear(&r->err);
@@ -206,7 +241,7 @@ int cmd_fetch(struct run *r, const char *url, const char *out, const char *want,
 		else if (want && !same_digest(got, want))
 			k = err_setx(&r->err, -EBADMSG, BS_EXIT_INTEGRITY, "sha256 of the download is %s, want %s", got, want);
 	}
-	if (k == 0 && d.fd != STDOUT_FILENO) {
+	if (k == 0 && !d.in_place) {
 		if (fsync(d.fd) < 0)
 			k = err_set(&r->err, -errno, "fsync '%s': %s", partial, strerror(errno));
 		else if (rename(partial, out) < 0)
@@ -216,7 +251,7 @@ int cmd_fetch(struct run *r, const char *url, const char *out, const char *want,
 	}
 	if (d.fd != STDOUT_FILENO) {
 		(void) close(d.fd);
-		if (k < 0)
+		if (k < 0 && !d.in_place)
 			(void) unlink(partial); /* never leave a complete-looking file behind */
 	}
 	if (k < 0) {

@@ -14,7 +14,10 @@ void fault_point(const char *name, const char *detail)
 
 	if (!want || strncmp(want, name, n) != 0)
 		return;
-	if (want[n] == '\0' || (detail && want[n] == ':' && strcmp(want + n + 1, detail) == 0))
-		(void) kill(getpid(), SIGKILL);
+	if (want[n] == '\0' || (detail && want[n] == ':' && strcmp(want + n + 1, detail) == 0)) {
+		/* BS_FAULT_SIGNAL=TERM: a SIGTERM arrives here (systemctl stop), and the program goes on */
+		const char *sig = getenv("BS_FAULT_SIGNAL");
+		(void) kill(getpid(), sig && !strcmp(sig, "TERM") ? SIGTERM : SIGKILL);
+	}
 }
 #endif

@@ -2,7 +2,8 @@
  *
  * FAULT_POINT("name") kills the process with SIGKILL when the environment variable
  * BS_FAULT_POINT equals "name"; FAULT_POINT_AT("name", detail) also when it equals
- * "name:detail" (e.g. "fileio-before-rename:/etc/ecs/ecs.config").  The release binary contains none of this
+ * "name:detail" (e.g. "fileio-before-rename:/etc/ecs/ecs.config").  With BS_FAULT_SIGNAL=TERM
+ * the point sends SIGTERM instead (what `systemctl stop` sends) and the program goes on.  The release binary contains none of this
  * (scripts/lint.sh checks that it is used only through this macro). */
 #ifndef BS_FAULT_H
 #define BS_FAULT_H

@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "cmd.h"
 #include "log.h"
+#include "options.h"
 #include "state.h"
 #include "steps.h"
 
@@ -51,6 +52,8 @@ int main(int argc, char *argv[])
 		return cmd_verify(r, c.rest[0], c.rest[1], c.keyrings, c.n_keyrings);
 	if (c.cmd == CMD_FETCH)
 		return cmd_fetch(r, c.rest[0], c.out, c.sha256, r->region);
+	if (c.cmd == CMD_OPTIONS)
+		return cmd_options(r, c.show_secrets);
 
 	r->mode = c.cmd == CMD_PLAN ? MODE_PLAN : c.cmd == CMD_STATUS ? MODE_STATUS : MODE_RUN;
 	/* Changing the machine needs root; say so before touching the lock.  (plan and
@@ -71,6 +74,9 @@ int main(int argc, char *argv[])
 		return steps_reset(r, c.rest, c.n_rest);
 
 	state_load_ids(r);
+	/* What the last run saved fills what this one was not given (options.h). */
+	if (options_merge(r) < 0)
+		return fatal(r);
 	preflight_method(r);
 	if (ecs_config_prepare(r) < 0 || agent_image_prepare(r) < 0)
 		return fatal(r);

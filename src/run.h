@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "err.h"
 #include "lib/ecsconfig.h"
@@ -18,19 +19,21 @@ struct run {
 	const char *root;
 	enum bs_mode mode;
 
-	/* options (command line, else environment) */
+	/* options (command line, else environment, else the saved ones: options.h) */
 	const char *cluster;
 	struct ecsconfig_kv sets[BS_MAX_SETS + 1]; /* --set entries, then --cluster */
 	size_t n_sets;
 	bool block_imds;
+	bool block_imds_given;    /* --block-imds/--no-block-imds or ECS_BOOTSTRAP_BLOCK_IMDS: beats the saved one */
 	const char *method_opt;   /* --method: auto (default), container, package */
 	bool package;             /* resolved by preflight: the distribution's ecs-init runs the agent */
 	const char *region;      /* --region: S3 requests (--config-url) */
 	const char *config_url;  /* --config-url: an ecs.config fragment */
 	const char *agent_version; /* --agent-version: latest, vX.Y.Z or an 8-hex commit */
 	const char *agent_url_opt; /* --agent-url */
-	const char *keyrings[8];   /* --keyring: replace the embedded Amazon ECS key */
+	const char *keyrings[8];   /* --keyring: replace the embedded Amazon ECS key (TRUST_KEYRINGS_MAX) */
 	size_t n_keyrings;
+	bool keyrings_given;       /* --keyring or ECS_BOOTSTRAP_KEYRING: the saved ones are not used */
 	bool refresh;              /* --refresh: download the agent again */
 	int wait_s;                /* --wait[=SECONDS]: 0 = do not wait */
 	bool bake;                 /* `bake`: an image, not an instance */
@@ -67,6 +70,7 @@ struct run {
 	char cfg_old[BS_CONFIG_MAX];
 	size_t cfg_old_len;
 	bool cfg_old_exists;
+	mode_t cfg_old_mode;      /* its permission bits, when it exists */
 	char cfg[BS_CONFIG_MAX];
 	size_t cfg_len;
 	bool cfg_secret;

@@ -121,8 +121,17 @@ void agent_image_inputs(struct run *r, struct sha256_ctx *h)
 	sha256_update_str(h, r->package ? "method package" : "method container");
 	sha256_update_str(h, r->agent_url);
 	sha256_update_str(h, r->n_keyrings ? "keyrings" : "embedded:" ECS_KEY_FPR);
-	for (size_t i = 0; i < r->n_keyrings; i++)
-		sha256_update_str(h, r->keyrings[i]);
+	/* The keys themselves, not their paths: the saved copy of a keyring (options.h) is the
+	 * same trust set as the file it was given as. */
+	for (size_t i = 0; i < r->n_keyrings; i++) {
+		static char keys[256 * 1024];
+		size_t n = 0;
+		struct bs_err e;
+		if (fileio_read_bounded(AT_FDCWD, r->keyrings[i], keys, sizeof keys, &n, &e) == 0)
+			sha256_update(h, keys, n);
+		else
+			sha256_update_str(h, r->keyrings[i]);
+	}
 }
 
 static int open_docker(struct run *r)

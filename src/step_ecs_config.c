@@ -2,7 +2,8 @@
  *
  * Owns: the file /etc/ecs/ecs.config (and its directory).
  * Converged: the file holds exactly the rendered configuration, mode 0600 when any
- * value is a secret (ECS_ENGINE_AUTH_DATA, ...), else 0644.
+ * value is a secret (ECS_ENGINE_AUTH_DATA, ..., or a URL with user info), else 0644, and
+ * never wider than an existing file's mode.
  * Rendering (lib/ecsconfig.h): the installation document's defaults < keys already in
  * the file (hand edits are kept) < --set/--cluster.  The existing file is parsed with
  * `docker run --env-file` rules first; a line it would refuse (a blank in a key, bad
@@ -13,8 +14,12 @@
  * ecs.config.tmp is removed by the next write.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "lib/envfile.h"
 #include "lib/fetch.h"
@@ -133,6 +138,16 @@ int ecs_config_prepare(struct run *r)
 	} else if (k < 0) {
 		return k;
 	} else {
+		struct stat st;
+		int fd = fileio_open(r->root_fd, PATH_ECS_CONFIG, O_RDONLY | O_NOCTTY, 0);
+		if (fd < 0 || fstat(fd, &st) < 0) {
+			k = fd < 0 ? fd : -errno;
+			if (fd >= 0)
+				(void) close(fd);
+			return err_set(&r->err, k, "stat '%s': %s", PATH_ECS_CONFIG, strerror(-k));
+		}
+		(void) close(fd);
+		r->cfg_old_mode = st.st_mode & 07777;
 		r->cfg_old_exists = true;
 		in.old = r->cfg_old;
 		in.old_len = r->cfg_old_len;
@@ -157,15 +172,20 @@ int ecs_config_prepare(struct run *r)
 	return 0;
 }
 
+/* 0600 with a secret, else 0644, and never wider than the file already is: an operator who
+ * made it 0600 (or 0640) keeps that, whatever it holds. */
 static mode_t want_mode(const struct run *r)
 {
-	return r->cfg_secret ? 0600 : 0644;
+	mode_t base = r->cfg_secret ? 0600 : 0644;
+	return r->cfg_old_exists ? base & (r->cfg_old_mode | 0600) : base;
 }
 
 void ecs_config_inputs(struct run *r, struct sha256_ctx *h)
 {
 	sha256_update(h, r->cfg, r->cfg_len);
-	sha256_update_str(h, r->cfg_secret ? "0600" : "0644");
+	char mode[8];
+	(void) snprintf(mode, sizeof mode, "%04o", (unsigned) want_mode(r));
+	sha256_update_str(h, mode);
 }
 
 int ecs_config_check(struct run *r)
@@ -184,6 +204,7 @@ int ecs_config_apply(struct run *r)
 	k = fileio_write_atomic(r->root_fd, PATH_ECS_CONFIG, r->cfg, r->cfg_len, want_mode(r), &r->err);
 	if (k < 0)
 		return k;
-	run_done(r, "wrote '%s' (%zu bytes, mode %s)", PATH_ECS_CONFIG, r->cfg_len, r->cfg_secret ? "0600" : "0644");
+	run_done(r, "wrote '%s' (%zu bytes, mode %04o%s)", PATH_ECS_CONFIG, r->cfg_len, (unsigned) want_mode(r),
+		 r->cfg_secret ? ": it holds a secret" : "");
 	return 0;
 }

@@ -16,9 +16,11 @@
 #include "cmd.h"
 #include "fault.h"
 #include "log.h"
+#include "options.h"
 
 static const struct bs_step steps[] = {
 	{ "preflight",  SCOPE_RUN,      STEP_READONLY, NULL,              preflight_check,  NULL },
+	{ "options",    SCOPE_ONCE,     0,             options_inputs,    options_check,    options_apply },
 	{ "sysctl",     SCOPE_BOOT,     0,             sysctl_inputs,     sysctl_check,     sysctl_apply },
 	{ "nat",        SCOPE_BOOT,     0,             nat_inputs,        nat_check,        nat_apply },
 	{ "ecs-config", SCOPE_INSTANCE, 0,             ecs_config_inputs, ecs_config_check, ecs_config_apply },

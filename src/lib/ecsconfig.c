@@ -179,6 +179,20 @@ bool ecsconfig_is_secret(const char *key, size_t len)
 	       contains_ci(key, len, "CREDENTIAL");
 }
 
+bool ecsconfig_value_secret(const char *val, size_t len)
+{
+	/* scheme "://" authority, where the authority (up to '/', '?' or '#') holds an '@' */
+	for (size_t i = 0; i + 3 <= len; i++) {
+		if (memcmp(val + i, "://", 3) != 0)
+			continue;
+		for (size_t j = i + 3; j < len && val[j] != '/' && val[j] != '?' && val[j] != '#'; j++)
+			if (val[j] == '@')
+				return true;
+		return false;
+	}
+	return false;
+}
+
 struct getter {
 	const char *key;
 	const char *val;
@@ -196,7 +210,7 @@ static int get_cb(void *ctx, const struct envfile_entry *ent)
 		g->val_len = ent->val_len;
 		g->found = 1;
 	}
-	if (ecsconfig_is_secret(ent->key, ent->key_len))
+	if (ecsconfig_is_secret(ent->key, ent->key_len) || ecsconfig_value_secret(ent->val, ent->val_len))
 		g->secret = 1;
 	return 0;
 }

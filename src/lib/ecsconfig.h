@@ -52,6 +52,9 @@ int ecsconfig_check_value(const char *key, const char *val, size_t len, struct b
  * ECS_ENGINE_AUTH_DATA, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and any key whose
  * name contains SECRET, PASSWORD, TOKEN or CREDENTIAL (case-insensitive). */
 bool ecsconfig_is_secret(const char *key, size_t len);
+/* Whether a value is a secret whatever its key: a URL with user info
+ * (HTTP_PROXY=http://user:pass@proxy:3128). */
+bool ecsconfig_value_secret(const char *val, size_t len);
 
 /* Last value of key in cfg per env-file rules (pass-through lines ignored).
 ^ * 1 and *ret_val, *ret_len point into cfg; 0 when absent; < 0 if cfg does not parse. */

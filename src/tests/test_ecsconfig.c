@@ -87,6 +87,13 @@ int main(void)
 	OK(ecsconfig_is_secret("AWS_SESSION_TOKEN", 17), "AWS_SESSION_TOKEN is secret");
 	OK(ecsconfig_is_secret("my_db_password", 14), "*PASSWORD* is secret");
 	OK(!ecsconfig_is_secret("ECS_CLUSTER", 11), "ECS_CLUSTER is not secret");
+	/* a URL with user info is a secret whatever its key (HTTP_PROXY with a password) */
+	OK(ecsconfig_value_secret("http://user:pass@proxy:3128", 27), "URL with user info is secret");
+	OK(ecsconfig_value_secret("socks5://u@h", 12), "user without password is secret too");
+	OK(!ecsconfig_value_secret("http://proxy:3128", 17), "URL without user info is not");
+	OK(!ecsconfig_value_secret("http://proxy:3128/a@b", 21), "an @ in the path is not user info");
+	OK(!ecsconfig_value_secret("a@b.example", 11), "an e-mail address is not a URL");
+	EQ_INT(ecsconfig_has_secret("HTTP_PROXY=http://u:p@h:1\n", 26), 1, "has_secret: a URL with credentials");
 	EQ_INT(ecsconfig_has_secret("A=1\nECS_ENGINE_AUTH_DATA={}\n", 27), 1, "has_secret finds it");
 	EQ_INT(ecsconfig_has_secret("A=1\n", 4), 0, "has_secret: none");
 	r = ecsconfig_get("A=1\nB=x y\nA=2\n", 14, "A", &v, &n);

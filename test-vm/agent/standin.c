@@ -92,7 +92,8 @@ static int probe(const char *ip, const char *port)
 
 int main(int argc, char **argv)
 {
-	const char *cluster = getenv("ECS_CLUSTER");
+	/* ECS_STANDIN_CLUSTER: report another cluster than ecs.config's (an old registration) */
+	const char *cluster = getenv("ECS_STANDIN_CLUSTER") ? getenv("ECS_STANDIN_CLUSTER") : getenv("ECS_CLUSTER");
 	char meta[512];
 	FILE *log;
 	int l1, l2;

@@ -58,7 +58,7 @@ fi
 # ---- first run
 run run --cluster sbx-cluster --set ECS_RESERVED_MEMORY=32
 t "first run exits 0" rc 0
-t "each step logs [started] then [finished]" bash -c "grep -c '\\[started\\]' $W/out | grep -qx 8 && grep -c '\\[finished\\]' $W/out | grep -qx 8"
+t "each step logs [started] then [finished]" bash -c "grep -c '\\[started\\]' $W/out | grep -qx 9 && grep -c '\\[finished\\]' $W/out | grep -qx 9"
 t "every rule present exactly once ($BACKEND)" all_rules_once
 t "INPUT rules in ecs-init's order" input_order
 t "no IMDS block without --block-imds" absent iptables filter "$R_IMDS"
@@ -69,7 +69,7 @@ t "/etc/sysctl.conf not touched" [ ! -e "$W/etc.upper/sysctl.conf" ]
 t "ecs.config as rendered" config_is_expected
 t "ecs.config mode 0644 without secrets" mode_is 644
 t "host /etc untouched" [ ! -e /etc/ecs/ecs.config ]
-t "checkpoints written for the 6 stateful steps" bash -c "ls $W/varlib.upper/ecs-bootstrap/state | sort | tr '\n' ' ' | grep -qx 'agent-image ecs-config host-dirs nat service sysctl '"
+t "checkpoints written for the 7 stateful steps" bash -c "ls $W/varlib.upper/ecs-bootstrap/state | sort | tr '\n' ' ' | grep -qx 'agent-image ecs-config host-dirs nat options service sysctl '"
 t "the stand-in agent image is loaded and tagged" [ "$(image_id_of amazon/amazon-ecs-agent:latest)" = "$AGENT_ID" ]
 policy_of() { docker_api http://d/containers/ecs-agent/json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["State"]["Running"], d["HostConfig"]["RestartPolicy"])'; }
 t "no systemd: the agent container runs under Docker's restart policy on-failure:10" [ "$(policy_of)" = "True {'Name': 'on-failure', 'MaximumRetryCount': 10}" ]
@@ -82,7 +82,7 @@ rules_of() { IN "$1" | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//'; }  # no comme
 H1=$(sbx_fs_hash); S1=$(rules_of iptables-save); S16=$(rules_of ip6tables-save)
 run run --cluster sbx-cluster --set ECS_RESERVED_MEMORY=32
 t "re-run exits 0" rc 0
-t "re-run: every stateful step [skipped]" bash -c "grep -c '\\[skipped\\] already converged' $W/out | grep -qx 6"
+t "re-run: every stateful step [skipped]" bash -c "grep -c '\\[skipped\\] already converged' $W/out | grep -qx 7"
 t "re-run: no [finished] for a stateful step" bash -c "! grep -E '(sysctl|nat|ecs-config|agent-image|host-dirs|service): \\[finished\\]' $W/out"
 t "re-run: files byte-identical" [ "$(sbx_fs_hash)" = "$H1" ]
 t "re-run: iptables-save identical" [ "$(rules_of iptables-save)" = "$S1" ]
@@ -137,7 +137,9 @@ t "the knob persists in ecs.config, so the filter stays off" absent iptables fil
 t "hand-set key kept in ecs.config" grep -qx 'ECS_SKIP_LOCALHOST_TRAFFIC_FILTER=true' "$W/etc.upper/ecs/ecs.config"
 IN sed -i '/ECS_SKIP_LOCALHOST_TRAFFIC_FILTER/d' /etc/ecs/ecs.config
 run run --cluster sbx-cluster --set ECS_RESERVED_MEMORY=32
-t "back to defaults: IMDS rule removed" absent iptables filter "$R_IMDS"
+t "a run without --block-imds keeps the saved switch: the rule stays" once iptables filter "$R_IMDS"
+run run --cluster sbx-cluster --set ECS_RESERVED_MEMORY=32 --no-block-imds
+t "back to defaults (--no-block-imds): IMDS rule removed" absent iptables filter "$R_IMDS"
 t "back to defaults: all rules once" all_rules_once
 t "back to defaults: INPUT rules in order" input_order
 
@@ -154,7 +156,7 @@ no_secret_in_status() { ! { IN "$BIN" status; IN "$BIN" plan; } 2>&1 | grep -q S
 t "status and plan do not show it" no_secret_in_status
 IN sed -i '/ECS_ENGINE_AUTH_DATA/d' /etc/ecs/ecs.config
 run run --cluster sbx-cluster --set ECS_RESERVED_MEMORY=32
-t "without the secret: back to 0644" mode_is 644
+t "without the secret: stays 0600 (an existing mode is never widened)" mode_is 600
 
 # ---- bad input: clear message, right exit code, nothing changed
 sbx_reboot   # pending per-boot work, so "nothing changed" is a real check
