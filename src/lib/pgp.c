@@ -75,26 +75,26 @@ static uint32_t crc24(const unsigned char *p, size_t n)
 	return crc & 0xFFFFFF;
 }
 
-int pgp_dearmor(const unsigned char *in, size_t len, unsigned char *out, size_t cap, struct bs_err *e)
+/* Offset of the next "-----BEGIN PGP " that starts a line, at or after from; len if none. */
+static size_t armor_find(const unsigned char *in, size_t len, size_t from)
 {
-	const unsigned char *p = in, *end = in + len, *begin = NULL;
-	size_t o = 0, line_no = 0;
+	for (size_t i = from; i < len && len - i >= 15; i++)
+		if (!memcmp(in + i, "-----BEGIN PGP ", 15) && (i == 0 || in[i - 1] == '\n'))
+			return i;
+	return len;
+}
+
+/* Decode the armored block that starts at in[0] (its BEGIN line), appending to out at *o
+ * (cap in all).  *ret_end: the offset just past its END line.  The CRC24 covers this block. */
+static int armor_block(const unsigned char *in, size_t len, unsigned char *out, size_t cap, size_t *o,
+		       size_t *ret_end, struct bs_err *e)
+{
+	const unsigned char *p = in, *end = in + len;
+	size_t o0 = *o, line_no = 0;
 	bool in_body = false, have_crc = false;
 	uint32_t crc_given = 0;
 	struct b64 body = { 0 };
 
-	for (size_t i = 0; i + 15 <= len; i++)
-		if (!memcmp(in + i, "-----BEGIN PGP ", 15) && (i == 0 || in[i - 1] == '\n')) {
-			begin = in + i;
-			break;
-		}
-	if (!begin) {
-		if (len > cap)
-			return err_set(e, -E2BIG, "OpenPGP data larger than %zu bytes", cap);
-		memcpy(out, in, len);
-		return (int) len;
-	}
-	p = begin;
 	while (p < end) {
 		const unsigned char *nl = memchr(p, '\n', (size_t) (end - p)), *le = nl ? nl : end;
 		size_t n = (size_t) (le - p);
@@ -109,9 +109,10 @@ int pgp_dearmor(const unsigned char *in, size_t len, unsigned char *out, size_t 
 			else if (!memchr(p, ':', n))
 				return err_set(e, -EBADMSG, "armor: bad header line %zu", line_no);
 		} else if (n >= 9 && !memcmp(p, "-----END ", 9)) {
-			if (have_crc && crc24(out, o) != crc_given)
+			if (have_crc && crc24(out + o0, *o - o0) != crc_given)
 				return err_set(e, -EBADMSG, "armor: CRC24 mismatch (the data was altered)");
-			return (int) o;
+			*ret_end = (size_t) ((nl ? nl + 1 : end) - in);
+			return 0;
 		} else if (n == 5 && p[0] == '=') {
 			unsigned char c[3];
 			size_t co = 0;
@@ -121,7 +122,7 @@ int pgp_dearmor(const unsigned char *in, size_t len, unsigned char *out, size_t 
 			crc_given = (uint32_t) c[0] << 16 | (uint32_t) c[1] << 8 | c[2];
 			have_crc = true;
 		} else {
-			int k = b64_decode(&body, p, n, out, cap, &o);
+			int k = b64_decode(&body, p, n, out, cap, o);
 			if (k == -E2BIG)
 				return err_set(e, k, "OpenPGP data larger than %zu bytes", cap);
 			if (k < 0)
@@ -130,6 +131,37 @@ int pgp_dearmor(const unsigned char *in, size_t len, unsigned char *out, size_t 
 		p = nl ? nl + 1 : end;
 	}
 	return err_set(e, -EBADMSG, "armor: no END line (truncated)");
+}
+
+/* Armored (the first block, or every block when all is set) or binary data into out. */
+static int dearmor(const unsigned char *in, size_t len, unsigned char *out, size_t cap, bool all, struct bs_err *e)
+{
+	size_t at = armor_find(in, len, 0), o = 0, blocks = 0;
+
+	if (at == len) {
+		if (len > cap)
+			return err_set(e, -E2BIG, "OpenPGP data larger than %zu bytes", cap);
+		memcpy(out, in, len);
+		return (int) len;
+	}
+	while (at < len) {
+		size_t used = 0;
+		int k;
+		if (++blocks > PGP_MAX_ARMOR_BLOCKS)
+			return err_set(e, -E2BIG, "more than %d armored blocks", PGP_MAX_ARMOR_BLOCKS);
+		k = armor_block(in + at, len - at, out, cap, &o, &used, e);
+		if (k < 0)
+			return k;
+		if (!all)
+			break;
+		at = armor_find(in, len, at + used);
+	}
+	return (int) o;
+}
+
+int pgp_dearmor(const unsigned char *in, size_t len, unsigned char *out, size_t cap, struct bs_err *e)
+{
+	return dearmor(in, len, out, cap, false, e);
 }
 
 /* ------------------------------------------------------------------ packets */
@@ -268,6 +300,13 @@ static int rsa_check(const struct pgp_sig *s, const struct pgp_key *k, const str
 
 /* ------------------------------------------------------------------ signature packets */
 
+/* A time plus a number of seconds, both from outside: saturates instead of wrapping (an
+ * expiry past 2106 is as good as never, not a date in 1970). */
+static uint32_t time_add(uint32_t t, uint32_t secs)
+{
+	return t > UINT32_MAX - secs ? UINT32_MAX : t + secs;
+}
+
 /* Parse a v4 signature packet body.  Sets s->bad (and returns 0) for signatures we cannot
  * use; returns < 0 only for malformed packets. */
 static int parse_sig(const unsigned char *body, size_t len, struct pgp_sig *s, struct pgp_sig *embedded,
@@ -355,7 +394,7 @@ static int parse_sig(const unsigned char *body, size_t len, struct pgp_sig *s, s
 	if (mpi(&r, s->mpi, sizeof s->mpi, &s->mpi_len) < 0 || r.off != len)
 		return err_set(e, -EBADMSG, "signature: malformed RSA value");
 	if (s->expires)
-		s->expires = s->created + s->expires;
+		s->expires = time_add(s->created, s->expires);
 	if (!s->created && !s->bad)
 		s->bad = "no creation time";
 	return 0;
@@ -428,9 +467,9 @@ int pgp_keyring_add(struct pgp_keyring *kr, const unsigned char *data, size_t le
 	struct pkt p, primary_pkt = { 0 }, sub_pkt = { 0 }, uid_pkt = { 0 };
 	struct rd r;
 	int n, k, primary = -1, sub = -1;
-	uint32_t best_self = 0;
+	uint32_t best_self = 0, best_bind = 0; /* creation times of the self-signature / binding in force */
 
-	n = pgp_dearmor(data, len, buf, sizeof buf, e);
+	n = dearmor(data, len, buf, sizeof buf, true, e);
 	if (n < 0)
 		return n;
 	r = (struct rd) { buf, (size_t) n, 0, false };
@@ -457,6 +496,7 @@ int pgp_keyring_add(struct pgp_keyring *kr, const unsigned char *data, size_t le
 			} else {
 				sub = (int) kr->n;
 				sub_pkt = p;
+				best_bind = 0;
 				key->primary = primary;
 				if (!key->why[0])
 					snprintf(key->why, sizeof key->why, "no valid binding signature");
@@ -476,17 +516,31 @@ int pgp_keyring_add(struct pgp_keyring *kr, const unsigned char *data, size_t le
 				return k;
 			if (s.bad || !hash_of(s.hash_algo) || pk->nlen == 0)
 				continue;
+			/* Self-signatures and bindings: the newest one that verifies, is not older than
+			 * the key it binds and has not itself expired is the one in force (RFC 4880
+			 * 5.2.3.3; GnuPG ignores expired ones the same way). */
 			if (s.type >= 0x10 && s.type <= 0x13 && sub < 0 && uid_pkt.body) {
 				struct bind b = { &primary_pkt, NULL, &uid_pkt };
-				if (check_binding(&s, pk, &b) == 0 && s.created >= best_self) {
-					best_self = s.created;
-					pk->usable = !pk->revoked;
-					pk->why[0] = '\0';
-					pk->expires = exp_secs ? pk->created + exp_secs : 0;
-					pk->can_sign = flags == 0x100 || (flags & 0x02);
-					if (!pk->uid[0])
-						snprintf(pk->uid, sizeof pk->uid, "%.*s", (int) uid_pkt.len, uid_pkt.body);
+				const char *skip = NULL;
+				if (check_binding(&s, pk, &b) != 0 || s.created < best_self)
+					continue;
+				if (s.created < pk->created)
+					skip = "its self-signature is older than the key (time conflict)";
+				else if (s.expires && s.expires <= now)
+					skip = "the self-signature has expired";
+				if (skip) {
+					if (!best_self && !pk->revoked)
+						snprintf(pk->why, sizeof pk->why, "%s", skip);
+					continue;
 				}
+				best_self = s.created;
+				pk->usable = !pk->revoked;
+				if (!pk->revoked)
+					pk->why[0] = '\0';
+				pk->expires = exp_secs ? time_add(pk->created, exp_secs) : 0;
+				pk->can_sign = flags == 0x100 || (flags & 0x02);
+				if (!pk->uid[0])
+					snprintf(pk->uid, sizeof pk->uid, "%.*s", (int) uid_pkt.len, uid_pkt.body);
 			} else if (s.type == 0x20 && sub < 0) {
 				struct bind b = { &primary_pkt, NULL, NULL };
 				if (check_binding(&s, pk, &b) == 0) {
@@ -505,13 +559,27 @@ int pgp_keyring_add(struct pgp_keyring *kr, const unsigned char *data, size_t le
 					snprintf(sk->why, sizeof sk->why, "subkey revoked");
 					continue;
 				}
-				if (sk->revoked)
+				if (sk->revoked || s.created < best_bind)
 					continue;
+				if (s.created < sk->created || s.created < pk->created) {
+					if (!best_bind)
+						snprintf(sk->why, sizeof sk->why, "its binding signature is older than the subkey (time conflict)");
+					continue;
+				}
+				if (s.expires && s.expires <= now) {
+					if (!best_bind)
+						snprintf(sk->why, sizeof sk->why, "the binding signature has expired");
+					continue;
+				}
+				/* The newest binding decides, also when it is worse than an older one. */
+				best_bind = s.created;
+				sk->usable = false;
 				sk->can_sign = flags == 0x100 || (flags & 0x02);
-				sk->expires = exp_secs ? sk->created + exp_secs : 0;
+				sk->expires = exp_secs ? time_add(sk->created, exp_secs) : 0;
 				if (sk->can_sign) {
 					/* A signing subkey must consent to the binding: a valid, unexpired 0x19. */
-					if (!emb.created || emb.type != 0x19 || check_binding(&emb, sk, &b) != 0) {
+					if (!emb.created || emb.type != 0x19 || emb.created < sk->created ||
+					    check_binding(&emb, sk, &b) != 0) {
 						snprintf(sk->why, sizeof sk->why, "signing subkey without a valid back-signature");
 						continue;
 					}
@@ -611,6 +679,10 @@ int pgp_verify_init(struct pgp_verify *v, const struct pgp_keyring *kr, const un
 			why = "the key is not allowed to sign";
 		else if (key->expires && key->expires <= now)
 			why = "the signing key has expired";
+		else if (kr->k[key->primary].expires && kr->k[key->primary].expires <= now)
+			why = "the primary key has expired";
+		else if (s->created < key->created)
+			why = "time conflict: the signature is older than its signing key";
 		else if (s->expires && s->expires <= now)
 			why = "the signature has expired";
 		else if (s->created > now + 86400)
@@ -618,7 +690,7 @@ int pgp_verify_init(struct pgp_verify *v, const struct pgp_keyring *kr, const un
 		else {
 			v->signer[v->n_sigs] = key;
 			v->hc[v->n_sigs] = hi->vt;
-			v->text_cr[v->n_sigs] = false;
+			v->text_cr[v->n_sigs] = 0;
 			hi->vt->init(&v->h[v->n_sigs].vtable);
 			sha256_init(&v->fast[v->n_sigs]); /* used instead of h when the hash is SHA-256 */
 			v->n_sigs++;
@@ -640,23 +712,47 @@ static void feed(struct pgp_verify *v, size_t i, const void *p, size_t n)
 		v->hc[i]->update(&v->h[i].vtable, p, n);
 }
 
+/* n CRs into signature i's hash. */
+static void feed_crs(struct pgp_verify *v, size_t i, uint64_t n)
+{
+	static const char crs[] = "\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r\r";
+	while (n) {
+		size_t k = n < sizeof crs - 1 ? (size_t) n : sizeof crs - 1;
+		feed(v, i, crs, k);
+		n -= k;
+	}
+}
+
 void pgp_verify_update(struct pgp_verify *v, const void *data, size_t len)
 {
 	for (size_t i = 0; i < v->n_sigs; i++) {
+		const unsigned char *p = data, *start = p, *end = p + len;
+		uint64_t cr = v->text_cr[i];
 		if (v->sigs[i].type == 0x00) {
 			feed(v, i, data, len);
 			continue;
 		}
-		/* Text signature: every line end becomes CRLF (a lone LF gains a CR). */
-		const unsigned char *p = data, *start = p, *end = p + len;
-		bool cr = v->text_cr[i];
+		/* Text signature, canonicalised as GnuPG does: every LF becomes CRLF and the CRs
+		 * right before it are dropped, CRs at the very end of the data are dropped, any
+		 * other CR is data, and so are trailing blanks (RFC 4880 5.2.1; stripping them is
+		 * for cleartext signatures only).  A run of CRs is held back, as a count, until
+		 * the next byte (perhaps in the next piece) decides what it was. */
 		for (; p < end; p++) {
-			if (*p == '\n' && !cr) {
-				feed(v, i, start, (size_t) (p - start));
-				feed(v, i, "\r", 1);
-				start = p;
+			if (*p != '\r' && *p != '\n') {
+				if (cr) { /* here start == p: the held-back CRs go before this byte */
+					feed_crs(v, i, cr);
+					cr = 0;
+				}
+				continue;
 			}
-			cr = *p == '\r';
+			feed(v, i, start, (size_t) (p - start));
+			start = p + 1;
+			if (*p == '\r') {
+				cr++;
+			} else {
+				cr = 0;
+				feed(v, i, "\r\n", 2);
+			}
 		}
 		feed(v, i, start, (size_t) (end - start));
 		v->text_cr[i] = cr;
@@ -672,6 +768,7 @@ int pgp_verify_final(struct pgp_verify *v, const struct pgp_sig **ret_good, cons
 		unsigned char dig[64];
 		unsigned char tr[6] = { 4, 0xFF, (unsigned char) (s->hashed_len >> 24), (unsigned char) (s->hashed_len >> 16),
 					(unsigned char) (s->hashed_len >> 8), (unsigned char) s->hashed_len };
+		/* text mode: CRs still held back end the data and are dropped */
 		feed(v, i, s->hashed, s->hashed_len);
 		feed(v, i, tr, sizeof tr);
 		if (s->hash_algo == 8)

@@ -1,11 +1,14 @@
 /* pgp.h: OpenPGP v4 detached signature verification (RFC 4880), RSA only, no gpg.
  *
- * Keys: transferable public keys, binary or ASCII-armored, old and new packet headers.
- * A primary key is usable when a self-certification of one of its user IDs verifies; a
- * subkey when its binding signature (0x18) verifies and, for a signing subkey, the
- * primary-key binding (0x19) embedded in it verifies and has not expired.  Key and
- * subkey expiry (key expiration subpacket of the latest valid self-signature) and
- * revocations (0x20, 0x28 by the primary) are honoured.  RSA keys of 2048 to 4096 bits.
+ * Keys: transferable public keys, binary or ASCII-armored (a file may hold several armored
+ * blocks, one after the other), old and new packet headers.  A primary key is usable when a
+ * self-certification of one of its user IDs verifies; a subkey when its binding signature
+ * (0x18) verifies and, for a signing subkey, the primary-key binding (0x19) embedded in it
+ * verifies and has not expired.  Of several self-signatures (bindings) the newest by creation
+ * time is in force; one that has itself expired (signature expiration time) or is older than
+ * the key it binds does not count.  Key and subkey expiry (key expiration subpacket of the
+ * self-signature or binding in force), the primary's expiry for its subkeys, and revocations
+ * (0x20, 0x28 by the primary) are honoured.  RSA keys of 2048 to 4096 bits.
  *
  * Hash policy: document signatures must use SHA-224, SHA-256, SHA-384 or SHA-512;
  * SHA-1 is refused for them.  Key bindings and self-certifications may use SHA-1:
@@ -13,10 +16,12 @@
  * user ID with SHA-1, and those signatures are made by the key owner over their own
  * key material, where SHA-1's collision weakness does not let a third party forge.
  *
- * Signatures: v4, class 0x00 (binary) or 0x01 (text: line ends canonicalised to CRLF),
- * hashed subpackets (creation and expiration time, issuer, issuer fingerprint; an
- * unknown critical subpacket invalidates the signature), the left 16 bits of the digest
- * checked before the RSA operation.  Data is streamed: memory does not grow with it.
+ * Signatures: v4, class 0x00 (binary) or 0x01 (text, canonicalised as GnuPG does: LF and
+ * the CRs right before it become CRLF, CRs at the end of the data are dropped, other CRs and
+ * trailing blanks are data), hashed subpackets (creation and expiration time, issuer, issuer
+ * fingerprint; an unknown critical subpacket invalidates the signature), the left 16 bits of
+ * the digest checked before the RSA operation.  A signature older than its signing key (or
+ * subkey) is refused (time conflict).  Data is streamed: memory does not grow with it.
  */
 #ifndef BS_PGP_H
 #define BS_PGP_H
@@ -31,6 +36,7 @@
 
 #define PGP_MAX_KEYS 16
 #define PGP_MAX_SIGS 4
+#define PGP_MAX_ARMOR_BLOCKS 16 /* armored blocks in one keyring file */
 
 struct pgp_key {
 	uint8_t fpr[20];
@@ -54,7 +60,8 @@ struct pgp_keyring {
 	size_t n;
 };
 
-/* Add every key in data[0..len) (armored or binary).  now: for expiry checks of
+/* Add every key in data[0..len) (binary, or every armored block in it, up to
+ * PGP_MAX_ARMOR_BLOCKS).  now: for expiry checks of self-signatures, bindings and
  * back-signatures.  0, or -EBADMSG (malformed; e has the packet offset) / -E2BIG. */
 int pgp_keyring_add(struct pgp_keyring *kr, const unsigned char *data, size_t len, uint32_t now,
 		    struct bs_err *e);
@@ -86,7 +93,7 @@ struct pgp_verify {
 	struct sha256_ctx fast[PGP_MAX_SIGS]; /* SHA-256 signatures: the SHA-NI path of sha256.h */
 	const br_hash_class *hc[PGP_MAX_SIGS];
 	const struct pgp_key *signer[PGP_MAX_SIGS];
-	bool text_cr[PGP_MAX_SIGS]; /* text mode: the previous byte was CR */
+	uint64_t text_cr[PGP_MAX_SIGS]; /* text mode: CRs held back (a count: dropped before LF and at the end) */
 	unsigned char sigbuf[8192];  /* the signature file, decoded (pointers point here) */
 };
 
@@ -101,8 +108,8 @@ void pgp_verify_update(struct pgp_verify *v, const void *data, size_t len);
 int pgp_verify_final(struct pgp_verify *v, const struct pgp_sig **ret_good, const struct pgp_key **ret_key,
 		     struct bs_err *e);
 
-/* Decode ASCII armor (any block type) into out; checks the CRC24 when present and
- * refuses bad base64.  Returns the decoded length or < 0.  Input that is not armored is
+/* Decode ASCII armor (the first block, any type) into out; checks the CRC24 when present
+ * and refuses bad base64.  Returns the decoded length or < 0.  Input that is not armored is
  * copied as it is. */
 int pgp_dearmor(const unsigned char *in, size_t len, unsigned char *out, size_t cap, struct bs_err *e);
 
