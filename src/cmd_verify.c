@@ -30,7 +30,7 @@ int cmd_verify(struct run *r, const char *data, const char *sig, const char *con
 	return BS_EXIT_OK;
 }
 
-/* `image inspect TAR` */
+/* `image inspect TAR`: every image of the archive (manifest order), its id, tags and layers */
 int cmd_image_inspect(struct run *r, const char *tar)
 {
 	static struct dimage_info ii;
@@ -47,13 +47,19 @@ int cmd_image_inspect(struct run *r, const char *tar)
 		return code;
 	}
 	(void) close(fd);
-	printf("image: %s\n", ii.id);
-	for (size_t i = 0; i < ii.n_tags; i++)
-		printf("tag: %s\n", ii.tags[i]);
 	if (ii.gzipped)
 		printf("compression: gzip\n");
-	printf("layers: %zu\n", ii.n_layers);
-	for (size_t i = 0; i < ii.n_layers; i++)
-		printf("layer: %s %lld bytes\n", ii.layers[i].path, ii.layers[i].size);
+	if (ii.n_images > 1)
+		printf("images: %zu\n", ii.n_images);
+	/* one block per image, in manifest order */
+	for (size_t m = 0; m < ii.n_images; m++) {
+		const struct dimage_image *im = &ii.images[m];
+		printf("image: %s\n", im->id);
+		for (size_t i = 0; i < im->n_tags; i++)
+			printf("tag: %s\n", im->tags[i]);
+		printf("layers: %zu\n", im->n_layers);
+		for (size_t i = 0; i < im->n_layers; i++)
+			printf("layer: %s %lld bytes\n", im->layers[i].path, im->layers[i].size);
+	}
 	return BS_EXIT_OK;
 }

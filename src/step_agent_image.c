@@ -13,8 +13,10 @@
  * a cache that fails verification is set aside and downloaded again.  Otherwise download
  * the signature, then stream the tarball into ecs-agent.tar.partial while the OpenPGP
  * verifier hashes it; rename only after the signature verified.  Inspect the archive
- * (manifest, image id), load it, tag it if its manifest did not, confirm Docker has the
- * manifest's image id under the tag, and only then write the .id file.
+ * (manifest, image ids) and pick the agent: the one image tagged amazon/amazon-ecs-agent:latest,
+ * or the only image (an archive with several images and not exactly one agent among them is
+ * refused, saying what it holds); load it, tag it if its manifest did not, confirm Docker
+ * has its image id under the tag, and only then write the .id file.
  * Crash analysis: a crash mid-download leaves a .partial (removed by the next download);
  * a crash between rename and load leaves a verified cache that the next run verifies again
  * and loads; the .id file is written last, so it never names an image that was not loaded.
@@ -345,6 +347,7 @@ static int verify_cache(struct run *r, char *line, size_t cap)
 static int load(struct run *r)
 {
 	static struct dimage_info ii;
+	const struct dimage_image *im = NULL;
 	char have[80], idtext[2048];
 	bool tagged = false;
 	struct stat st;
@@ -356,6 +359,14 @@ static int load(struct run *r)
 	long long t0 = mono_ms();
 	k = dimage_inspect(fd, &ii, &r->err);
 	log_msg(LOG_DEBUG, "agent-image", "inspected in %lld ms", mono_ms() - t0);
+	/* The agent: the one image tagged amazon/amazon-ecs-agent:latest, or the only image;
+	 * an archive with several images and not exactly one agent among them is not loaded. */
+	if (k >= 0)
+		k = dimage_select(&ii, AGENT_REPO ":" AGENT_TAG, &r->err);
+	if (k >= 0) {
+		im = &ii.images[k];
+		k = 0;
+	}
 	if (k == 0 && fstat(fd, &st) < 0)
 		k = err_set(&r->err, -errno, "stat: %s", strerror(errno));
 	if (k == 0)
@@ -365,22 +376,22 @@ static int load(struct run *r)
 	if (k < 0)
 		return err_wrap(&r->err, "load '%s'", PATH_AGENT_TAR);
 	FAULT_POINT("agent-image-after-load");
-	for (size_t i = 0; i < ii.n_tags; i++)
-		tagged |= !strcmp(ii.tags[i], AGENT_REPO ":" AGENT_TAG);
-	if (!tagged && (k = docker_image_tag(&dk, ii.id, AGENT_REPO, AGENT_TAG, &r->err)) < 0)
+	for (size_t i = 0; i < im->n_tags; i++)
+		tagged |= !strcmp(im->tags[i], AGENT_REPO ":" AGENT_TAG);
+	if (!tagged && (k = docker_image_tag(&dk, im->id, AGENT_REPO, AGENT_TAG, &r->err)) < 0)
 		return k;
 	k = docker_image_id(&dk, AGENT_REPO ":" AGENT_TAG, have, sizeof have, &r->err);
 	if (k < 0)
 		return k;
-	if (k == 0 || strcmp(have, ii.id) != 0)
+	if (k == 0 || strcmp(have, im->id) != 0)
 		return err_setx(&r->err, -EIO, BS_EXIT_INTERNAL, "after the load Docker names %s:%s %s, the archive's manifest %s",
-				AGENT_REPO, AGENT_TAG, k ? have : "nothing", ii.id);
-	k = snprintf(idtext, sizeof idtext, "%s\n%s\n", ii.id, r->agent_url);
+				AGENT_REPO, AGENT_TAG, k ? have : "nothing", im->id);
+	k = snprintf(idtext, sizeof idtext, "%s\n%s\n", im->id, r->agent_url);
 	if (k < 0 || (size_t) k >= sizeof idtext)
 		return err_set(&r->err, -E2BIG, "agent URL too long");
 	k = fileio_write_atomic(r->root_fd, PATH_AGENT_ID, idtext, strlen(idtext), 0600, &r->err);
 	if (k == 0)
-		run_done(r, "%s loaded as %s:%s", ii.id, AGENT_REPO, AGENT_TAG);
+		run_done(r, "%s loaded as %s:%s", im->id, AGENT_REPO, AGENT_TAG);
 	return k;
 }
 

@@ -1,6 +1,7 @@
-/* fuzz_tar.c: the tar reader and docker-save inspection on arbitrary archives (through
- * a memfd, since the reader takes a file descriptor). */
+/* fuzz_tar.c: the tar reader, docker-save inspection and the agent step's choice of image
+ * on arbitrary archives (through a memfd, since the reader takes a file descriptor). */
 #include <stdint.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -15,8 +16,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (fd < 0)
 		return 0;
-	if (write(fd, data, size) == (ssize_t) size && lseek(fd, 0, SEEK_SET) == 0)
-		(void) dimage_inspect(fd, &ii, &e);
+	if (write(fd, data, size) == (ssize_t) size && lseek(fd, 0, SEEK_SET) == 0 && dimage_inspect(fd, &ii, &e) == 0) {
+		int k = dimage_select(&ii, "amazon/amazon-ecs-agent:latest", &e);
+		if (ii.n_images < 1 || ii.n_images > DIMAGE_MAX_IMAGES || k >= (int) ii.n_images)
+			abort();
+	}
 	close(fd);
 	return 0;
 }

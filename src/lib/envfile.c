@@ -69,7 +69,7 @@ static size_t space_prefix(const char *s, size_t n)
 static int one_line(const struct envfile_ops *ops, const char *raw, size_t raw_len, unsigned lineno,
 		    struct bs_err *e)
 {
-	const char *s = raw, *eq;
+	const char *s = raw, *eq, *nul;
 	size_t n = raw_len, sp;
 	struct envfile_entry ent;
 	char keybuf[ENVFILE_KEY_LOOKUP_MAX];
@@ -102,10 +102,19 @@ static int one_line(const struct envfile_ops *ops, const char *raw, size_t raw_l
 	if (ent.key_len == 0)
 		return err_set(e, -EINVAL, "line %u: no variable name on line '%.*s'", lineno,
 			       (int) (n > 200 ? 200 : n), s);
+	/* A NUL would cut the name or the value short in every C string they go through (docker
+	 * passes it on, and the container then fails to start). */
+	nul = memchr(ent.key, '\0', ent.key_len);
+	if (nul)
+		return err_set(e, -EINVAL, "line %u: variable name contains a NUL byte (at byte %zu)", lineno,
+			       (size_t) (nul - ent.key) + 1);
 	if (eq) {
 		ent.has_eq = true;
 		ent.val = eq + 1;
 		ent.val_len = n - ent.key_len - 1;
+		if (memchr(ent.val, '\0', ent.val_len))
+			return err_set(e, -EINVAL, "line %u: value of '%.*s' contains a NUL byte", lineno,
+				       (int) (ent.key_len > 200 ? 200 : ent.key_len), ent.key);
 	} else {
 		const char *v = NULL;
 		if (ops->lookup && ent.key_len < sizeof keybuf) {

@@ -12,11 +12,17 @@
  *   trailing blanks kept;
  * - a line without '=' is a pass-through: KEY=<value of KEY in the caller's environment>,
  *   or nothing when KEY is unset;
- * - duplicates are all kept, in order (the later one wins in the container).
+ * - duplicates are all kept, in order (the later one wins in the container);
+ * - a NUL byte in a key or in a value (of a KEY=VALUE line) is an error.  docker's parser
+ *   lets NUL through (it is valid UTF-8), but the container then fails to start: runc puts
+ *   the environment in place with Go's os.Setenv, which refuses a NUL in a name or a value.
+ *   Here it would silently cut the key or the value short instead.  Comment lines are
+ *   skipped whole, NUL or not, as docker does.
  *
  * Errors use docker's wording and name the line: "line 3: variable 'f   ' contains
  * whitespaces", "line 2: no variable name on line '=x'", "line 4: invalid utf8 bytes",
- * "line 1: too long (limit 65535 bytes)".
+ * "line 1: too long (limit 65535 bytes)"; and ours: "line 2: variable name contains a NUL
+ * byte (at byte 2)", "line 5: value of 'K' contains a NUL byte".
  */
 #ifndef BS_ENVFILE_H
 #define BS_ENVFILE_H

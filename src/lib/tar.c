@@ -131,10 +131,11 @@ static int skip(struct tar_reader *t, long long n, struct bs_err *e)
 {
 	static char sink[65536];
 	struct stat st;
+	long long end;
 
 	/* A regular file: seek, and compare with its size so a truncated archive is still caught. */
 	if (n > 0 && !t->gz && fstat(t->fd, &st) == 0 && S_ISREG(st.st_mode) && lseek(t->fd, n, SEEK_CUR) >= 0) {
-		if (t->off + n > (long long) st.st_size)
+		if (__builtin_add_overflow(t->off, n, &end) || end > (long long) st.st_size)
 			return err_setx(e, -EBADMSG, BS_EXIT_INTEGRITY, "tar: truncated at offset %lld", (long long) st.st_size);
 		t->off += n;
 		return 0;
@@ -156,8 +157,8 @@ int tar_number(const unsigned char *f, size_t n, long long *ret)
 	size_t i = 0;
 
 	if (n && (f[0] & 0x80)) { /* GNU base-256: big-endian two's complement */
-		if (f[0] == 0xFF)
-			return -EBADMSG; /* negative */
+		if (f[0] & 0x40)
+			return -EBADMSG; /* negative: its sign bit is the first byte's second one */
 		v = f[0] & 0x7F;
 		for (i = 1; i < n; i++) {
 			if (v > (0x7FFFFFFFFFFFFFFFLL >> 8))
@@ -251,17 +252,34 @@ static int pax(const char *buf, size_t n, char *path, char *link, long long *siz
 	return 0;
 }
 
+/* The tar data has ended: read a gzip'd archive's stream on to the end of the file (what
+ * `docker load` does), so that zlib checks every member's trailer.  What the stream holds
+ * after the tar end is not looked at (Docker ignores it too); src_read bounds it. */
+static int gz_finish(struct tar_reader *t, struct bs_err *e)
+{
+	static char sink[65536];
+	for (;;) {
+		ssize_t r = src_read(t, sink, sizeof sink, e);
+		if (r <= 0)
+			return (int) r;
+		t->off += (long long) r;
+	}
+}
+
 int tar_next(struct tar_reader *t, struct tar_entry *ent, struct bs_err *e)
 {
 	static char ext[TAR_EXT_MAX + 1];
 	static char pax_path[TAR_NAME_MAX], pax_link[TAR_NAME_MAX], long_name[TAR_NAME_MAX], long_link[TAR_NAME_MAX];
-	long long pax_size = -1;
+	long long pax_size = -1, rest;
 	int k;
 
 	pax_path[0] = pax_link[0] = long_name[0] = long_link[0] = '\0';
 	if (t->done)
 		return 0;
-	k = skip(t, t->left + t->pad, e);
+	/* left and pad are bounded by TAR_SIZE_MAX below; checked all the same */
+	if (__builtin_add_overflow(t->left, t->pad, &rest))
+		return err_setx(e, -EBADMSG, BS_EXIT_INTEGRITY, "tar: entry size overflows at offset %lld", t->off);
+	k = skip(t, rest, e);
 	if (k < 0)
 		return k;
 	t->left = t->pad = 0;
@@ -285,6 +303,8 @@ int tar_next(struct tar_reader *t, struct tar_entry *ent, struct bs_err *e)
 		if (k < 0)
 			return k;
 		if (zero_block(h)) {
+			if (t->gz && (k = gz_finish(t, e)) < 0)
+				return k;
 			t->done = true;
 			return 0;
 		}
@@ -364,6 +384,9 @@ int tar_next(struct tar_reader *t, struct tar_entry *ent, struct bs_err *e)
 		}
 		if (pax_size >= 0)
 			size = pax_size;
+		if (size > TAR_SIZE_MAX)
+			return err_setx(e, -EBADMSG, BS_EXIT_INTEGRITY, "tar: entry size %lld at offset %lld is over the limit (%lld)",
+					size, at, TAR_SIZE_MAX);
 		/* Links and directories carry no data whatever their size field says. */
 		if (ent->type == '1' || ent->type == '2' || ent->type == '5')
 			size = 0;

@@ -162,6 +162,18 @@ static void edge_cases(void)
 	OK(r == -EILSEQ, "UTF-16 surrogate encoded in UTF-8 refused");
 	r = PARSE("\xC0\xAF=1\n");
 	OK(r == -EILSEQ, "overlong UTF-8 refused");
+	/* NUL: docker's parser lets it through, and the container then fails to start (Go's
+	 * os.Setenv in runc refuses a NUL in a name or a value); a C string would cut the key */
+	r = PARSE("X=0\nA\0B=1\n");
+	OK(r == -EINVAL && strstr(e.msg, "line 2") && strstr(e.msg, "NUL"), "NUL in a key refused, naming line 2: %s",
+	   r < 0 ? e.msg : c.out);
+	r = PARSE("A=1\0B\n");
+	OK(r == -EINVAL && strstr(e.msg, "line 1") && strstr(e.msg, "NUL") && strstr(e.msg, "'A'"),
+	   "NUL in a value refused, naming the line and the key: %s", r < 0 ? e.msg : c.out);
+	r = PARSE("\0\n");
+	OK(r == -EINVAL && strstr(e.msg, "line 1"), "a lone NUL (a pass-through key) refused: %s", r < 0 ? e.msg : c.out);
+	r = PARSE("# comment \0 with a NUL\nA=1\n");
+	EQ_STR(c.out, "A=1\n", "a NUL in a comment line is ignored with the line");
 	(void) r;
 }
 
