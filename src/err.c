@@ -109,7 +109,7 @@ const char *err_exit_hint(int exit_code)
 {
 	switch (exit_code) {
 	case BS_EXIT_USAGE: return "invalid usage or configuration, retrying will not help";
-	case BS_EXIT_INTEGRITY: return "integrity check failed, do not retry";
+	case BS_EXIT_INTEGRITY: return "integrity or protocol check failed, do not retry";
 	case BS_EXIT_TEMP: return "temporary failure, retrying later is safe";
 	case BS_EXIT_INTERNAL: return "internal error, please report";
 	default: return "";

@@ -20,7 +20,7 @@ enum bs_exit {
 	BS_EXIT_PENDING = 1,     /* plan/status only: changes pending */
 	BS_EXIT_USAGE = 100,     /* bad usage or invalid configuration: do not retry */
 	BS_EXIT_INTERNAL = 101,  /* internal error: do not retry, report */
-	BS_EXIT_INTEGRITY = 102, /* signature, digest or TLS verification: do not retry, alert */
+	BS_EXIT_INTEGRITY = 102, /* signature, digest, TLS verification, or an HTTP protocol error from the server: do not retry, alert */
 	BS_EXIT_TEMP = 111,      /* temporary failure: retry later, it is safe */
 };
 

@@ -75,7 +75,7 @@ static bool valid_version(const char *v)
 
 int agent_image_prepare(struct run *r)
 {
-	const char *v = r->agent_version ? r->agent_version : "latest", *region = r->region;
+	const char *v = r->agent_version ? r->agent_version : "latest", *region = r->region, *from = "--region";
 	char reg[64];
 	struct utsname u;
 	bool arm = uname(&u) == 0 && !strcmp(u.machine, "aarch64");
@@ -89,21 +89,21 @@ int agent_image_prepare(struct run *r)
 		n = snprintf(r->agent_url, sizeof r->agent_url, "%s", r->agent_url_opt);
 	} else {
 		if (!region || !*region)
-			region = getenv("AWS_REGION");
+			region = getenv("AWS_REGION"), from = "AWS_REGION";
 		if (!region || !*region)
-			region = getenv("AWS_DEFAULT_REGION");
+			region = getenv("AWS_DEFAULT_REGION"), from = "AWS_DEFAULT_REGION";
 		if ((!region || !*region) && r->imds_region[0])
-			region = r->imds_region;
+			region = r->imds_region, from = "IMDS (identity document)";
 		if (!region || !*region) {
 			size_t len;
 			int k = imds_get("/latest/meta-data/placement/region", 0, reg, sizeof reg, &len, &r->err);
 			if (k < 0)
 				return err_wrap(&r->err, "the agent download needs a region (--region, AWS_REGION or IMDS)");
 			reg[strcspn(reg, "\r\n")] = '\0';
-			region = reg;
+			region = reg, from = "IMDS";
 		}
-		if (strspn(region, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(region) || strlen(region) > 40)
-			return err_setx(&r->err, -EINVAL, BS_EXIT_USAGE, "region '%s' is not a region name", region);
+		if (fetch_region_check(region, from, &r->err) < 0) /* the one check, shared with fetch.c */
+			return r->err.code;
 		if (!strcmp(region, "us-east-1"))
 			n = snprintf(r->agent_url, sizeof r->agent_url,
 				     "https://s3.amazonaws.com/amazon-ecs-agent-us-east-1/ecs-agent-%s%s.tar", arm ? "arm64-" : "", v);

@@ -57,25 +57,51 @@ static int s3_sign(void *ctx, const struct url *u, const char *method, char *buf
 	return 0;
 }
 
+int fetch_region_check(const char *region, const char *from, struct bs_err *e)
+{
+	size_t n = strlen(region);
+	bool ok = n >= 1 && n <= FETCH_REGION_MAX && region[0] >= 'a' && region[0] <= 'z' && region[n - 1] != '-';
+	char shown[68];
+	size_t o = 0;
+
+	for (size_t i = 0; ok && i < n; i++)
+		ok = (region[i] >= 'a' && region[i] <= 'z') || (region[i] >= '0' && region[i] <= '9') || region[i] == '-';
+	if (ok)
+		return 0;
+	/* The name as far as it can be shown: it may be anything IMDS or a variable held. */
+	for (size_t i = 0; i < n && o < 64; i++)
+		shown[o++] = region[i] >= 0x20 && region[i] < 0x7f ? region[i] : '?';
+	if (o < n)
+		shown[o++] = '.', shown[o++] = '.', shown[o++] = '.';
+	shown[o] = '\0';
+	return err_setx(e, -EINVAL, BS_EXIT_USAGE,
+			"region '%s' (from %s) is not a region name: want lowercase letters, digits and hyphens, like "
+			"us-east-1, at most %d bytes",
+			shown, from, FETCH_REGION_MAX);
+}
+
 static int region_of(const struct fetch_opts *fo, char *buf, size_t cap, struct bs_err *e)
 {
-	const char *v = fo->region;
+	const char *v = fo->region, *from = "--region";
 	size_t n;
 	int k;
 
 	if (!v || !*v)
-		v = getenv("AWS_REGION");
+		v = getenv("AWS_REGION"), from = "AWS_REGION";
 	if (!v || !*v)
-		v = getenv("AWS_DEFAULT_REGION");
+		v = getenv("AWS_DEFAULT_REGION"), from = "AWS_DEFAULT_REGION";
 	if (v && *v) {
-		(void) snprintf(buf, cap, "%s", v);
+		k = fetch_region_check(v, from, e);
+		if (k < 0)
+			return k;
+		(void) snprintf(buf, cap, "%s", v); /* fits: checked above */
 		return 0;
 	}
 	k = imds_get("/latest/meta-data/placement/region", 0, buf, cap, &n, e);
 	if (k < 0)
 		return err_wrap(e, "no region given (--region, AWS_REGION) and IMDS cannot tell it");
 	buf[strcspn(buf, "\r\n")] = '\0';
-	return 0;
+	return fetch_region_check(buf, "IMDS", e);
 }
 
 static int load_creds(struct s3_ctx *c, struct bs_err *e)
@@ -125,7 +151,7 @@ static int s3_url(const struct url *s3, const char *region, char *buf, size_t ca
 int fetch_url(const char *url, const struct fetch_opts *fo, const struct http_sink *s, struct http_resp *r,
 	      struct bs_err *e)
 {
-	static char https[URL_HOST_MAX + URL_PATH_MAX * 4], region[64];
+	static char https[URL_HOST_MAX + URL_PATH_MAX * 4], region[256]; /* room to show a bad IMDS answer */
 	struct http_opts o = { 0 };
 	struct s3_ctx c = { 0 };
 	const char *orig = url;

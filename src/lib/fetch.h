@@ -3,7 +3,9 @@
  * AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY[/AWS_SESSION_TOKEN], else the instance role
  * via IMDSv2; region from the caller, AWS_REGION, AWS_DEFAULT_REGION, else IMDS; endpoint
  * https://BUCKET.s3.REGION.amazonaws.com/KEY, path style for dotted buckets and for
- * AWS_ENDPOINT_URL_S3).  A non-2xx answer is an error naming the status and, for S3,
+ * AWS_ENDPOINT_URL_S3; the region is checked first, wherever it came from).  The key
+ * is taken as written (see url.h) and percent-encoded once on the request line, which
+ * is also the canonical URI signed.  A non-2xx answer is an error naming the status and, for S3,
  * the error code (AccessDenied, NoSuchKey, SignatureDoesNotMatch, ...): 4xx are
  * configuration errors (exit 100), exhausted retries temporary (111). */
 #ifndef BS_FETCH_H
@@ -20,5 +22,15 @@ struct fetch_opts {
 
 int fetch_url(const char *url, const struct fetch_opts *fo, const struct http_sink *s, struct http_resp *r,
 	      struct bs_err *e);
+
+#define FETCH_REGION_MAX 40
+
+/* The one check of a region name before it goes into an S3 host name or a signature
+ * scope (from --region, the environment or IMDS): lowercase letters, digits and
+ * hyphens, a letter first, no hyphen last, at most FETCH_REGION_MAX bytes (us-east-1,
+ * cn-north-1, us-gov-west-1, eu-isoe-west-1).  0, or -EINVAL (exit 100) with e naming
+ * the region (made printable) and from, where it came from ("--region", "AWS_REGION",
+ * "IMDS"). */
+int fetch_region_check(const char *region, const char *from, struct bs_err *e);
 
 #endif

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,22 @@
 
 /* ------------------------------------------------------------------ head parsing */
 
+/* A response that breaks HTTP/1.1 (or our limits on a head): the same bytes would come
+ * again, so it is not retried.  Exit 102: like a failed verification, nothing from this
+ * server can be trusted as the object, and someone should look.  A body cut short by
+ * the end of the connection is not one of these: that is temporary (exit 111). */
+__attribute__((format(printf, 2, 3))) static int proto_err(struct bs_err *e, const char *fmt, ...)
+{
+	char what[BS_ERR_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void) vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	return err_setx(e, -EPROTO, BS_EXIT_INTEGRITY, "HTTP protocol error from the server: %s (retrying will not help)",
+			what);
+}
+
 static bool is_tchar(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || strchr("!#$%&'*+-.^_`|~", c);
@@ -48,26 +65,26 @@ static int parse_header(struct http_resp *r, const char *name, size_t nn, const 
 	if (nn == 14 && !strncasecmp(name, "Content-Length", 14)) {
 		unsigned long long x = 0;
 		if (*seen_cl)
-			return err_set(e, -EPROTO, "duplicate Content-Length");
+			return proto_err(e, "duplicate Content-Length");
 		*seen_cl = true;
 		if (vn == 0 || vn > 15)
-			return err_set(e, -EPROTO, "bad Content-Length '%.*s'", (int) (vn > 32 ? 32 : vn), v);
+			return proto_err(e, "bad Content-Length '%.*s'", (int) (vn > 32 ? 32 : vn), v);
 		for (size_t i = 0; i < vn; i++) {
 			if (v[i] < '0' || v[i] > '9')
-				return err_set(e, -EPROTO, "bad Content-Length '%.*s'", (int) (vn > 32 ? 32 : vn), v);
+				return proto_err(e, "bad Content-Length '%.*s'", (int) (vn > 32 ? 32 : vn), v);
 			x = x * 10 + (unsigned) (v[i] - '0');
 		}
 		r->content_length = (long long) x;
 	} else if (nn == 17 && !strncasecmp(name, "Transfer-Encoding", 17)) {
 		if (*seen_te)
-			return err_set(e, -EPROTO, "duplicate Transfer-Encoding");
+			return proto_err(e, "duplicate Transfer-Encoding");
 		*seen_te = true;
 		if (vn != 7 || strncasecmp(v, "chunked", 7) != 0)
-			return err_set(e, -EPROTO, "unsupported Transfer-Encoding '%.*s'", (int) (vn > 32 ? 32 : vn), v);
+			return proto_err(e, "unsupported Transfer-Encoding '%.*s'", (int) (vn > 32 ? 32 : vn), v);
 		r->chunked = true;
 	} else if (nn == 8 && !strncasecmp(name, "Location", 8)) {
 		if (vn >= sizeof r->location)
-			return err_set(e, -EPROTO, "Location header too long");
+			return proto_err(e, "Location header longer than %zu bytes", sizeof r->location - 1);
 		copy_value(r->location, sizeof r->location, v, vn);
 	} else if (nn == 11 && !strncasecmp(name, "Retry-After", 11)) {
 		long long x = 0;
@@ -84,12 +101,27 @@ static int parse_header(struct http_resp *r, const char *name, size_t nn, const 
 	return 0;
 }
 
+/* The end of one header field: value v[0..vn) has its obs-folds replaced already. */
+static int end_field(struct http_resp *r, const char *name, size_t nn, const char *v, size_t vn, bool *seen_cl,
+		     bool *seen_te, struct bs_err *e)
+{
+	while (vn && (*v == ' ' || *v == '\t'))
+		v++, vn--;
+	while (vn && (v[vn - 1] == ' ' || v[vn - 1] == '\t'))
+		vn--;
+	for (size_t i = 0; i < vn; i++)
+		if (((unsigned char) v[i] < 0x20 && v[i] != '\t') || v[i] == 0x7f)
+			return proto_err(e, "control character in header '%.*s'", (int) nn, name);
+	return parse_header(r, name, nn, v, vn, seen_cl, seen_te, e);
+}
+
 int http_parse_head(const char *buf, size_t len, struct http_resp *r, struct bs_err *e)
 {
-	size_t off, eol;
+	static char unfolded[HTTP_HEAD_MAX]; /* a folded field's value, joined: never longer than the head */
+	size_t off, eol, nn = 0, vn = 0;
 	unsigned lines = 0;
 	bool seen_cl = false, seen_te = false;
-	const char *nl;
+	const char *nl, *name = NULL, *val = NULL;
 	int k;
 
 	r->status = 0;
@@ -98,63 +130,78 @@ int http_parse_head(const char *buf, size_t len, struct http_resp *r, struct bs_
 	r->retry_after_s = -1;
 	r->location[0] = r->content_type[0] = r->api_version[0] = '\0';
 	if (len > HTTP_HEAD_MAX)
-		return err_set(e, -E2BIG, "response header block over %lu bytes", HTTP_HEAD_MAX);
+		return proto_err(e, "response head over %lu KiB", HTTP_HEAD_MAX / 1024);
 	/* Status line: HTTP/1.x SP 3DIGIT SP reason CRLF */
 	nl = memchr(buf, '\n', len);
 	if (!nl || nl == buf || nl[-1] != '\r')
-		return err_set(e, -EPROTO, "status line does not end in CRLF");
+		return proto_err(e, "status line does not end in CRLF");
 	eol = (size_t) (nl - buf) - 1;
 	if (eol < 12 || memcmp(buf, "HTTP/1.", 7) != 0 || (buf[7] != '0' && buf[7] != '1') || buf[8] != ' ' ||
 	    buf[9] < '1' || buf[9] > '5' || buf[10] < '0' || buf[10] > '9' || buf[11] < '0' || buf[11] > '9' ||
 	    (eol > 12 && buf[12] != ' '))
-		return err_set(e, -EPROTO, "bad status line '%.*s'", (int) (eol > 64 ? 64 : eol), buf);
+		return proto_err(e, "bad status line '%.*s'", (int) (eol > 64 ? 64 : eol), buf);
 	r->minor = buf[7] - '0';
 	r->status = (buf[9] - '0') * 100 + (buf[10] - '0') * 10 + (buf[11] - '0');
 	for (size_t i = 13; i < eol; i++)
 		if ((unsigned char) buf[i] < 0x20 && buf[i] != '\t')
-			return err_set(e, -EPROTO, "control character in the reason phrase");
+			return proto_err(e, "control character in the reason phrase");
 	off = eol + 2;
 	for (;;) {
-		const char *line = buf + off, *colon, *v;
-		size_t ln, nn, vn;
+		const char *line = buf + off, *colon;
+		size_t ln;
 
 		nl = memchr(line, '\n', len - off);
 		if (!nl)
-			return err_set(e, -EPROTO, "header block not terminated");
+			return proto_err(e, "header block not terminated");
 		if (nl == line || nl[-1] != '\r')
-			return err_set(e, -EPROTO, "header line does not end in CRLF");
+			return proto_err(e, "header line does not end in CRLF");
 		ln = (size_t) (nl - line) - 1;
 		off += ln + 2;
 		if (ln == 0)
 			break; /* the empty line */
-		if (++lines > HTTP_HEADERS_MAX)
-			return err_set(e, -E2BIG, "more than %d header lines", HTTP_HEADERS_MAX);
-		if (line[0] == ' ' || line[0] == '\t')
-			return err_set(e, -EPROTO, "obsolete header line folding");
+		if (++lines > HTTP_HEADERS_MAX) /* folded lines count: the limit is on lines read */
+			return proto_err(e, "more than %d header lines", HTTP_HEADERS_MAX);
+		if (line[0] == ' ' || line[0] == '\t') {
+			/* obs-fold: this line continues the field above.  RFC 9112 5.2 lets a user
+			 * agent replace each fold (with the white space around it) by one SP: we do. */
+			size_t cn = ln;
+			if (!name) /* RFC 9112 2.2: reject, or skip the line unread; we reject */
+				return proto_err(e, "white space before the first header line");
+			while (cn && (*line == ' ' || *line == '\t'))
+				line++, cn--;
+			if (val != unfolded) {
+				memcpy(unfolded, val, vn);
+				val = unfolded;
+			}
+			while (vn && (unfolded[vn - 1] == ' ' || unfolded[vn - 1] == '\t'))
+				vn--;
+			/* cannot happen (unfolding only shortens the head), but checked */
+			if (vn >= sizeof unfolded - 1 || cn > sizeof unfolded - 1 - vn)
+				return proto_err(e, "folded header '%.*s' too long", (int) nn, name);
+			unfolded[vn++] = ' ';
+			memcpy(unfolded + vn, line, cn);
+			vn += cn;
+			continue;
+		}
+		if (name && (k = end_field(r, name, nn, val, vn, &seen_cl, &seen_te, e)) < 0)
+			return k;
 		colon = memchr(line, ':', ln);
 		if (!colon || colon == line)
-			return err_set(e, -EPROTO, "header line without a name: '%.*s'", (int) (ln > 64 ? 64 : ln), line);
+			return proto_err(e, "header line without a name: '%.*s'", (int) (ln > 64 ? 64 : ln), line);
 		nn = (size_t) (colon - line);
 		for (size_t i = 0; i < nn; i++)
 			if (!is_tchar((unsigned char) line[i]))
-				return err_set(e, -EPROTO, "bad character in header name '%.*s'", (int) (nn > 64 ? 64 : nn), line);
-		v = colon + 1;
+				return proto_err(e, "bad character in header name '%.*s'", (int) (nn > 64 ? 64 : nn), line);
+		name = line;
+		val = colon + 1;
 		vn = ln - nn - 1;
-		while (vn && (*v == ' ' || *v == '\t'))
-			v++, vn--;
-		while (vn && (v[vn - 1] == ' ' || v[vn - 1] == '\t'))
-			vn--;
-		for (size_t i = 0; i < vn; i++)
-			if (((unsigned char) v[i] < 0x20 && v[i] != '\t') || v[i] == 0x7f)
-				return err_set(e, -EPROTO, "control character in header '%.*s'", (int) nn, line);
-		k = parse_header(r, line, nn, v, vn, &seen_cl, &seen_te, e);
-		if (k < 0)
-			return k;
 	}
+	if (name && (k = end_field(r, name, nn, val, vn, &seen_cl, &seen_te, e)) < 0)
+		return k;
 	if (off != len)
-		return err_set(e, -EPROTO, "junk after the header block");
+		return proto_err(e, "junk after the header block");
 	if (seen_cl && seen_te)
-		return err_set(e, -EPROTO, "both Transfer-Encoding and Content-Length");
+		return proto_err(e, "both Transfer-Encoding and Content-Length");
 	return 0;
 }
 
@@ -180,13 +227,13 @@ static int chunk_ext(struct http_chunked *c, char ch, struct bs_err *e)
 		if (ch == ';')
 			c->state = CH_EXT_NAME0;
 		else if (!blank)
-			return err_set(e, -EPROTO, "bad byte 0x%02x after the chunk size", (unsigned char) ch);
+			return proto_err(e, "bad byte 0x%02x after the chunk size", (unsigned char) ch);
 		return 0;
 	case CH_EXT_NAME0:
 		if (is_tchar((unsigned char) ch))
 			c->state = CH_EXT_NAME;
 		else if (!blank)
-			return err_set(e, -EPROTO, "chunk extension without a name");
+			return proto_err(e, "chunk extension without a name");
 		return 0;
 	case CH_EXT_NAME:
 		if (is_tchar((unsigned char) ch))
@@ -202,7 +249,7 @@ static int chunk_ext(struct http_chunked *c, char ch, struct bs_err *e)
 		else if (ch == '\r')
 			c->state = CH_SIZE_LF;
 		else if (!blank)
-			return err_set(e, -EPROTO, "bad byte 0x%02x in a chunk extension", (unsigned char) ch);
+			return proto_err(e, "bad byte 0x%02x in a chunk extension", (unsigned char) ch);
 		return 0;
 	case CH_EXT_VAL0:
 		if (ch == '"')
@@ -210,7 +257,7 @@ static int chunk_ext(struct http_chunked *c, char ch, struct bs_err *e)
 		else if (is_tchar((unsigned char) ch))
 			c->state = CH_EXT_TOKEN;
 		else if (!blank)
-			return err_set(e, -EPROTO, "chunk extension without a value");
+			return proto_err(e, "chunk extension without a value");
 		return 0;
 	case CH_EXT_TOKEN:
 		if (is_tchar((unsigned char) ch))
@@ -223,13 +270,13 @@ static int chunk_ext(struct http_chunked *c, char ch, struct bs_err *e)
 		else if (ch == '\\')
 			c->state = CH_EXT_QUOTED_ESC;
 		else if ((unsigned char) ch < 0x20 && ch != '\t')
-			return err_set(e, -EPROTO, "control byte in a quoted chunk extension");
+			return proto_err(e, "control byte in a quoted chunk extension");
 		return 0;
 	case CH_EXT_QUOTED_ESC:
 		c->state = CH_EXT_QUOTED;
 		return 0;
 	default:
-		return err_set(e, -EPROTO, "chunked decoder in a bad state");
+		return err_setx(e, -EFAULT, BS_EXIT_INTERNAL, "chunked decoder in a bad state");
 	}
 }
 
@@ -244,7 +291,7 @@ static int chunk_rest(struct http_chunked *c, const char *in, size_t n, size_t *
 	switch (c->state) {
 	case CH_SIZE_LF:
 		if (ch != '\n')
-			return err_set(e, -EPROTO, "chunk size line does not end in CRLF");
+			return proto_err(e, "chunk size line does not end in CRLF");
 		i++;
 		c->digits = 0;
 		c->ext_len = 0;
@@ -266,13 +313,13 @@ static int chunk_rest(struct http_chunked *c, const char *in, size_t n, size_t *
 	}
 	case CH_DATA_CR:
 		if (ch != '\r')
-			return err_set(e, -EPROTO, "chunk data longer than its size");
+			return proto_err(e, "chunk data longer than its size");
 		c->state = CH_DATA_LF;
 		i++;
 		break;
 	case CH_DATA_LF:
 		if (ch != '\n')
-			return err_set(e, -EPROTO, "chunk data not followed by CRLF");
+			return proto_err(e, "chunk data not followed by CRLF");
 		c->state = CH_SIZE;
 		i++;
 		break;
@@ -280,25 +327,25 @@ static int chunk_rest(struct http_chunked *c, const char *in, size_t n, size_t *
 		if (ch == '\r') {
 			c->state = CH_TRAILER_LF;
 		} else if (ch == '\n' || ++c->trailer_len > TRAILER_LINE_MAX) {
-			return err_set(e, -EPROTO, "bad trailer line");
+			return proto_err(e, "bad trailer line");
 		}
 		i++;
 		break;
 	case CH_TRAILER_LF:
 		if (ch != '\n')
-			return err_set(e, -EPROTO, "trailer line does not end in CRLF");
+			return proto_err(e, "trailer line does not end in CRLF");
 		i++;
 		if (c->trailer_len == 0) {
 			c->state = CH_DONE;
 		} else {
 			if (++c->trailers > TRAILERS_MAX)
-				return err_set(e, -E2BIG, "more than %d trailer lines", TRAILERS_MAX);
+				return proto_err(e, "more than %d trailer lines", TRAILERS_MAX);
 			c->trailer_len = 0;
 			c->state = CH_TRAILER;
 		}
 		break;
 	default:
-		return err_set(e, -EPROTO, "chunked decoder in a bad state");
+		return err_setx(e, -EFAULT, BS_EXIT_INTERNAL, "chunked decoder in a bad state");
 	}
 	*ip = i;
 	return 0;
@@ -317,7 +364,7 @@ int http_chunked_push(struct http_chunked *c, const char *in, size_t n, size_t *
 			int h = hex_digit(ch);
 			if (h >= 0) {
 				if (++c->digits > 15)
-					return err_set(e, -EPROTO, "chunk size too large");
+					return proto_err(e, "chunk size too large");
 				c->left = c->left * 16 + (unsigned) h;
 			} else if (c->digits && (ch == ' ' || ch == '\t')) {
 				c->state = CH_SIZE_WS;
@@ -326,7 +373,7 @@ int http_chunked_push(struct http_chunked *c, const char *in, size_t n, size_t *
 			} else if (c->digits && ch == '\r') {
 				c->state = CH_SIZE_LF;
 			} else {
-				return err_set(e, -EPROTO, "bad chunk size byte 0x%02x", (unsigned char) ch);
+				return proto_err(e, "bad chunk size byte 0x%02x", (unsigned char) ch);
 			}
 			i++;
 			break;
@@ -334,7 +381,7 @@ int http_chunked_push(struct http_chunked *c, const char *in, size_t n, size_t *
 		default:
 			if (c->state >= CH_SIZE_WS && c->state <= CH_EXT_AFTER_VAL) {
 				if (++c->ext_len > CHUNK_EXT_MAX)
-					return err_set(e, -EPROTO, "chunk extension longer than %d bytes", CHUNK_EXT_MAX);
+					return proto_err(e, "chunk extension longer than %d bytes", CHUNK_EXT_MAX);
 				k = chunk_ext(c, ch, e);
 				if (k < 0)
 					return k;
@@ -466,7 +513,7 @@ static int build_request(const struct url *u, const struct http_opts *o, bool ab
 static int read_head(struct conn *c, char *head, size_t *ret_head_len, size_t *ret_have, struct http_resp *r,
 		     struct bs_err *e)
 {
-	size_t have = 0;
+	size_t have = 0, scanned = 0;
 	int blanks = 0;
 	for (;;) {
 		char *end = NULL;
@@ -475,16 +522,25 @@ static int read_head(struct conn *c, char *head, size_t *ret_head_len, size_t *r
 		int k;
 
 		for (;;) {
+			size_t upto;
 			/* Empty lines before a status line are skipped (a few: RFC 9112 2.2 robustness). */
 			while (blanks < 8 && have >= 2 && head[0] == '\r' && head[1] == '\n') {
 				memmove(head, head + 2, have - 2);
 				have -= 2;
 				blanks++;
+				scanned = 0;
 			}
-			if ((end = have >= 4 ? memmem(head, have, "\r\n\r\n", 4) : NULL))
+			end = have >= 4 ? memmem(head, have, "\r\n\r\n", 4) : NULL;
+			/* A head with bare LF line ends has no CRLF CRLF to wait for: say so at once
+			 * (each byte of the head looked at once; body bytes after it are not ours). */
+			upto = end ? (size_t) (end - head) + 4 : have;
+			for (; scanned < upto; scanned++)
+				if (head[scanned] == '\n' && (scanned == 0 || head[scanned - 1] != '\r'))
+					return proto_err(e, "a line of the response head ends in a bare LF, not CRLF");
+			if (end)
 				break;
 			if (have == HTTP_HEAD_MAX)
-				return err_set(e, -E2BIG, "response header block over %lu bytes", HTTP_HEAD_MAX);
+				return proto_err(e, "response head over %lu KiB", HTTP_HEAD_MAX / 1024);
 			n = conn_read(c, head + have, HTTP_HEAD_MAX - have, e);
 			if (n < 0)
 				return (int) n;
@@ -504,6 +560,7 @@ static int read_head(struct conn *c, char *head, size_t *ret_head_len, size_t *r
 		}
 		memmove(head, head + hl, have - hl); /* 100 Continue and friends: the real head follows */
 		have -= hl;
+		scanned = 0;
 	}
 }
 
@@ -626,7 +683,7 @@ static int open_conn(struct conn *c, const struct url *u, const struct http_opts
 		if (k == 0 && (pr.status < 200 || pr.status > 299))
 			k = err_set(e, -ECONNREFUSED, "proxy %s refused CONNECT %s: HTTP %d", p.host, hp, pr.status);
 		if (k == 0 && have != hl)
-			k = err_set(e, -EPROTO, "proxy %s sent data after its CONNECT answer", p.host);
+			k = proto_err(e, "proxy %s sent data after its CONNECT answer", p.host);
 		if (k == 0)
 			k = conn_tls(c, u->host, e);
 		if (k < 0)
@@ -704,6 +761,19 @@ static int one_attempt(const struct url *u, struct attempt *a, struct bs_err *e)
 	return k;
 }
 
+/* Whether the extra request header lines ask for a Range. */
+static bool asked_range(const char *h)
+{
+	while (h && *h) {
+		if (!strncasecmp(h, "Range:", 6))
+			return true;
+		h = strchr(h, '\n');
+		if (h)
+			h++;
+	}
+	return false;
+}
+
 static int read_response(struct conn *c, struct attempt *a, const char *method, struct bs_err *e)
 {
 	static char head[HTTP_HEAD_MAX];
@@ -713,6 +783,9 @@ static int read_response(struct conn *c, struct attempt *a, const char *method, 
 	if (k < 0)
 		return k;
 	a->ok2xx = a->r->status >= 200 && a->r->status <= 299;
+	/* 206 answers a Range request.  We sent none: the body is a piece, never the object. */
+	if (a->r->status == 206 && !asked_range(a->o->headers))
+		return proto_err(e, "HTTP 206 Partial Content to a request without Range: the body is not the whole object");
 	/* An announced length over the limit is refused before a byte of it is read. */
 	if (a->ok2xx && a->o->max_body && a->r->content_length > a->o->max_body)
 		return err_setx(e, -E2BIG, BS_EXIT_USAGE, "response body of %lld bytes is larger than the limit of %lld bytes",

@@ -2,15 +2,19 @@
  *
  * One request per connection (Connection: close).  Responses are framed by
  * Content-Length or chunked encoding, or end at EOF when neither is given.  Strict:
- * a header block over 64 KiB or over 100 header lines, a duplicate Content-Length,
- * Transfer-Encoding together with Content-Length, a Transfer-Encoding other than
- * "chunked", bad chunk sizes, obsolete line folding, bare LF line ends, and a body
- * shorter than announced are errors, never a success.
+ * a response that breaks HTTP/1.1 or our limits on it (a malformed status or header
+ * line, bare LF line ends, a head over 64 KiB or over 100 header lines, a duplicate
+ * Content-Length, Transfer-Encoding together with Content-Length, a Transfer-Encoding
+ * other than "chunked", bad chunk syntax, a 206 to a request without Range) is a
+ * protocol error: -EPROTO, exit class 102, never retried (the same bytes would come
+ * again).  Obsolete line folding is unfolded (each fold replaced by one SP, as RFC 9112
+ * 5.2 allows a user agent).  A body shorter than announced (the connection closed
+ * early) is never a success either, but temporary: retried, exit class 111.
  *
  * Bodies stream to a sink in pieces of at most 64 KiB; nothing holds a whole body.
  * Redirects (301/302/303/307/308) are followed up to max_redirects; https -> http is
  * refused.  Proxies: HTTPS_PROXY / HTTP_PROXY (http:// proxy URLs; CONNECT for https),
- * NO_PROXY.  Retries: connect errors, timeouts, truncated bodies, 5xx and 429, with
+ * NO_PROXY.  Retries: connect errors, timeouts, truncated heads and bodies, 5xx and 429, with
  * full-jitter exponential backoff, honouring Retry-After, bounded by max_attempts and
  * max_total_ms.  Library code: never logs, never exits.
  */
@@ -73,8 +77,8 @@ struct http_opts {
 
 /* Perform the request.  0 when a final response arrived (any status: look at
  * ret->status; non-2xx bodies are in ret->err_body), < 0 on failure with e set
- * (exit class 111 when retries were exhausted, 102 for TLS verification, 100 for bad
- * URLs or refused redirects). */
+ * (exit class 111 when retries were exhausted, 102 for TLS verification and protocol
+ * errors, 100 for bad URLs or refused redirects). */
 int http_request(const char *url, const struct http_opts *o, const struct http_sink *s, struct http_resp *ret,
 		 struct bs_err *e);
 
@@ -86,7 +90,7 @@ int http_read_response(struct conn *c, const char *method, const struct http_sin
 		       struct bs_err *e);
 
 /* Parse a response head (status line and header lines, through the empty line) in
- * buf[0..len).  Exposed for tests and the fuzzer.  0 or -EPROTO / -E2BIG. */
+ * buf[0..len).  Exposed for tests and the fuzzer.  0 or -EPROTO (exit class 102). */
 int http_parse_head(const char *buf, size_t len, struct http_resp *r, struct bs_err *e);
 
 /* Chunked transfer decoding as a push parser (exposed for tests and the fuzzer). */
@@ -101,7 +105,8 @@ struct http_chunked {
 typedef int http_emit(void *ctx, const void *p, size_t n, struct bs_err *e);
 void http_chunked_init(struct http_chunked *c);
 /* Feed in[0..n).  Returns 1 when the last chunk and trailers are complete (*used tells
- * how much of in was consumed), 0 when more input is needed, < 0 on bad framing. */
+ * how much of in was consumed), 0 when more input is needed, -EPROTO (exit class 102)
+ * on bad framing, or what emit returned. */
 int http_chunked_push(struct http_chunked *c, const char *in, size_t n, size_t *used, http_emit *emit, void *ctx,
 		      struct bs_err *e);
 

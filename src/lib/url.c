@@ -69,6 +69,39 @@ static int parse_authority(const char *a, size_t n, struct url *u, struct bs_err
 	return 0;
 }
 
+/* s3://BUCKET/KEY after the scheme: the bucket is a host name; the key is every byte after
+ * the first '/', taken as written (the AWS CLI's reading: '#', '?', '%', spaces and UTF-8
+ * are part of the key; SigV4 percent-encodes it on the wire).  Control bytes are refused:
+ * no key we mean to fetch has one, and they would reach logs and file names. */
+static int parse_s3(const char *p, struct url *u, struct bs_err *e)
+{
+	size_t an = strcspn(p, "/"), kn;
+	const char *key;
+	int k;
+
+	for (size_t i = 0; i < an; i++)
+		if (!url_char_ok((unsigned char) p[i]))
+			return err_set(e, -EINVAL, "s3:// URL: a space or a non-printable byte in the bucket name");
+	k = parse_authority(p, an, u, e);
+	if (k < 0)
+		return k;
+	if (u->port_explicit || u->host_is_v6)
+		return err_set(e, -EINVAL, "s3:// URL: the bucket is not a host");
+	if (p[an] != '/' || p[an + 1] == '\0')
+		return err_set(e, -EINVAL, "s3:// URL needs a key: s3://BUCKET/KEY");
+	key = p + an + 1;
+	kn = strlen(key);
+	if (kn > URL_S3_KEY_MAX)
+		return err_set(e, -ENAMETOOLONG, "s3:// key longer than %d bytes (S3's limit)", URL_S3_KEY_MAX);
+	for (size_t i = 0; i < kn; i++) {
+		unsigned char c = (unsigned char) key[i];
+		if (c < 0x20 || c == 0x7f)
+			return err_set(e, -EINVAL, "s3:// key has a control byte 0x%02x at offset %zu", c, i);
+	}
+	memcpy(u->path, key, kn + 1);
+	return 0;
+}
+
 int url_parse(const char *s, struct url *u, struct bs_err *e)
 {
 	const char *p, *auth, *slash;
@@ -76,6 +109,10 @@ int url_parse(const char *s, struct url *u, struct bs_err *e)
 	int k;
 
 	memset(u, 0, sizeof u[0]);
+	if (!strncasecmp(s, "s3://", 5)) {
+		u->scheme = URL_S3;
+		return parse_s3(s + 5, u, e);
+	}
 	for (size_t i = 0; i < n; i++)
 		if (!url_char_ok((unsigned char) s[i]))
 			return err_set(e, -EINVAL, "URL has a space or a non-printable byte at offset %zu", i);
@@ -83,8 +120,6 @@ int url_parse(const char *s, struct url *u, struct bs_err *e)
 		u->scheme = URL_HTTPS, u->port = 443, p = s + 8;
 	else if (!strncasecmp(s, "http://", 7))
 		u->scheme = URL_HTTP, u->port = 80, p = s + 7;
-	else if (!strncasecmp(s, "s3://", 5))
-		u->scheme = URL_S3, u->port = 0, p = s + 5;
 	else
 		return err_set(e, -EINVAL, "URL '%.64s': scheme must be https://, http:// or s3://", s);
 	auth = p;
@@ -93,17 +128,10 @@ int url_parse(const char *s, struct url *u, struct bs_err *e)
 	k = parse_authority(auth, an, u, e);
 	if (k < 0)
 		return k;
-	if (u->scheme == URL_S3) {
-		if (u->port_explicit || u->host_is_v6)
-			return err_set(e, -EINVAL, "s3:// URL: the bucket is not a host");
-		if (*slash != '/' || slash[1] == '\0')
-			return err_set(e, -EINVAL, "s3:// URL needs a key: s3://BUCKET/KEY");
-		slash++;
-	}
 	pn = strcspn(slash, "#");
 	if (pn + 2 > sizeof u->path)
 		return err_set(e, -ENAMETOOLONG, "URL path longer than %d bytes", URL_PATH_MAX - 2);
-	if (u->scheme != URL_S3 && *slash != '/') {
+	if (*slash != '/') {
 		u->path[0] = '/'; /* "http://h" and "http://h?q" mean "/" and "/?q" */
 		memcpy(u->path + 1, slash, pn);
 		u->path[pn + 1] = '\0';

@@ -2,10 +2,15 @@
  *
  * Accepted: scheme "http" | "https" | "s3" (lowercase or not), no userinfo, a host
  * (DNS name, IPv4, or [IPv6]), an optional port 1..65535, and a path with optional
- * query; the fragment is dropped.  s3://BUCKET/KEY keeps the bucket in host and the
- * key (without the leading '/') in path.  Bytes outside printable ASCII and spaces are
- * refused: URLs reach us from the command line and from Location headers, and an
- * unexpected byte is more likely an attack or a typo than a need.
+ * query; the fragment is dropped.  In http(s) URLs, bytes outside printable ASCII and
+ * spaces are refused: they reach us from the command line and from Location headers,
+ * and an unexpected byte is more likely an attack or a typo than a need.
+ *
+ * s3://BUCKET/KEY keeps the bucket (a host name, as above) in host and the key in path:
+ * every byte after the first '/', as written, the way the AWS CLI reads it ('#', '?',
+ * '%', spaces and UTF-8 are part of the key; nothing is decoded; the S3 client
+ * percent-encodes it for the request).  Control bytes (< 0x20, 0x7f) and keys over S3's
+ * 1024 bytes are refused.
  */
 #ifndef BS_URL_H
 #define BS_URL_H
@@ -16,7 +21,8 @@
 #include "../err.h"
 
 #define URL_HOST_MAX 256
-#define URL_PATH_MAX 2048
+#define URL_PATH_MAX 4096 /* room for a 1024-byte S3 key percent-encoded (3 bytes each) */
+#define URL_S3_KEY_MAX 1024
 
 enum url_scheme { URL_HTTP, URL_HTTPS, URL_S3 };
 

@@ -1,6 +1,8 @@
 /* test_http.c: the HTTP response reader against llhttp's response cases
  * (src/tests/data/llhttp/response, every .md), fed through a socketpair into the same code
- * that reads from the network; plus chunked-decoder, URL and NO_PROXY cases.
+ * that reads from the network; plus chunked-decoder, URL and NO_PROXY cases, and the
+ * verdicts on responses that break HTTP/1.1 (exit 102, not retried), are cut short (111,
+ * retried), fold header lines (unfolded) or answer 206 to a request without Range.
  *
  * For each case the expected outcome of the first final (non-1xx) message is taken from
  * llhttp's event log: error or not, the status, the body length.  Two rules translate
@@ -12,6 +14,7 @@
  * our outcome, and asserted like the others.  Cases for llhttp's lenient flags (types
  * other than "response") are reported as skipped. */
 #include <dirent.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -288,6 +291,159 @@ static void unix_cases(void)
 	unlink(o.unix_path);
 }
 
+/* ---- the verdicts on responses that are not the object, or break HTTP/1.1 */
+
+#define SOCK "/tmp/bs-test-http.sock"
+
+/* Read one response from in[0..n) through a socketpair (n must fit the socket buffer). */
+static int feed(const char *in, size_t n, struct http_resp *r, struct bs_err *e)
+{
+	int sv[2], k;
+	struct conn c;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	if (write(sv[0], in, n) != (ssize_t) n)
+		return -EIO;
+	close(sv[0]);
+	c.fd = sv[1];
+	c.tls = false;
+	c.io_timeout_ms = 1000;
+	err_clear(e);
+	k = http_read_response(&c, "GET", NULL, r, e);
+	close(sv[1]);
+	return k;
+}
+
+/* http_request over a unix socket whose server gives the same answer to each of up to 3
+ * attempts.  body gets what the sink was given. */
+static int scripted(const char *answer, const char *headers, struct http_resp *r, char *body, size_t cap,
+		    struct bs_err *e)
+{
+	const char *answers[3] = { answer, answer, answer };
+	struct http_opts o = { .unix_path = SOCK, .max_attempts = 3, .max_total_ms = 5000, .headers = headers };
+	struct http_mem m;
+	struct http_sink s;
+	pid_t pid;
+	int k, st;
+
+	http_mem_sink(&s, &m, body, cap);
+	pid = unix_server(o.unix_path, answers, 3);
+	err_clear(e);
+	k = http_request("http://docker/x", &o, &s, r, e);
+	kill(pid, SIGTERM);
+	waitpid(pid, &st, 0);
+	unlink(o.unix_path);
+	return k;
+}
+
+static bool proto_refused(int k, const struct http_resp *r, const struct bs_err *e)
+{
+	return k == -EPROTO && err_exit_code(e) == BS_EXIT_INTEGRITY && r->attempts == 1 &&
+	       strstr(e->msg, "protocol error") && strstr(e->msg, "retrying will not help");
+}
+
+static void verdict_cases(void)
+{
+	static struct http_resp r;
+	static char body[256], big[HTTP_HEAD_MAX + 4096], hdrs[120 * 16];
+	static const struct {
+		const char *what, *in;
+	} proto[] = {
+		{ "malformed status line", "HTTP/1.1 2x0 OK\r\nContent-Length: 0\r\n\r\n" },
+		{ "malformed header line", "HTTP/1.1 200 OK\r\nBad Name: x\r\nContent-Length: 0\r\n\r\n" },
+		{ "bare LF line ends", "HTTP/1.1 200 OK\nContent-Length: 2\n\nhi" },
+		{ "bare LF in one header line", "HTTP/1.1 200 OK\r\nX-A: 1\nContent-Length: 2\r\n\r\nhi" },
+		{ "Content-Length and Transfer-Encoding",
+		  "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n" },
+		{ "two Content-Length values", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nhi" },
+		{ "chunk size not hex", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhi\r\n0\r\n\r\n" },
+		{ "chunk data longer than its size",
+		  "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nhi\r\n0\r\n\r\n" },
+		{ "whitespace before the first header line", "HTTP/1.1 200 OK\r\n X: y\r\nContent-Length: 0\r\n\r\n" },
+		{ "a folded Content-Length that unfolds to '2 3'", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n 3\r\n\r\nhi" },
+		{ "206 Partial Content to a request without Range",
+		  "HTTP/1.1 206 Partial Content\r\nContent-Range: bytes 0-1/10\r\nContent-Length: 2\r\n\r\nab" },
+	};
+	static const struct {
+		const char *what, *in;
+	} cut[] = {
+		{ "body shorter than its Content-Length", "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc" },
+		{ "chunked body cut short", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab" },
+		{ "head cut short", "HTTP/1.1 200 OK\r\nContent-Le" },
+	};
+	struct bs_err e;
+	size_t n;
+	int k;
+
+	for (size_t i = 0; i < sizeof proto / sizeof proto[0]; i++) {
+		k = scripted(proto[i].in, NULL, &r, body, sizeof body, &e);
+		/* (a chunked body streams: bytes before the bad one may reach the sink; the caller
+		 * drops them on the error, as on any failed attempt) */
+		OK(proto_refused(k, &r, &e) && (r.status != 206 || body[0] == '\0'),
+		   "%s: a protocol error, exit 102, not retried (k %d, exit %d, %d attempts, body '%s': %s)", proto[i].what,
+		   k, err_exit_code(&e), r.attempts, body, e.msg);
+	}
+	for (size_t i = 0; i < sizeof cut / sizeof cut[0]; i++) {
+		k = scripted(cut[i].in, NULL, &r, body, sizeof body, &e);
+		OK(k < 0 && err_exit_code(&e) == BS_EXIT_TEMP && r.attempts == 3,
+		   "%s: temporary (exit 111), retried (k %d, exit %d, %d attempts: %s)", cut[i].what, k, err_exit_code(&e),
+		   r.attempts, e.msg);
+	}
+
+	/* 206 is the object only when we asked for a range. */
+	k = scripted(proto[sizeof proto / sizeof proto[0] - 1].in, "Range: bytes=0-1\r\n", &r, body, sizeof body, &e);
+	OK(k == 0 && r.status == 206 && !strcmp(body, "ab"), "206 to a request with Range: taken (%s)", k ? e.msg : "ok");
+	k = feed(proto[sizeof proto / sizeof proto[0] - 1].in, strlen(proto[sizeof proto / sizeof proto[0] - 1].in), &r, &e);
+	OK(k < 0 && err_exit_code(&e) == BS_EXIT_INTEGRITY && strstr(e.msg, "206"),
+	   "206 without Range through http_read_response: refused naming the status (%s)", k ? e.msg : "accepted");
+
+	/* obs-fold (RFC 9112 5.2): a user agent may replace it with SP; we do. */
+	{
+		const char *in = "HTTP/1.1 200 OK\r\nContent-Type: text/plain;\r\n\tcharset=utf-8\r\nX-Long: a \r\n  b\r\n"
+				 "Content-Length:\r\n 2\r\n\r\nhi";
+		k = feed(in, strlen(in), &r, &e);
+		OK(k == 0 && !strcmp(r.content_type, "text/plain; charset=utf-8") && r.content_length == 2 && r.body_total == 2,
+		   "obs-fold: folded lines unfolded with one SP (%s, Content-Type '%s', length %lld)", k ? e.msg : "ok",
+		   r.content_type, r.content_length);
+		in = "HTTP/1.1 301 Moved\r\nLocation:\r\n /a\r\nContent-Length: 0\r\n\r\n";
+		k = feed(in, strlen(in), &r, &e);
+		OK(k == 0 && !strcmp(r.location, "/a"), "obs-fold: an empty first line then the value (%s, '%s')",
+		   k ? e.msg : "ok", r.location);
+	}
+
+	/* 100 header lines are the limit; 101 are a protocol error (folded lines count). */
+	n = 0;
+	for (int i = 0; i < 100; i++)
+		n += (size_t) snprintf(hdrs + n, sizeof hdrs - n, "X-%d: v\r\n", i);
+	(void) snprintf(big, sizeof big, "HTTP/1.1 200 OK\r\n%s\r\n", hdrs);
+	err_clear(&e);
+	k = http_parse_head(big, strlen(big), &r, &e);
+	OK(k == 0, "100 header lines accepted (%s)", k ? e.msg : "ok");
+	(void) snprintf(big, sizeof big, "HTTP/1.1 200 OK\r\n%sX-100: v\r\n\r\n", hdrs);
+	err_clear(&e);
+	k = http_parse_head(big, strlen(big), &r, &e);
+	OK(k == -EPROTO && err_exit_code(&e) == BS_EXIT_INTEGRITY && strstr(e.msg, "100 header lines"),
+	   "101 header lines: a protocol error, exit 102 (k %d, exit %d: %s)", k, err_exit_code(&e), e.msg);
+	(void) snprintf(big, sizeof big, "HTTP/1.1 200 OK\r\n%s\r\n", hdrs);
+	memcpy(strstr(big, "X-99: v\r\n"), "X-99: v\r\n w\r\n\r\n", 16); /* with its NUL */
+	err_clear(&e);
+	k = http_parse_head(big, strlen(big), &r, &e);
+	OK(k == -EPROTO, "100 header lines and one folded line: 101 lines, refused (%s)", k ? e.msg : "accepted");
+	k = scripted(big, NULL, &r, body, sizeof body, &e);
+	OK(proto_refused(k, &r, &e), "101 header lines over the wire: exit 102, not retried (exit %d, %d attempts: %s)",
+	   err_exit_code(&e), r.attempts, e.msg);
+
+	/* A head over 64 KiB: one long header line. */
+	n = (size_t) snprintf(big, sizeof big, "HTTP/1.1 200 OK\r\nX-Big: ");
+	memset(big + n, 'a', HTTP_HEAD_MAX);
+	memcpy(big + n + HTTP_HEAD_MAX, "\r\nContent-Length: 0\r\n\r\n", 24);
+	k = scripted(big, NULL, &r, body, sizeof body, &e);
+	OK(proto_refused(k, &r, &e) && strstr(e.msg, "64"),
+	   "head over 64 KiB: a protocol error, exit 102, not retried (k %d, exit %d, %d attempts: %s)", k,
+	   err_exit_code(&e), r.attempts, e.msg);
+}
+
 int main(void)
 {
 	const char *files[] = { "sample.md", "content-length.md", "transfer-encoding.md", "invalid.md", "connection.md",
@@ -346,5 +502,6 @@ int main(void)
 		EQ_STR(code, "NoSuchKey", "S3 error code extracted");
 	}
 	unix_cases();
+	verdict_cases();
 	return tap_done();
 }

@@ -155,6 +155,26 @@ def uri_encode(s, keep_slash):
     return urllib.parse.quote(s, safe=safe)
 
 
+# The bytes a request-target's path may hold as they are (RFC 3986 pchar and '/'); any other
+# byte must come percent-encoded.  http.server decodes the request line as Latin-1, so a raw
+# non-ASCII byte shows up here as one character above 0x7f.
+PATH_CHARS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$&'()*+,;=:@/%")
+
+
+def raw_path_error(raw):
+    """Why the raw path of a request-target is not one S3 would parse, or None."""
+    for i, c in enumerate(raw):
+        if c not in PATH_CHARS:
+            return "byte 0x%02x at offset %d is not allowed unencoded in a URI path" % (ord(c), i)
+        if c == "%" and not (len(raw) > i + 2 and all(h in "0123456789abcdefABCDEF" for h in raw[i + 1:i + 3])):
+            return "'%%' at offset %d is not followed by two hex digits" % i
+    try:
+        urllib.parse.unquote_to_bytes(raw).decode("utf-8")
+    except UnicodeDecodeError:
+        return "the decoded path is not UTF-8"
+    return None
+
+
 def s3_error(code, msg, **extra):
     x = "".join("<%s>%s</%s>" % (k, v.replace("&", "&amp;").replace("<", "&lt;"), k) for k, v in extra.items())
     return ('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>%s</Code><Message>%s</Message>%s</Error>'
@@ -225,7 +245,11 @@ class S3(http.server.BaseHTTPRequestHandler):
             return (400, "XAmzContentSHA256Mismatch",
                     "The provided 'x-amz-content-sha256' header does not match what was computed.", {})
         raw_path, _, raw_query = self.path.partition("?")
-        canon_uri = uri_encode(urllib.parse.unquote(raw_path), True)  # S3: single encoding, no normalisation
+        why = raw_path_error(raw_path)
+        if why:  # S3 answers 400 InvalidURI to a request-target it cannot parse
+            return (400, "InvalidURI", "Couldn't parse the specified URI.", {"Detail": why})
+        # S3: decode once, byte for byte, then encode once; no normalisation
+        canon_uri = uri_encode(urllib.parse.unquote_to_bytes(raw_path), True)
         q = urllib.parse.parse_qsl(raw_query, keep_blank_values=True)
         canon_query = "&".join("%s=%s" % (uri_encode(k, False), uri_encode(v, False)) for k, v in sorted(q))
         hdrs = {}
@@ -251,12 +275,16 @@ class S3(http.server.BaseHTTPRequestHandler):
         return None
 
     def bucket_key(self):
+        """(bucket, key): the key decoded once, as S3 names it (spaces, '#', UTF-8 ...)."""
         host = (self.headers.get("Host") or "").split(":")[0]
-        path = urllib.parse.unquote(self.path.partition("?")[0])
+        raw = self.path.partition("?")[0]
+        if raw_path_error(raw) or not raw.startswith("/"):
+            return None, None
+        path = urllib.parse.unquote_to_bytes(raw).decode("utf-8")[1:]  # only the one '/' that starts the path
         for suffix in (".s3.%s.amazonaws.com" % S3.args.region, ".s3.amazonaws.com"):
             if host.endswith(suffix):  # virtual-hosted style
-                return host[: -len(suffix)], path.lstrip("/")
-        b, _, k = path.lstrip("/").partition("/")  # path style
+                return host[: -len(suffix)], path
+        b, _, k = path.partition("/")  # path style
         return b, k
 
     def handle_any(self):
@@ -267,7 +295,10 @@ class S3(http.server.BaseHTTPRequestHandler):
             st, code, msg, extra = err
             return self.reply(st, s3_error(code, msg, **extra), why=code)
         bucket, key = self.bucket_key()
-        if not bucket or ".." in key.split("/"):
+        if bucket is None:  # an anonymous read skips verify(): the path is checked here too
+            return self.reply(400, s3_error("InvalidURI", "Couldn't parse the specified URI."), why="InvalidURI")
+        # keys this fake cannot keep as files under --root (S3 takes them; tests do not need them)
+        if not bucket or key.startswith("/") or ".." in key.split("/") or "\0" in key:
             return self.reply(400, s3_error("InvalidRequest", "bad path"), why="path")
         f = os.path.join(S3.args.root, bucket, key)
         if self.command == "PUT":

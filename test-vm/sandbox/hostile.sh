@@ -74,7 +74,7 @@ fetch_fault s3_long_body
 t "body longer than Content-Length: the extra byte is not taken (exit 102 digest or 111), no file" bash -c "case \$(cat $W/rc) in 102|111) true;; *) false;; esac" 
 t "... no file" no_file
 fetch_fault s3_bad_chunk
-t "chunk size not hex: exit 111 naming the chunk, no file" bash -c "[ \$(cat $W/rc) = 111 ] && grep -qi 'chunk' $W/out"
+t "chunk size not hex: exit 102 naming the chunk (a protocol error: not retried), no file" bash -c "[ \$(cat $W/rc) = 102 ] && grep -qi 'chunk' $W/out"
 t "... no file" no_file
 fetch_fault s3_tls_close_mid
 t "TLS close_notify in mid-body: exit 111 (retried, then given up), no file" rc 111
