@@ -452,7 +452,7 @@ void agent_status(struct run *r)
 /* `bake`: converge what an image can hold, then remove what belongs to an instance. */
 int cmd_bake(struct run *r)
 {
-	static const char *const image_steps[] = { "preflight", "options", "sysctl", "ecs-config", "agent-image", "host-dirs",
+	static const char *const image_steps[] = { "preflight", "sysctl", "ecs-config", "agent-image", "options", "host-dirs",
 						  "service", NULL };
 	static const char *const instance_cps[] = { "sysctl", "nat", "ecs-config", "service" };
 	struct docker d;

@@ -9,7 +9,8 @@
  * URL in it carries credentials (user info or a query string, as presigned URLs do).
  *
  * Precedence: defaults < the saved file < environment < command line.  `run` and `bake`
- * save what they were given (the "options" step); `agent`, `plan` and `status` only read.
+ * save what they were given (the "options" step, after agent-image: a run that fails before
+ * it saves nothing); `agent`, `plan` and `status` only read.
  * A given empty value (--agent-url=, --region=, --config-url=, --keyring=), --agent-version
  * latest, --method auto and --no-block-imds go back to the default.  --wait, --refresh,
  * --no-start, --lock-timeout, --root and -v are per invocation and never saved. */

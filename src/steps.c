@@ -20,11 +20,13 @@
 
 static const struct bs_step steps[] = {
 	{ "preflight",  SCOPE_RUN,      STEP_READONLY, NULL,              preflight_check,  NULL },
-	{ "options",    SCOPE_ONCE,     0,             options_inputs,    options_check,    options_apply },
 	{ "sysctl",     SCOPE_BOOT,     0,             sysctl_inputs,     sysctl_check,     sysctl_apply },
 	{ "nat",        SCOPE_BOOT,     0,             nat_inputs,        nat_check,        nat_apply },
 	{ "ecs-config", SCOPE_INSTANCE, 0,             ecs_config_inputs, ecs_config_check, ecs_config_apply },
 	{ "agent-image", SCOPE_ONCE,    0,             agent_image_inputs, agent_image_check, agent_image_apply },
+	/* after the steps that use what it saves: a run that fails there saves nothing, and
+	 * before service, whose unit's `agent` reads what it saved */
+	{ "options",    SCOPE_ONCE,     0,             options_inputs,    options_check,    options_apply },
 	{ "host-dirs",  SCOPE_ONCE,     0,             host_dirs_inputs,  host_dirs_check,  host_dirs_apply },
 	{ "service",    SCOPE_BOOT,     0,             service_inputs,    service_check,    service_apply },
 	{ "wait",       SCOPE_RUN,      STEP_READONLY | STEP_UNLOCKED, NULL,              wait_check,       NULL },

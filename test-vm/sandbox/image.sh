@@ -112,10 +112,12 @@ t "gzip'd agent tarball: exit 0, loaded and tagged" gz_loaded
 # a crash right after the download: the next run verifies the cache and loads it
 docker_api -X DELETE "http://d/images/amazon/amazon-ecs-agent:latest?force=1" >/dev/null
 IN sh -c 'rm -f /var/cache/ecs/ecs-agent.tar*'
-IN env BS_FAULT_POINT=agent-image-after-load "$FBIN" run --cluster img >"$W/out" 2>&1; echo $? >"$W/rc"
+# (--agent-url= and --agent-version latest: back to the default source, which the gz and v1.99.0
+# runs above changed and saved)
+IN env BS_FAULT_POINT=agent-image-after-load "$FBIN" run --cluster img --agent-url= --agent-version latest >"$W/out" 2>&1; echo $? >"$W/rc"
 t "SIGKILL after the load, before the .id file: killed" rc 137
 t "... no .id file names an image" bash -c "[ ! -e $CACHE/ecs-agent.tar.id ]"
-run "$BIN" run --cluster img
+run "$BIN" run --cluster img --agent-url= --agent-version latest
 converged_again() { rc 0 && tagged "$AGENT_ID"; }
 t "... the next run converges (exit 0, tagged)" converged_again
 

@@ -74,11 +74,15 @@ run run
 t "... a plain run after it keeps it off" imds_absent
 run run --agent-version latest --keyring=
 t "run --agent-version latest --keyring= : the embedded Amazon key is back, so the test-signed latest is refused (102)" bash -c "[ \$(cat $W/rc) = 102 ] && grep -q 'agent-image: \[failed\] exit 102' $W/out"
-t "... and the keyring copy is gone" bash -c "[ ! -e $W/etc.upper/ecs-bootstrap/keyring-1.gpg ] && ! grep -q KEYRING $W/etc.upper/ecs-bootstrap/options"
+t "... a run that failed saved nothing: the pinned version and the keyring copy stay" bash -c "[ -s $W/etc.upper/ecs-bootstrap/keyring-1.gpg ] && grep -qx ECS_BOOTSTRAP_AGENT_VERSION=v1.90.0 $W/etc.upper/ecs-bootstrap/options"
 run run --agent-version latest --keyring "$AGENT_KEYRING"
 t "run --agent-version latest --keyring KEY: exit 0" rc 0
 t "... the latest image" tagged "$AGENT_ID"
 t "... the version forgotten" opt_none ECS_BOOTSTRAP_AGENT_VERSION
+run run --keyring "$AGENT_KEYRING" --keyring "$AGENT_KEYRING"
+t "two --keyring: two copies saved" bash -c "[ \$(cat $W/rc) = 0 ] && [ -s $W/etc.upper/ecs-bootstrap/keyring-2.gpg ] && [ \$(grep -c KEYRING $W/etc.upper/ecs-bootstrap/options) = 2 ]"
+run run --keyring "$AGENT_KEYRING"
+t "then one: the second copy is removed" bash -c "[ \$(cat $W/rc) = 0 ] && [ ! -e $W/etc.upper/ecs-bootstrap/keyring-2.gpg ] && [ \$(grep -c KEYRING $W/etc.upper/ecs-bootstrap/options) = 1 ]"
 IN env ECS_BOOTSTRAP_BLOCK_IMDS=1 "$BIN" plan >"$W/plan.out" 2>&1; rcp=$?
 t "the environment counts as given: ECS_BOOTSTRAP_BLOCK_IMDS=1 plan shows options and nat pending" bash -c "[ $rcp = 1 ] && grep -q '^options .*would change' $W/plan.out && grep -q '^nat .*would change' $W/plan.out"
 t "plan changed nothing" opt_none ECS_BOOTSTRAP_BLOCK_IMDS
