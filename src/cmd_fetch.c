@@ -158,7 +158,8 @@ static int fsync_dir_of(const char *path)
 
 static const char *basename_of(const char *url)
 {
-	const char *q = strpbrk(url, "?#"), *end = q ? q : url + strlen(url), *s = end;
+	/* an s3:// key is taken as written ('#' and '?' are part of it); elsewhere they end the path */
+	const char *q = strncmp(url, "s3://", 5) ? strpbrk(url, "?#") : NULL, *end = q ? q : url + strlen(url), *s = end;
 	static char name[256];
 	while (s > url && s[-1] != '/')
 		s--;

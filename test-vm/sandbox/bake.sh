@@ -27,7 +27,7 @@ t "bake: says what it removed" has "removed: container ecs-agent"
 t "bake: the agent container is gone" bash -c "[ \"\$(nsenter -t $HOLDER -m -n curl -s -o /dev/null -w '%{http_code}' --unix-socket /run/docker.sock http://d/containers/ecs-agent/json)\" = 404 ]"
 t "bake: agent data and logs are gone" bash -c "[ -z \"\$(nsenter -t $HOLDER -m -n ls -A /var/lib/ecs/data /var/log/ecs | grep -v ':$')\" ]"
 t "bake: no ECS_CLUSTER in ecs.config" bash -c "! grep -q ECS_CLUSTER $W/etc.upper/ecs/ecs.config"
-t "bake: only the once-scoped checkpoints remain" bash -c "ls $W/varlib.upper/ecs-bootstrap/state | sort | tr '\n' ' ' | grep -qx 'agent-image host-dirs '"
+t "bake: only the once-scoped checkpoints remain" bash -c "ls $W/varlib.upper/ecs-bootstrap/state | sort | tr '\n' ' ' | grep -qx 'agent-image host-dirs options '"
 t "bake: the image is still loaded" [ "$(image_id_of amazon/amazon-ecs-agent:latest)" = "$AGENT_ID" ]
 N=$(gets)
 

@@ -16,7 +16,7 @@ ARGS=(run --cluster crash-cluster --set ECS_RESERVED_MEMORY=48)
 
 # A fresh instance: none of our files, rules, image or container.
 fresh() {
-	IN sh -c 'rm -rf /etc/ecs /etc/sysctl.d/80-ecs-bootstrap.conf /var/lib/ecs-bootstrap /var/cache/ecs /var/lib/ecs /var/log/ecs
+	IN sh -c 'rm -rf /etc/ecs /etc/ecs-bootstrap /etc/sysctl.d/80-ecs-bootstrap.conf /var/lib/ecs-bootstrap /var/cache/ecs /var/lib/ecs /var/log/ecs
 		echo 0 > /proc/sys/net/ipv4/conf/all/route_localnet
 		iptables -w -t nat -F; iptables -w -t filter -F INPUT; ip6tables -w -t filter -F INPUT 2>/dev/null; true'
 	docker_api -X DELETE "http://d/containers/ecs-agent?force=1" > /dev/null
@@ -24,7 +24,7 @@ fresh() {
 }
 # What must be equal after any crash and re-run.
 snapshot() {
-	(cd "$W" && find etc.upper/ecs etc.upper/sysctl.d varcache.upper/ecs -type f -print0 2>/dev/null | sort -z | xargs -0 -r sha256sum)
+	(cd "$W" && find etc.upper/ecs etc.upper/ecs-bootstrap etc.upper/sysctl.d varcache.upper/ecs -type f -print0 2>/dev/null | sort -z | xargs -0 -r sha256sum)
 	echo "checkpoints: $(ls "$W/varlib.upper/ecs-bootstrap/state" 2>/dev/null | tr '\n' ' ')"
 	IN iptables-save | grep -E '169\.254\.170\.2|51678|127\.0\.0\.0/8' | sort | uniq -c
 	IN ip6tables-save -t filter 2>/dev/null | grep -E '51678' | sort | uniq -c
@@ -36,17 +36,18 @@ leftovers() { (cd "$W" && find etc.upper varlib.upper varcache.upper \( -name '*
 
 fresh
 IN "$BIN" "${ARGS[@]}" > "$W/out" 2>&1
-t "reference: an uninterrupted run exits 0" grep -q 'converged: 8 steps' "$W/out"
+t "reference: an uninterrupted run exits 0" grep -q 'converged: 9 steps' "$W/out"
 snapshot > "$W/reference"
 t "reference: the image is the manifest's" grep -qx "image=$AGENT_ID" "$W/reference"
 
 points=()
-for s in sysctl nat ecs-config agent-image host-dirs service; do
+for s in sysctl nat ecs-config agent-image options host-dirs service; do
 	points+=("step-begin:$s" "step-applied:$s" "step-done:$s")
 done
 points+=(fileio-mid-write:/etc/ecs/ecs.config fileio-before-fsync:/etc/ecs/ecs.config
 	fileio-before-rename:/etc/sysctl.d/80-ecs-bootstrap.conf fileio-mid-write:/var/lib/ecs-bootstrap/state/nat
-	fileio-before-rename:/var/lib/ecs-bootstrap/state/agent-image nat-between-inserts nat-between-appends
+	fileio-before-rename:/var/lib/ecs-bootstrap/state/agent-image fileio-before-rename:/etc/ecs-bootstrap/keyring-1.gpg
+	fileio-before-rename:/etc/ecs-bootstrap/options nat-between-inserts nat-between-appends
 	agent-image-mid-download agent-image-after-download agent-image-before-rename http-upload-mid agent-image-after-load)
 passed=0
 for p in "${points[@]}"; do

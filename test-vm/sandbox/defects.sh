@@ -42,6 +42,18 @@ wait "$READER"
 t "fetch -o FIFO: exit 0, the reader got the object" bash -c "[ \$(cat $W/rc) = 0 ] && cmp -s $W/varcache.upper/fifo.out $W/s3/test-bucket/blob.bin"
 t "... the FIFO is still a FIFO" [ "$(IN stat -c %F /var/cache/fifo)" = fifo ]
 
+# ---- s3:// keys taken as written, as the AWS CLI does: '#', a space, UTF-8 (the fake S3
+# checks the signature of exactly what arrives, as S3 does)
+S3ENV=(env AWS_ACCESS_KEY_ID=AKIDSTATICTEST0001 AWS_SECRET_ACCESS_KEY=static/secret/for/tests/only AWS_REGION=us-east-1)
+for key in 'key#x' 'with space.txt' 'unicodé.txt'; do
+	cp "$W/s3/test-bucket/blob.bin" "$W/s3/test-bucket/$key"
+	IN "${S3ENV[@]}" "$BIN" fetch "s3://test-bucket/$key" -o /var/cache/odd.bin --sha256 "$SHA" >"$W/out" 2>&1; echo $? >"$W/rc"
+	t "fetch s3://test-bucket/$key: exit 0, the object verified" rc 0
+done
+IN sh -c 'mkdir -p /var/cache/named'
+IN sh -c "cd /var/cache/named && ${S3ENV[*]} '$BIN' fetch 's3://test-bucket/key#x' --sha256 $SHA" >"$W/out" 2>&1; echo $? >"$W/rc"
+t "... without -o the file is named after the whole key ('key#x', not 'key')" bash -c "[ \$(cat $W/rc) = 0 ] && [ -f $W/varcache.upper/named/key#x ]"
+
 # ---- another user's FILE.partial in a shared (sticky) directory: never reused
 IN sh -c 'mkdir -m 1777 /var/cache/shared && printf EVIL > /var/cache/shared/blob.bin.partial && chown 65534:65534 /var/cache/shared/blob.bin.partial && chmod 666 /var/cache/shared/blob.bin.partial'
 run fetch "$URL" -o /var/cache/shared/blob.bin

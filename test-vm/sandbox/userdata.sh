@@ -22,7 +22,7 @@ t "user data: S3 refused the binary twice, the snippet retried" bash -c "[ \$(gr
 t "user data: the binary is installed at /usr/local/bin/ecs-bootstrap" bash -c "cmp $BIN <(nsenter -t $HOLDER -m -n cat /usr/local/bin/ecs-bootstrap)"
 t "user data: the agent registered in the cluster" has "registered: cluster ud-cluster"
 ud "$SHA"
-t "user data again (a reboot with per-boot user data): every step skipped" bash -c "[ \$(cat $W/rc) = 0 ] && [ \$(grep -c 'already converged' $W/out) = 6 ]"
+t "user data again (a reboot with per-boot user data): every step skipped" bash -c "[ \$(cat $W/rc) = 0 ] && [ \$(grep -c 'already converged' $W/out) = 7 ]"
 ud 0000000000000000000000000000000000000000000000000000000000000000 BS_TRIES=2
 t "wrong sha256: the snippet refuses the binary and fails" bash -c "[ \$(cat $W/rc) = 1 ] && grep -q 'expected sha256' $W/out"
 t_summary
