@@ -59,6 +59,9 @@ chroot "$R" update-ca-certificates > /dev/null 2>&1
 
 cp "$R/boot/vmlinuz-$K" "$DIR/vmlinuz"
 cp "$R/boot/initrd.img-$K" "$DIR/initrd.img"
+# debootstrap mounts /proc in the root and leaves it mounted when its unmount fails (a
+# process reading there): mkfs would copy the live /proc and fail, and rm -rf would walk it
+for m in $(awk -v r="$(realpath "$R")" '$2 ~ "^"r"/" { print $2 }' /proc/mounts | sort -r); do umount "$m" || umount -l "$m"; done
 mkfs.ext4 -q -F -L root -d "$R" "$DIR/disk.ext4" 3G
 rm -rf "$R"
 echo "$want" > "$DIR/recipe"

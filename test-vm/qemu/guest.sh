@@ -2,8 +2,10 @@
 # test-vm/qemu/guest.sh BIN: the real thing end to end in a qemu guest (Debian 12 with systemd,
 # cloud-init, Docker and iptables; see build-image.sh), booted as an EC2 instance would be from
 # the production user data (docs/examples), with the fakes standing in for IMDS and S3.
-#   instance 1 (docs/examples/user-data.sh): first boot; assertions; reboot; assertions; the
-#     user data run again.
+#   instance 1 (docs/examples/user-data.sh, given ECS_BOOTSTRAP_BLOCK_IMDS=1 and a pinned
+#     ECS_BOOTSTRAP_AGENT_VERSION): first boot; assertions; reboot; assertions; `systemctl
+#     restart ecs`; the user data run again.  The IMDS block and the pinned image hold
+#     throughout: ecs.service's `agent` runs with no options and uses the ones the run saved.
 #   instance 2 (docs/examples/cloud-config.yaml): Amazon's S3 endpoint refuses connections for
 #     the first 20 s: the snippet's retry on exit 111 carries the boot through.
 # Figures (boot to registered, reboot to registered, re-run) are printed as "# figure:" lines.
@@ -19,6 +21,9 @@ REFUSE_S=${REFUSE_S:-20}
 bash "$HERE/build-image.sh" "$VMCACHE" || { echo "not ok 1 - guest image"; echo "0 passed, 1 failed"; exit 1; }
 echo "# qemu guest (TCG), image $VMCACHE"
 vm_env_up "$BIN" || { echo "not ok 1 - host side (fakes, keys)"; echo "0 passed, 1 failed"; exit 1; }
+PIN=v1.90.0
+publish_agent "ecs-agent-$PIN.tar" || { echo "not ok 1 - the pinned agent"; echo "0 passed, 1 failed"; exit 1; }
+PIN_ID=$(cat "$W/agent-build.id")
 
 # Poll inside the guest until the agent's introspection API names a container instance.
 registered() { G -t 20 "curl -s -m 3 http://127.0.0.1:51678/v1/metadata" 2>/dev/null | grep -q '"ContainerInstanceArn":"arn:aws:ecs:'; }
@@ -54,9 +59,19 @@ creds_from_bridge() { # a bridge-mode container (default network): its traffic t
 }
 service_up() { guest_has "systemctl is-enabled ecs.service; systemctl is-active ecs.service" "enabled
 active"; }
+imds_blocked() { # the DOCKER-USER rule once, and a bridge-mode container cannot reach IMDS
+	G "iptables -w -S DOCKER-USER" > "$W/g.out" 2>&1
+	[ "$(grep -c -- '-A DOCKER-USER -d 169.254.169.254/32 -i docker+ -j DROP' "$W/g.out")" = 1 ] || { cat "$W/g.out"; return 1; }
+	G -t 60 "docker run --rm --network bridge amazon/amazon-ecs-agent:latest probe 169.254.169.254 80; echo rc=\$?" > "$W/g.out" 2>&1
+	grep -q '^rc=[1-9]' "$W/g.out" || { echo "a bridge-mode container reached IMDS:"; cat "$W/g.out"; return 1; }
+}
+pinned_runs() { # the ecs-agent container runs the pinned image
+	G "docker inspect -f '{{.State.Running}} {{.Image}}' ecs-agent" > "$W/g.out" 2>&1
+	grep -qx "true $PIN_ID" "$W/g.out" || { echo "want: true $PIN_ID"; cat "$W/g.out"; return 1; }
+}
 
 # ---- instance 1: the user-data snippet
-vm_boot i1 user-data i-0vmtest00000001 || { echo "not ok 1 - boot"; exit 1; }
+vm_boot i1 user-data i-0vmtest00000001 "" ECS_BOOTSTRAP_BLOCK_IMDS=1 ECS_BOOTSTRAP_AGENT_VERSION=$PIN || { echo "not ok 1 - boot"; exit 1; }
 t "guest agent answers (the guest booted)" vm_wait_agent 600
 boot_reg=$(wait_registered "$VM_T0" 900) || boot_reg=""
 t "the stand-in agent registered after the first boot" [ -n "$boot_reg" ]
@@ -72,6 +87,14 @@ t "task-role NAT rules, each once" rules_once
 t "169.254.170.2 from the host (OUTPUT REDIRECT)" creds_from_host
 t "169.254.170.2 from a bridge-mode container (PREROUTING DNAT)" creds_from_bridge
 t "the agent got ecs.config's cluster" guest_has "cat /var/log/ecs/standin-env.log" "ECS_CLUSTER=$CLUSTER"
+t "--block-imds (from the environment): the rule, and a bridge-mode container cannot reach IMDS" imds_blocked
+t "the pinned agent $PIN runs" pinned_runs
+saved_options() {
+	G "ecs-bootstrap options; test -e /etc/systemd/system/ecs.service.d && echo drop-in" > "$W/g.out" 2>&1
+	printf '%s\n' "ECS_BOOTSTRAP_AGENT_VERSION=$PIN" ECS_BOOTSTRAP_KEYRING=/etc/ecs-bootstrap/keyring-1.gpg ECS_BOOTSTRAP_BLOCK_IMDS=1 |
+		diff - <(grep -v '^#' "$W/g.out")
+}
+t "the run saved its options; ecs.service has no drop-in giving any" saved_options
 t "status: every step converged, the agent container running" \
 	guest_has "ECS_BOOTSTRAP_KEYRING=/etc/ecs-bootstrap-test/keyring.gpg ecs-bootstrap status" "running"
 
@@ -86,8 +109,18 @@ t "reboot: route_localnet=1 again" guest_has "cat /proc/sys/net/ipv4/conf/all/ro
 t "reboot: task-role NAT rules, each once" rules_once
 t "reboot: 169.254.170.2 from the host" creds_from_host
 t "reboot: 169.254.170.2 from a bridge-mode container" creds_from_bridge
-downloads() { grep -c '"path": "/amazon-ecs-agent-us-east-1/ecs-agent-latest.tar"' "$W/s3.log"; }
-t "reboot: the agent ran from the image already loaded (one download in all)" [ "$(downloads)" = 1 ]
+downloads() { grep -c "\"path\": \"/amazon-ecs-agent-us-east-1/$1\"" "$W/s3.log"; }
+t "reboot: the agent ran from the image already loaded (one download in all, never latest)" \
+	[ "$(downloads "ecs-agent-$PIN.tar")/$(downloads ecs-agent-latest.tar)" = 1/0 ]
+t "reboot: the IMDS block holds (ecs.service's agent did not remove it)" imds_blocked
+t "reboot: the pinned agent runs" pinned_runs
+G -t 120 "systemctl restart ecs.service" > /dev/null 2>&1
+t0=$(date +%s.%N)
+restart_reg=$(wait_registered "$t0" 300) || restart_reg=""
+t "systemctl restart ecs: registered again" [ -n "$restart_reg" ]
+t "systemctl restart ecs: the IMDS block holds" imds_blocked
+t "systemctl restart ecs: the pinned agent runs" pinned_runs
+t "systemctl restart ecs: still no other download" [ "$(downloads "ecs-agent-$PIN.tar")/$(downloads ecs-agent-latest.tar)" = 1/0 ]
 
 # ---- SIGKILL while the service step rewrites the binary or the unit (real systemd): the
 # fault build (crash points compiled in) is killed there, then the release binary runs; the
@@ -115,9 +148,9 @@ rerun() {
 	grep -q '^rc=0 ' "$W/g.out" || { cat "$W/g.out" "$W/rerun.log"; return 1; }
 }
 t "user data again: exit 0" rerun
-all_skipped() { # no stateful step changed anything; all six said "already converged"
-	! grep -E '(sysctl|nat|ecs-config|agent-image|host-dirs|service): \[finished\]' "$W/rerun.log" &&
-		[ "$(grep -c 'already converged' "$W/rerun.log")" = 6 ] || { cat "$W/rerun.log"; return 1; }
+all_skipped() { # no stateful step changed anything; all seven said "already converged"
+	! grep -E '(options|sysctl|nat|ecs-config|agent-image|host-dirs|service): \[finished\]' "$W/rerun.log" &&
+		[ "$(grep -c 'already converged' "$W/rerun.log")" = 7 ] || { cat "$W/rerun.log"; return 1; }
 }
 t "user data again: every stateful step [skipped]" all_skipped
 bin_ms() { G "s=\$(date +%s%N); ECS_BOOTSTRAP_KEYRING=/etc/ecs-bootstrap-test/keyring.gpg ecs-bootstrap run --cluster $CLUSTER --wait=300 >/dev/null 2>&1; rc=\$?; e=\$(date +%s%N); echo \$rc \$(( (e - s) / 1000000 ))"; }

@@ -8,14 +8,15 @@
 #                      (127.0.0.1:8443, certificates from the guest's baked-in test CA) with
 #                      the release bucket (BIN, as the operator would upload it) and the signed
 #                      stand-in agent in Amazon's bucket, and the throw-away signing key.
-#   vm_boot NAME EXAMPLE INSTANCE_ID [REFUSE_S]
+#   vm_boot NAME EXAMPLE INSTANCE_ID [REFUSE_S [KEY=VALUE...]]
 #                      a new instance: fresh copy-on-write disk over the cached image, a NoCloud
 #                      seed made from docs/examples/EXAMPLE (user-data | cloud-config), the fake
 #                      IMDSv2 for INSTANCE_ID, qemu in the background.  Guest network
 #                      169.254.0.0/16 with restrict=on: only 169.254.169.254:80 (IMDS),
 #                      169.254.0.100:443 (s3.amazonaws.com) and 169.254.0.101:443 (the release
 #                      bucket) lead anywhere, each relayed to a fake.  REFUSE_S: Amazon's S3
-#                      endpoint refuses connections for that many seconds after the first one.
+#                      endpoint refuses connections for that many seconds after the first one
+#                      (empty: never).  KEY=VALUE: exported for the user data's run.
 #   G [-t S] CMD       run a shell command in the guest through the qemu guest agent
 #   vm_wait_agent S    wait until the guest agent answers (boot or reboot done)
 #   vm_reboot, vm_stop
@@ -54,14 +55,16 @@ vm_env_up() {
 }
 
 vm_boot() {
-	local name=$1 example=$2 iid=$3 refuse=${4:-} gate=""
+	local name=$1 example=$2 iid=$3 refuse=${4:-} gate="" envs=() e
+	shift 4 2>/dev/null || shift $#
+	for e in "$@"; do envs+=(--env "$e"); done
 	VM=$name
 	[ -n "${PID_imds:-}" ] && { kill "$PID_imds" 2>/dev/null; wait "$PID_imds" 2>/dev/null; }
 	NSX_BG python3 "$FAKE/fake_aws.py" imds --bind 127.0.0.1 --port 8169 --instance-id "$iid" \
 		--faults "$W/faults.json" >> "$W/imds.log" 2>&1
 	PID_imds=$BG_PID
 	python3 "$QEMU_DIR/mkseed.py" --example "$example" --url "$BS_URL" --sha256 "$BIN_SHA256" --cluster "${CLUSTER:-vm-cluster}" \
-		--keyring "$AGENT_KEYRING" --instance-id "$iid" "$W/$name.seed" || return 1
+		--keyring "$AGENT_KEYRING" --instance-id "$iid" "${envs[@]}" "$W/$name.seed" || return 1
 	cloud-localds -N "$W/$name.seed/network-config" "$W/$name.seed.img" "$W/$name.seed/user-data" "$W/$name.seed/meta-data" || return 1
 	qemu-img create -q -f qcow2 -b "$VMCACHE/disk.ext4" -F raw "$W/$name.qcow2" 4G || return 1
 	if [ -n "$refuse" ]; then gate=" $W/$name.gate"; echo "$refuse" > "$W/$name.gate"; fi

@@ -2,15 +2,17 @@
 """Make the NoCloud seed (user-data, meta-data, network-config) for one guest "instance".
 
 usage: mkseed.py --example user-data|cloud-config --url URL --sha256 HEX --cluster NAME
-                 --keyring FILE --instance-id ID OUTDIR
+                 --keyring FILE --instance-id ID [--env KEY=VALUE]... OUTDIR
 
 The user data is multipart MIME:
   part 1 (text/x-shellscript, test-only): installs the throw-away OpenPGP key that signs the
-         stand-in agent and a drop-in giving ecs.service ECS_BOOTSTRAP_KEYRING (the real key
-         cannot sign test images).  cloud-init runs part scripts in name order, before runcmd.
+         stand-in agent (the real key cannot sign test images); the run is given it with
+         ECS_BOOTSTRAP_KEYRING and saves a copy, which ecs.service's `agent` then uses.
+         cloud-init runs part scripts in name order, before runcmd.
   part 2 the production example, unchanged but for its parameters:
          user-data     docs/examples/user-data.sh with BS_URL, BS_SHA256, CLUSTER (and the
-                       keyring) exported above it, as docs/examples/terraform/main.tf does;
+                       keyring, and each --env) exported above it, as
+                       docs/examples/terraform/main.tf does;
          cloud-config  docs/examples/cloud-config.yaml with the values in its runcmd line.
 network-config is static (qemu's restricted user network gives no router): 169.254.0.15/16,
 gateway 169.254.0.2, as an EC2 instance's link-local view of IMDS.
@@ -32,6 +34,7 @@ def main():
     p.add_argument("--cluster", required=True)
     p.add_argument("--keyring", required=True)
     p.add_argument("--instance-id", required=True)
+    p.add_argument("--env", action="append", default=[], help="KEY=VALUE exported for the run (user-data only)")
     p.add_argument("out")
     a = p.parse_args()
     key = base64.b64encode(open(a.keyring, "rb").read()).decode()
@@ -39,19 +42,20 @@ def main():
         "#!/bin/sh\n"
         "# test only: trust the throw-away key that signs the stand-in agent\n"
         "set -e\n"
-        "mkdir -p /etc/ecs-bootstrap-test /etc/systemd/system/ecs.service.d\n"
+        "mkdir -p /etc/ecs-bootstrap-test\n"
         "echo '%s' | base64 -d > %s\n"
-        "printf '[Service]\\nEnvironment=ECS_BOOTSTRAP_KEYRING=%s\\n' > /etc/systemd/system/ecs.service.d/10-test-keyring.conf\n"
-        % (key, KEYRING_PATH, KEYRING_PATH))
+        % (key, KEYRING_PATH))
     msg = MIMEMultipart()
     msg.attach(MIMEText(test_part, "x-shellscript"))
     if a.example == "user-data":
         # as docs/examples/terraform/main.tf builds it: a shebang, the parameters, the file
         body = open(os.path.join(EXAMPLES, "user-data.sh")).read()
-        params = "export BS_URL='%s' BS_SHA256='%s' CLUSTER='%s' ECS_BOOTSTRAP_KEYRING='%s'\n" % (
-            a.url, a.sha256, a.cluster, KEYRING_PATH)
+        params = "export BS_URL='%s' BS_SHA256='%s' CLUSTER='%s' ECS_BOOTSTRAP_KEYRING='%s'%s\n" % (
+            a.url, a.sha256, a.cluster, KEYRING_PATH, "".join(" '%s'" % e for e in a.env))
         msg.attach(MIMEText("#!/bin/sh\n" + params + body, "x-shellscript"))
     else:
+        if a.env:
+            sys.exit("mkseed: --env is for the user-data example")
         body = open(os.path.join(EXAMPLES, "cloud-config.yaml")).read()
         runcmd = re.compile(r'^(  - \[ env, )"BS_URL=[^"]*", "BS_SHA256=[^"]*", "CLUSTER=[^"]*",', re.M)
         if not runcmd.search(body):
