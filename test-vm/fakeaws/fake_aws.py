@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Stdlib-only fakes for tests: an EC2 IMDSv2 endpoint and an S3 endpoint that VERIFIES AWS SigV4.
+"""Stdlib-only fakes for tests: an EC2 IMDSv2 endpoint, and S3 and ECS endpoints that VERIFY AWS SigV4.
 
 Adapted for ecs-bootstrap's test-vm from the project's prototype.  Faults: --faults FILE names
 a JSON file read on every request; each key is a fault, its value how many more requests get
@@ -25,11 +25,32 @@ usage:
   fake_aws.py imds --bind 169.254.169.254 --port 80 [--role ecsInstanceRole] [--region us-east-1]
   fake_aws.py s3   --bind 127.0.0.1 --port 443 --root DIR [--cert C --key K] [--region us-east-1]
                    [--anonymous-read]
-Both share a credential set (access key / secret / session token) defined below, so a client that
-fetches role credentials from the fake IMDS can sign S3 requests the fake S3 accepts.
+  fake_aws.py ecs  --bind 127.0.0.2 --port 443 --cert C --key K [--region us-east-1]
+                   [--clusters a,b] [--poll-host-suffix .us-east-1.amazonaws.com]
+  fake_aws.py ecs-call URL OPERATION [JSON] [options]   (a signed call, for tests of the fake)
+All share a credential set (access key / secret / session token) defined below, so a client that
+fetches role credentials from the fake IMDS can sign S3 and ECS requests the fakes accept.
 Every request is logged as one JSON line on stdout (tests can assert on it).
+
+The ECS fake is the control plane an idle container instance talks to (phase 1: no tasks):
+the JSON 1.1 API (POST /, X-Amz-Target AmazonEC2ContainerServiceV20141113.OP) with SigV4
+(service "ecs") checked on every request, errors as AWS gives them ({"__type": ..., "message":
+...}: 403 InvalidSignatureException / UnrecognizedClientException, 400 MissingAuthentication-
+TokenException, ClientException, ClusterNotFoundException, UnknownOperationException).
+RegisterContainerInstance checks the instance identity document against the fake IMDS's
+signature, issues arn:aws:ecs:REGION:ACCOUNT:container-instance/CLUSTER/ID (a re-registration
+naming a known ARN of the same cluster keeps it; a clientToken seen before gets the same ARN
+again, as ECS's idempotency does: an SDK retry is not a second instance); DiscoverPollEndpoint
+names ecs-a-1 (ACS), ecs-t-1 (telemetry) and ecs-sc-1 (Service Connect) + --poll-host-suffix,
+on this fake's port.  The telemetry client signs each of its messages too: checked and logged.
+GET /ws (the ACS and telemetry websockets) is SigV4-checked, upgraded (RFC 6455) and held open:
+pings are answered, the agent's messages logged by type, nothing is sent (task payloads,
+heartbeats and credentials are phase 2).  Log lines: {"svc": "ecs", "op": ..., "cluster": ...,
+"arn": ..., "akid": ..., "status": ..., "time": ...}; websockets log op "ws-connect",
+"ws-message" and "ws-close" with "endpoint" acs | tcs | sc.
 """
-import argparse, datetime, hashlib, hmac, http.server, json, os, secrets, ssl, sys, time, urllib.parse, threading
+import argparse, base64, datetime, email.parser, hashlib, hmac, http.server, json, os, secrets, ssl, sys, time
+import urllib.parse, threading
 
 FAULT_LOCK = threading.Lock()
 
@@ -66,6 +87,16 @@ CREDS = {  # access key id -> (secret, session token or None)
     "ASIATEMPORARYTEST01": ("temporary/secret/for/tests/only", "FAKE-SESSION-TOKEN-0123456789"),
 }
 ROLE_KEY = "ASIATEMPORARYTEST01"
+ACCOUNT = "123456789012"
+IMDS_MAC = "0e:49:61:0f:c3:11"
+AZ_IDS = {"us-east-1": "use1", "us-west-2": "usw2", "eu-west-1": "euw1"}
+# The fake IMDS "signs" the instance identity document with this key (EC2 uses an RSA key of
+# AWS's), so the fake ECS can check what an instance registers with, as ECS does.
+IID_KEY = b"fake-ec2-instance-identity-key"
+
+
+def iid_signature(document):
+    return base64.b64encode(hmac.new(IID_KEY, document.encode(), hashlib.sha256).digest()).decode()
 
 
 def log(**kw):
@@ -127,14 +158,29 @@ class IMDS(http.server.BaseHTTPRequestHandler):
             return self.send(401, "Unauthorized")
         exp = (now() + datetime.timedelta(hours=6)).strftime("%Y-%m-%dT%H:%M:%SZ")
         secret, token = CREDS[ROLE_KEY]
-        doc = {"accountId": "123456789012", "architecture": "x86_64", "availabilityZone": a.region + "a",
+        doc = {"accountId": ACCOUNT, "architecture": "x86_64", "availabilityZone": a.region + "a",
                "imageId": "ami-0123456789abcdef0", "instanceId": a.instance_id,
                "instanceType": "t3.small", "privateIp": "10.0.0.10", "region": a.region,
                "version": "2017-09-30", "pendingTime": "2024-01-01T00:00:00Z"}
+        mac = IMDS_MAC
+        md = "/latest/meta-data/"
+        nic = md + "network/interfaces/macs/" + mac + "/"
         routes = {
-            "/latest/meta-data/instance-id": doc["instanceId"],
-            "/latest/meta-data/placement/region": a.region,
-            "/latest/meta-data/placement/availability-zone": doc["availabilityZone"],
+            md + "instance-id": doc["instanceId"],
+            md + "placement/region": a.region,
+            md + "placement/availability-zone": doc["availabilityZone"],
+            # the real ECS agent stopped at a 404 for the MAC, the VPC and subnet ids, the zone id and
+            # the document's signature; the rest are what every EC2 instance answers too
+            md + "placement/availability-zone-id": AZ_IDS.get(a.region, "use1") + "-az1",
+            md + "mac": mac,
+            md + "network/interfaces/macs/": mac + "/",
+            nic + "vpc-id": "vpc-0123456789abcdef0",
+            nic + "subnet-id": "subnet-0123456789abcdef0",
+            nic + "vpc-ipv4-cidr-block": "10.0.0.0/16",
+            md + "local-ipv4": doc["privateIp"],
+            md + "ami-id": doc["imageId"],
+            md + "instance-type": doc["instanceType"],
+            "/latest/dynamic/instance-identity/signature": iid_signature(json.dumps(doc, indent=2)),
             "/latest/meta-data/iam/security-credentials/": a.role,
             "/latest/meta-data/iam/security-credentials/" + a.role: json.dumps({
                 "Code": "Success", "LastUpdated": now().strftime("%Y-%m-%dT%H:%M:%SZ"), "Type": "AWS-HMAC",
@@ -175,6 +221,74 @@ def raw_path_error(raw):
     return None
 
 
+class SigV4Error(Exception):
+    """Why a request's SigV4 signature does not verify: kind is one of type, malformed,
+    unknown_key, scope_service, scope_region, no_date, skew, scope_date, host_unsigned, bad_token,
+    header_missing, mismatch, or what the caller's canonical() raised; info has the details."""
+
+    def __init__(self, kind, **info):
+        super().__init__(kind)
+        self.kind, self.info = kind, info
+
+
+def sigv4_verify(h, service, region, max_skew, canonical):
+    """Verify the AWS4-HMAC-SHA256 Authorization header of the request in handler h (its
+    presence is the caller's business) for SERVICE in REGION, the request time at most MAX_SKEW
+    seconds off; canonical() gives (canonical URI, payload hash) the way the service computes
+    them, or raises SigV4Error.  Returns the access key id; raises SigV4Error."""
+    auth = h.headers.get("Authorization") or ""
+    if not auth.startswith("AWS4-HMAC-SHA256 "):
+        raise SigV4Error("type")
+    try:
+        parts = dict(p.strip().split("=", 1) for p in auth[len("AWS4-HMAC-SHA256 "):].split(","))
+        akid, date, cregion, cservice, term = parts["Credential"].split("/")
+        signed = parts["SignedHeaders"].split(";")
+        given = parts["Signature"]
+    except Exception:
+        raise SigV4Error("malformed", auth=auth)
+    if akid not in CREDS:
+        raise SigV4Error("unknown_key", akid=akid)
+    secret, token = CREDS[akid]
+    if cservice != service or term != "aws4_request":
+        raise SigV4Error("scope_service", service=cservice)
+    if cregion != region:
+        raise SigV4Error("scope_region", region=cregion)
+    amzdate = h.headers.get("x-amz-date", "")
+    try:
+        t = datetime.datetime.strptime(amzdate, "%Y%m%dT%H%M%SZ").replace(tzinfo=datetime.timezone.utc)
+    except ValueError:
+        raise SigV4Error("no_date")
+    if abs((now() - t).total_seconds()) > max_skew:
+        raise SigV4Error("skew", amzdate=amzdate)
+    if amzdate[:8] != date:
+        raise SigV4Error("scope_date", date=date, amzdate=amzdate)
+    if "host" not in signed:
+        raise SigV4Error("host_unsigned")
+    if token is not None and h.headers.get("x-amz-security-token") != token:
+        raise SigV4Error("bad_token", akid=akid)
+    canon_uri, payload_hash = canonical()
+    raw_query = h.path.partition("?")[2]
+    q = urllib.parse.parse_qsl(raw_query, keep_blank_values=True)
+    canon_query = "&".join("%s=%s" % (uri_encode(k, False), uri_encode(v, False)) for k, v in sorted(q))
+    hdrs = {}
+    for k in signed:
+        vals = h.headers.get_all(k)
+        if vals is None:
+            raise SigV4Error("header_missing", header=k)
+        hdrs[k] = ",".join(" ".join(v.split()) for v in vals)
+    canon_headers = "".join("%s:%s\n" % (k, hdrs[k]) for k in signed)
+    creq = "\n".join([h.command, canon_uri, canon_query, canon_headers, ";".join(signed), payload_hash])
+    scope = "/".join([date, cregion, cservice, term])
+    sts = "\n".join(["AWS4-HMAC-SHA256", amzdate, scope, hashlib.sha256(creq.encode()).hexdigest()])
+    k = ("AWS4" + secret).encode()
+    for part in (date, cregion, cservice, term):
+        k = hmac.new(k, part.encode(), hashlib.sha256).digest()
+    want = hmac.new(k, sts.encode(), hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(want, given):
+        raise SigV4Error("mismatch", akid=akid, sts=sts, given=given, creq=creq)
+    return akid
+
+
 def s3_error(code, msg, **extra):
     x = "".join("<%s>%s</%s>" % (k, v.replace("&", "&amp;").replace("<", "&lt;"), k) for k, v in extra.items())
     return ('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>%s</Code><Message>%s</Message>%s</Error>'
@@ -203,75 +317,50 @@ class S3(http.server.BaseHTTPRequestHandler):
     def verify(self, body):
         """Returns None if OK, else (status, code, message, extra)."""
         a = S3.args
-        auth = self.headers.get("Authorization")
-        if not auth:
+        if not self.headers.get("Authorization"):
             return None if (a.anonymous_read and self.command in ("GET", "HEAD")) else \
                 (403, "AccessDenied", "Access Denied", {})
-        if not auth.startswith("AWS4-HMAC-SHA256 "):
-            return (400, "InvalidArgument", "Unsupported Authorization Type", {})
+
+        def canonical():  # S3: the client's payload hash, the path decoded once and encoded once
+            payload_hash = self.headers.get("x-amz-content-sha256")
+            if payload_hash is None:
+                raise SigV4Error("payload_missing")
+            if payload_hash not in ("UNSIGNED-PAYLOAD",) and payload_hash != hashlib.sha256(body).hexdigest():
+                raise SigV4Error("payload_mismatch")
+            raw_path = self.path.partition("?")[0]
+            why = raw_path_error(raw_path)
+            if why:  # S3 answers 400 InvalidURI to a request-target it cannot parse
+                raise SigV4Error("bad_uri", detail=why)
+            # S3: decode once, byte for byte, then encode once; no normalisation
+            return uri_encode(urllib.parse.unquote_to_bytes(raw_path), True), payload_hash
         try:
-            parts = dict(p.strip().split("=", 1) for p in auth[len("AWS4-HMAC-SHA256 "):].split(","))
-            akid, date, region, service, term = parts["Credential"].split("/")
-            signed = parts["SignedHeaders"].split(";")
-            given = parts["Signature"]
-        except Exception:
-            return (400, "AuthorizationHeaderMalformed", "The authorization header is malformed.", {})
-        if akid not in CREDS:
-            return (403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.",
-                    {"AWSAccessKeyId": akid})
-        secret, token = CREDS[akid]
-        if service != "s3" or term != "aws4_request":
-            return (400, "AuthorizationHeaderMalformed", "bad credential scope", {})
-        if region != a.region:
-            return (400, "AuthorizationHeaderMalformed",
-                    "the region '%s' is wrong; expecting '%s'" % (region, a.region), {"Region": a.region})
-        amzdate = self.headers.get("x-amz-date", "")
-        try:
-            t = datetime.datetime.strptime(amzdate, "%Y%m%dT%H%M%SZ").replace(tzinfo=datetime.timezone.utc)
-        except ValueError:
-            return (403, "AccessDenied", "AWS authentication requires a valid Date or x-amz-date header", {})
-        if abs((now() - t).total_seconds()) > 900:
-            return (403, "RequestTimeTooSkewed", "The difference between the request time and the current time is too large.", {})
-        if amzdate[:8] != date:
-            return (403, "SignatureDoesNotMatch", "credential date does not match x-amz-date", {})
-        if "host" not in signed:
-            return (403, "AccessDenied", "host must be a signed header", {})
-        if token is not None and self.headers.get("x-amz-security-token") != token:
-            return (403, "InvalidToken", "The provided token is malformed or otherwise invalid.", {})
-        payload_hash = self.headers.get("x-amz-content-sha256")
-        if payload_hash is None:
-            return (400, "InvalidRequest", "Missing required header for this request: x-amz-content-sha256", {})
-        if payload_hash not in ("UNSIGNED-PAYLOAD",) and payload_hash != hashlib.sha256(body).hexdigest():
-            return (400, "XAmzContentSHA256Mismatch",
-                    "The provided 'x-amz-content-sha256' header does not match what was computed.", {})
-        raw_path, _, raw_query = self.path.partition("?")
-        why = raw_path_error(raw_path)
-        if why:  # S3 answers 400 InvalidURI to a request-target it cannot parse
-            return (400, "InvalidURI", "Couldn't parse the specified URI.", {"Detail": why})
-        # S3: decode once, byte for byte, then encode once; no normalisation
-        canon_uri = uri_encode(urllib.parse.unquote_to_bytes(raw_path), True)
-        q = urllib.parse.parse_qsl(raw_query, keep_blank_values=True)
-        canon_query = "&".join("%s=%s" % (uri_encode(k, False), uri_encode(v, False)) for k, v in sorted(q))
-        hdrs = {}
-        for k in signed:
-            vals = self.headers.get_all(k)
-            if vals is None:
-                return (403, "SignatureDoesNotMatch", "signed header %s missing" % k, {})
-            hdrs[k] = ",".join(" ".join(v.split()) for v in vals)
-        canon_headers = "".join("%s:%s\n" % (k, hdrs[k]) for k in signed)
-        creq = "\n".join([self.command, canon_uri, canon_query, canon_headers, ";".join(signed), payload_hash])
-        scope = "/".join([date, region, service, term])
-        sts = "\n".join(["AWS4-HMAC-SHA256", amzdate, scope, hashlib.sha256(creq.encode()).hexdigest()])
-        k = ("AWS4" + secret).encode()
-        for part in (date, region, service, term):
-            k = hmac.new(k, part.encode(), hashlib.sha256).digest()
-        want = hmac.new(k, sts.encode(), hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(want, given):
-            return (403, "SignatureDoesNotMatch",
-                    "The request signature we calculated does not match the signature you provided. "
-                    "Check your key and signing method.",
-                    {"AWSAccessKeyId": akid, "StringToSign": sts, "SignatureProvided": given,
-                     "CanonicalRequest": creq})
+            sigv4_verify(self, "s3", a.region, 900, canonical)
+        except SigV4Error as e:
+            i = e.info
+            return {
+                "type": (400, "InvalidArgument", "Unsupported Authorization Type", {}),
+                "malformed": (400, "AuthorizationHeaderMalformed", "The authorization header is malformed.", {}),
+                "unknown_key": (403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.",
+                                {"AWSAccessKeyId": i.get("akid", "")}),
+                "scope_service": (400, "AuthorizationHeaderMalformed", "bad credential scope", {}),
+                "scope_region": (400, "AuthorizationHeaderMalformed",
+                                 "the region '%s' is wrong; expecting '%s'" % (i.get("region"), a.region), {"Region": a.region}),
+                "no_date": (403, "AccessDenied", "AWS authentication requires a valid Date or x-amz-date header", {}),
+                "skew": (403, "RequestTimeTooSkewed", "The difference between the request time and the current time is too large.", {}),
+                "scope_date": (403, "SignatureDoesNotMatch", "credential date does not match x-amz-date", {}),
+                "host_unsigned": (403, "AccessDenied", "host must be a signed header", {}),
+                "bad_token": (403, "InvalidToken", "The provided token is malformed or otherwise invalid.", {}),
+                "payload_missing": (400, "InvalidRequest", "Missing required header for this request: x-amz-content-sha256", {}),
+                "payload_mismatch": (400, "XAmzContentSHA256Mismatch",
+                                     "The provided 'x-amz-content-sha256' header does not match what was computed.", {}),
+                "bad_uri": (400, "InvalidURI", "Couldn't parse the specified URI.", {"Detail": i.get("detail", "")}),
+                "header_missing": (403, "SignatureDoesNotMatch", "signed header %s missing" % i.get("header"), {}),
+                "mismatch": (403, "SignatureDoesNotMatch",
+                             "The request signature we calculated does not match the signature you provided. "
+                             "Check your key and signing method.",
+                             {"AWSAccessKeyId": i.get("akid", ""), "StringToSign": i.get("sts", ""),
+                              "SignatureProvided": i.get("given", ""), "CanonicalRequest": i.get("creq", "")}),
+            }[e.kind]
         return None
 
     def bucket_key(self):
@@ -401,6 +490,363 @@ class S3(http.server.BaseHTTPRequestHandler):
     do_GET = do_HEAD = do_PUT = handle_any
 
 
+
+# ---------------------------------------------------------------- ECS (the control plane an idle instance sees)
+ECS_TARGET = "AmazonEC2ContainerServiceV20141113."
+WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+
+class ECSError(Exception):
+    def __init__(self, status, code, message, sig=None):
+        super().__init__(code)
+        self.status, self.code, self.message, self.sig = status, code, message, sig  # sig: a SigV4Error's kind
+
+
+class SignedMessage:
+    """A request carried inside a websocket message (the telemetry client signs each message as
+    a GET of the websocket's URL with the message as its body), shaped for sigv4_verify."""
+    command = "GET"
+
+    def __init__(self, path, head, payload):
+        self.path, self.payload = path, payload
+        self.headers = email.parser.BytesHeaderParser().parsebytes(head + b"\r\n\r\n")
+        # The SDK v1 signer signs Content-Length when the body is not empty, but the header
+        # block the agent writes lacks it (Go keeps the length outside the header map).
+        if payload and "Content-Length" not in self.headers:
+            self.headers["Content-Length"] = str(len(payload))
+
+    def canonical(self):
+        return uri_encode(self.path.partition("?")[0], True), hashlib.sha256(self.payload).hexdigest()
+
+
+class ECS(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    args = None
+    lock = threading.Lock()
+    clusters = set()   # the clusters that exist (--clusters; CreateCluster adds)
+    instances = {}     # container instance ARN -> {"cluster", "ec2InstanceId", "registeredAt", "version"}
+    tokens = {}        # (cluster, RegisterContainerInstance clientToken) -> the ARN it registered
+
+    def log_message(self, *a):
+        pass
+
+    def record(self, **kw):
+        kw.setdefault("svc", "ecs")
+        # the SDK's retries of one call share an invocation id ("amz-sdk-request: attempt=N; max=M")
+        for h, k in (("amz-sdk-invocation-id", "invocation"), ("amz-sdk-request", "sdk_request")):
+            if self.headers.get(h) and kw.get("op") != "ws-message":
+                kw[k] = self.headers.get(h)
+        kw["time"] = now().strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        log(**kw)
+
+    def reply_json(self, status, obj, **rec):
+        body = json.dumps(obj).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/x-amz-json-1.1")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("x-amzn-RequestId", secrets.token_hex(16))
+        self.end_headers()
+        self.wfile.write(body)
+        self.record(status=status, **rec)
+
+    def sig_error(self, e):
+        """A SigV4Error as the ECS API (AWS JSON protocols) answers it: (status, __type, message)."""
+        i = e.info
+        invalid_token = (403, "UnrecognizedClientException", "The security token included in the request is invalid.")
+        return {
+            "type": (400, "IncompleteSignatureException", "Unsupported Authorization Type"),
+            "malformed": (400, "IncompleteSignatureException",
+                          "Authorization header requires 'Credential' parameter. Authorization header requires "
+                          "'Signature' parameter. Authorization header requires 'SignedHeaders' parameter. "
+                          "Authorization=" + i.get("auth", "")),
+            "unknown_key": invalid_token,
+            "bad_token": invalid_token,
+            "scope_service": (403, "InvalidSignatureException", "Credential should be scoped to correct service: 'ecs'. "),
+            "scope_region": (403, "InvalidSignatureException", "Credential should be scoped to a valid region. "),
+            "no_date": (400, "IncompleteSignatureException",
+                        "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."),
+            "skew": (403, "InvalidSignatureException",
+                     "Signature expired: %s is now earlier than %s (%s - 5 min.)" % (
+                         i.get("amzdate"), (now() - datetime.timedelta(minutes=5)).strftime("%Y%m%dT%H%M%SZ"),
+                         now().strftime("%Y%m%dT%H%M%SZ"))),
+            "scope_date": (403, "InvalidSignatureException",
+                           "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: "
+                           "'%s' != '%s', from '%s'." % (i.get("date"), (i.get("amzdate") or "")[:8], i.get("amzdate"))),
+            "host_unsigned": (403, "InvalidSignatureException",
+                              "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization."),
+            "header_missing": (403, "InvalidSignatureException",
+                               "The request signature we calculated does not match the signature you provided. "
+                               "Check your AWS Secret Access Key and signing method. Consult the service documentation for details."),
+            "mismatch": (403, "InvalidSignatureException",
+                         "The request signature we calculated does not match the signature you provided. Check your AWS "
+                         "Secret Access Key and signing method. Consult the service documentation for details.\n\n"
+                         "The Canonical String for this request should have been\n'%s'\n\n"
+                         "The String-to-Sign should have been\n'%s'\n" % (i.get("creq", ""), i.get("sts", ""))),
+        }[e.kind]
+
+    def authenticate(self, body):
+        """The access key id of a request whose SigV4 signature verifies; raises ECSError."""
+        if not self.headers.get("Authorization"):
+            raise ECSError(400 if self.command == "POST" else 403, "MissingAuthenticationTokenException",
+                           "Missing Authentication Token")
+
+        def canonical():  # every service but S3: the path encoded again, the payload hashed here
+            raw_path = self.path.partition("?")[0]
+            return uri_encode(raw_path, True), hashlib.sha256(body).hexdigest()
+        try:
+            return sigv4_verify(self, "ecs", ECS.args.region, 300, canonical)
+        except SigV4Error as e:
+            raise ECSError(*self.sig_error(e), sig=e.kind)
+
+    # ---- the JSON API
+    def do_POST(self):
+        op, rec = "", {}
+        try:
+            n = self.headers.get("Content-Length")
+            if n is None:
+                raise ECSError(411, "LengthRequiredException", "Content-Length is required")
+            body = self.rfile.read(int(n))
+            target = self.headers.get("X-Amz-Target", "")
+            op = target[len(ECS_TARGET):] if target.startswith(ECS_TARGET) else target
+            rec["akid"] = self.authenticate(body)
+            if not target.startswith(ECS_TARGET) or self.path != "/":
+                raise ECSError(400, "UnknownOperationException", "")
+            if not (self.headers.get("Content-Type") or "").startswith("application/x-amz-json-1.1"):
+                raise ECSError(400, "SerializationException", "Content-Type must be application/x-amz-json-1.1")
+            try:
+                req = json.loads(body or b"{}")
+                if not isinstance(req, dict):
+                    raise ValueError
+            except ValueError:
+                raise ECSError(400, "SerializationException", "Start of structure or map found where not expected.")
+            fn = getattr(self, "op_" + op, None)
+            if fn is None:
+                raise ECSError(400, "UnknownOperationException", "")
+            out = fn(req, rec)
+        except ECSError as e:
+            return self.reply_error(e, op, rec)
+        self.reply_json(200, out, op=op, **rec)
+
+    def reply_error(self, e, op, rec):
+        obj = {"__type": e.code, "message": e.message} if e.message else {"__type": e.code}
+        if e.sig:
+            rec["sig"] = e.sig
+        self.reply_json(e.status, obj, op=op, why=e.code, **rec)
+
+    def cluster_of(self, req, rec):
+        """The cluster a request names (name or ARN; "default" when it names none), which must exist."""
+        ref = req.get("cluster") or "default"
+        name = ref.split(":cluster/", 1)[1] if ref.startswith("arn:") and ":cluster/" in ref else ref
+        rec["cluster"] = name
+        if ECS.clusters and name not in ECS.clusters:
+            raise ECSError(400, "ClusterNotFoundException", "Cluster not found.")
+        return name
+
+    def instance_of(self, ref, cluster, rec):
+        """A known container instance of cluster (ARN or its ID)."""
+        rec["arn"] = ref
+        for arn, ci in ECS.instances.items():
+            if ci["cluster"] == cluster and (ref == arn or ref == arn.rsplit("/", 1)[1]):
+                rec["arn"] = arn
+                return arn, ci
+        raise ECSError(400, "InvalidParameterException", "The referenced container instance %s was not found." % ref)
+
+    def container_instance(self, arn, ci):
+        return {"containerInstanceArn": arn, "ec2InstanceId": ci["ec2InstanceId"], "version": ci["version"],
+                "versionInfo": ci.get("versionInfo", {}), "status": ci.get("status", "ACTIVE"),
+                "agentConnected": ci.get("agentConnected", False), "runningTasksCount": 0, "pendingTasksCount": 0,
+                "registeredResources": ci.get("resources", []), "remainingResources": ci.get("resources", []),
+                "attributes": ci.get("attributes", []), "registeredAt": ci["registeredAt"], "attachments": [],
+                "tags": ci.get("tags", [])}
+
+    def op_RegisterContainerInstance(self, req, rec):
+        a = ECS.args
+        cluster = self.cluster_of(req, rec)
+        doc_s, sig = req.get("instanceIdentityDocument") or "", req.get("instanceIdentityDocumentSignature") or ""
+        if not doc_s or not sig:
+            raise ECSError(400, "ClientException", "An instance identity document and its signature are required.")
+        if not hmac.compare_digest(sig.strip(), iid_signature(doc_s)):
+            raise ECSError(400, "ClientException", "The instance identity document signature is invalid.")
+        try:
+            doc = json.loads(doc_s)
+        except ValueError:
+            raise ECSError(400, "ClientException", "The instance identity document is not valid JSON.")
+        if doc.get("region") != a.region or doc.get("accountId") != ACCOUNT:
+            raise ECSError(400, "ClientException", "The instance identity document is for another region or account.")
+        rec["ec2_instance_id"] = doc.get("instanceId")
+        token = req.get("clientToken")
+        if token is not None and not 1 <= len(token) <= 36:
+            raise ECSError(400, "InvalidParameterException", "clientToken must be 1 to 36 characters.")
+        with ECS.lock:
+            given = req.get("containerInstanceArn")
+            if given:  # an agent restored from its checkpoint: the same container instance
+                rec["reregistration"] = True
+                arn, ci = self.instance_of(given, cluster, rec)
+                ci["version"] += 1
+            elif token and (cluster, token) in ECS.tokens:  # idempotent: a retry gets what the first call got
+                arn = rec["arn"] = ECS.tokens[(cluster, token)]
+                ci = ECS.instances[arn]
+                rec["replay"] = True
+            else:
+                arn = "arn:aws:ecs:%s:%s:container-instance/%s/%s" % (a.region, ACCOUNT, cluster, secrets.token_hex(16))
+                ci = ECS.instances[arn] = {"cluster": cluster, "ec2InstanceId": doc.get("instanceId"),
+                                           "registeredAt": time.time(), "version": 1}
+                rec["arn"], rec["new_instance"] = arn, True
+            if token:
+                ECS.tokens[(cluster, token)] = arn
+            # what ECS adds to the agent's attributes (the agent checks its own came back)
+            added = {"ecs.availability-zone": doc.get("availabilityZone", ""), "ecs.instance-type": doc.get("instanceType", ""),
+                     "ecs.ami-id": doc.get("imageId", ""), "ecs.vpc-id": "vpc-0123456789abcdef0",
+                     "ecs.subnet-id": "subnet-0123456789abcdef0"}
+            attrs = [dict(x) for x in req.get("attributes") or []]
+            names = {x.get("name") for x in attrs}
+            attrs += [{"name": k, "value": v} for k, v in added.items() if k not in names]
+            ci.update(attributes=attrs, resources=req.get("totalResources") or [], versionInfo=req.get("versionInfo") or {},
+                      tags=req.get("tags") or [], status="ACTIVE")
+            return {"containerInstance": self.container_instance(arn, ci)}
+
+    def op_DiscoverPollEndpoint(self, req, rec):
+        a = ECS.args
+        cluster = self.cluster_of(req, rec)
+        if req.get("containerInstance"):
+            with ECS.lock:
+                self.instance_of(req["containerInstance"], cluster, rec)
+        port = "" if a.port == 443 else ":%d" % a.port
+        url = lambda h: "https://%s%s%s/" % (h, a.poll_host_suffix, port)
+        return {"endpoint": url("ecs-a-1"), "telemetryEndpoint": url("ecs-t-1"),
+                "serviceConnectEndpoint": url("ecs-sc-1")}
+
+    def op_CreateCluster(self, req, rec):
+        name = req.get("clusterName") or "default"
+        rec["cluster"] = name
+        with ECS.lock:
+            if ECS.clusters:
+                ECS.clusters.add(name)
+        return {"cluster": {"clusterName": name, "status": "ACTIVE",
+                            "clusterArn": "arn:aws:ecs:%s:%s:cluster/%s" % (ECS.args.region, ACCOUNT, name)}}
+
+    def ack(self, req, rec):  # the Submit*StateChange calls of an instance with nothing to report
+        self.cluster_of(req, rec)
+        rec["arn"] = req.get("containerInstance") or req.get("task")
+        return {"acknowledgment": "ACK"}
+
+    op_SubmitTaskStateChange = op_SubmitContainerStateChange = op_SubmitAttachmentStateChanges = ack
+
+    def op_UpdateContainerInstancesState(self, req, rec):
+        cluster = self.cluster_of(req, rec)
+        out, failures = [], []
+        with ECS.lock:
+            for ref in req.get("containerInstances") or []:
+                try:
+                    arn, ci = self.instance_of(ref, cluster, rec)
+                except ECSError:
+                    failures.append({"arn": ref, "reason": "MISSING"})
+                    continue
+                ci["status"] = req.get("status") or ci.get("status", "ACTIVE")
+                out.append(self.container_instance(arn, ci))
+        return {"containerInstances": out, "failures": failures}
+
+    def op_ListTagsForResource(self, req, rec):
+        rec["arn"] = req.get("resourceArn")
+        with ECS.lock:
+            ci = ECS.instances.get(req.get("resourceArn"))
+            return {"tags": ci.get("tags", []) if ci else []}
+
+    # ---- the ACS / telemetry websockets
+    def do_GET(self):
+        rec = {}
+        q = dict(urllib.parse.parse_qsl(self.path.partition("?")[2], keep_blank_values=True))
+        host = (self.headers.get("Host") or "").split(":")[0]
+        endpoint = {"ecs-a-1": "acs", "ecs-t-1": "tcs", "ecs-sc-1": "sc"}.get(host.split(".")[0], host)
+        rec.update(endpoint=endpoint, cluster=q.get("clusterArn") or q.get("cluster"),
+                   arn=q.get("containerInstanceArn") or q.get("containerInstance"))
+        op = "ws-connect" if self.path.partition("?")[0] == "/ws" else "GET " + self.path
+        try:
+            rec["akid"] = self.authenticate(b"")
+            if op != "ws-connect":
+                raise ECSError(404, "UnknownOperationException", "")
+            key = self.headers.get("Sec-WebSocket-Key")
+            if ((self.headers.get("Upgrade") or "").lower() != "websocket" or
+                    "upgrade" not in (self.headers.get("Connection") or "").lower() or
+                    self.headers.get("Sec-WebSocket-Version") != "13" or not key):
+                raise ECSError(400, "ClientException", "a websocket upgrade (RFC 6455) is required")
+        except ECSError as e:
+            self.close_connection = True
+            return self.reply_error(e, op, rec)
+        accept = base64.b64encode(hashlib.sha1((key + WS_GUID).encode()).digest()).decode()
+        self.send_response(101)
+        self.send_header("Upgrade", "websocket")
+        self.send_header("Connection", "Upgrade")
+        self.send_header("Sec-WebSocket-Accept", accept)
+        self.end_headers()
+        self.wfile.flush()
+        self.record(op="ws-connect", status=101, query=q, **rec)
+        self.close_connection = True
+        why = self.ws_serve(rec)
+        self.record(op="ws-close", why=why, **rec)
+
+    def ws_message(self, msg):
+        """What a message from the agent is: {"type": T} for JSON {"type": T, "message": ...}; the
+        telemetry client sends each as a signed HTTP request (a head, a blank line, the JSON), whose
+        SigV4 signature is checked: {"type": T, "akid": K} or {"type": T, "why": the error}."""
+        out, payload = {}, msg
+        if not msg.lstrip().startswith(b"{") and b"\r\n\r\n" in msg:
+            head, payload = msg.split(b"\r\n\r\n", 1)
+            signed = SignedMessage(self.path, head, payload)
+            if not signed.headers.get("Authorization"):
+                out["why"] = "MissingAuthenticationTokenException"
+            else:
+                try:
+                    out["akid"] = sigv4_verify(signed, "ecs", ECS.args.region, 300, signed.canonical)
+                except SigV4Error as e:
+                    out["why"] = self.sig_error(e)[1] + " (%s)" % e.kind
+        try:
+            out["type"] = json.loads(payload).get("type")
+        except (ValueError, AttributeError):
+            out["type"] = None
+        return out
+
+    def ws_send(self, opcode, payload=b""):
+        n = len(payload)
+        head = bytes([0x80 | opcode]) + (bytes([n]) if n < 126 else
+                                          b"\x7e" + n.to_bytes(2, "big") if n < 65536 else b"\x7f" + n.to_bytes(8, "big"))
+        self.wfile.write(head + payload)
+        self.wfile.flush()
+
+    def ws_serve(self, rec):
+        """Read the client's frames until it closes: answer pings and close, log each message's type."""
+        r, parts = self.rfile, []
+        try:
+            while True:
+                h = r.read(2)
+                if len(h) < 2:
+                    return "eof"
+                fin, opcode, masked, n = h[0] & 0x80, h[0] & 0x0F, h[1] & 0x80, h[1] & 0x7F
+                if n == 126:
+                    n = int.from_bytes(r.read(2), "big")
+                elif n == 127:
+                    n = int.from_bytes(r.read(8), "big")
+                if not masked:  # RFC 6455 5.1: a client's frames are masked; else close with 1002
+                    self.ws_send(8, (1002).to_bytes(2, "big"))
+                    return "unmasked frame"
+                mask = r.read(4)
+                data = bytes(b ^ mask[i % 4] for i, b in enumerate(r.read(n)))
+                if opcode == 8:
+                    self.ws_send(8, data[:2])
+                    return "close %d" % int.from_bytes(data[:2], "big") if len(data) >= 2 else "close"
+                if opcode == 9:
+                    self.ws_send(10, data)
+                    continue
+                if opcode in (0, 1, 2):
+                    parts.append(data)
+                    if fin:
+                        msg, parts = b"".join(parts), []
+                        m = dict({k: v for k, v in rec.items() if k != "akid"}, **self.ws_message(msg))
+                        self.record(op="ws-message", bytes=len(msg), **m)
+        except (OSError, ValueError) as e:
+            return "error: %s" % e
+
+
 class Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
 
@@ -410,9 +856,65 @@ class Server(http.server.ThreadingHTTPServer):
         self.server_name, self.server_port = self.server_address[:2]
 
 
+class HandshakeInThreadServer(Server):
+    """TLS handshakes in the connection's own thread, not in accept(): a client that stalls
+    in the handshake (or a websocket held open) never holds up the others."""
+
+    def finish_request(self, request, client_address):
+        if isinstance(request, ssl.SSLSocket):
+            request.settimeout(30)
+            try:
+                request.do_handshake()
+            except (OSError, ValueError) as e:
+                log(svc="ecs", op="tls", why="handshake: %s" % e)
+                return
+            request.settimeout(None)
+        super().finish_request(request, client_address)
+
+
+def ecs_call(argv):
+    """fake_aws.py ecs-call URL OPERATION [JSON] [--akid K] [--secret S] [--no-token] [--unsigned]
+    [--service ecs] [--region us-east-1]: one ECS JSON API call signed with SigV4 (by default with
+    the fake IMDS role's credentials), for tests of the fake's own checks; prints the status and
+    the body on one line."""
+    import http.client
+    p = argparse.ArgumentParser(prog="fake_aws.py ecs-call")
+    p.add_argument("url"); p.add_argument("op"); p.add_argument("body", nargs="?", default="{}")
+    p.add_argument("--akid", default=ROLE_KEY); p.add_argument("--secret")
+    p.add_argument("--no-token", action="store_true"); p.add_argument("--unsigned", action="store_true")
+    p.add_argument("--service", default="ecs"); p.add_argument("--region", default="us-east-1")
+    a = p.parse_args(argv)
+    secret, token = CREDS.get(a.akid, ("", None))
+    secret = a.secret if a.secret is not None else secret
+    u = urllib.parse.urlsplit(a.url)
+    body = a.body.encode()
+    amzdate = now().strftime("%Y%m%dT%H%M%SZ")
+    hdrs = {"host": u.netloc, "x-amz-date": amzdate, "x-amz-target": ECS_TARGET + a.op,
+            "content-type": "application/x-amz-json-1.1"}
+    if token and not a.no_token:
+        hdrs["x-amz-security-token"] = token
+    if not a.unsigned:
+        signed = sorted(hdrs)
+        creq = "\n".join(["POST", "/", "", "".join("%s:%s\n" % (k, hdrs[k]) for k in signed), ";".join(signed),
+                          hashlib.sha256(body).hexdigest()])
+        scope = "/".join([amzdate[:8], a.region, a.service, "aws4_request"])
+        sts = "\n".join(["AWS4-HMAC-SHA256", amzdate, scope, hashlib.sha256(creq.encode()).hexdigest()])
+        k = ("AWS4" + secret).encode()
+        for part in scope.split("/"):
+            k = hmac.new(k, part.encode(), hashlib.sha256).digest()
+        hdrs["authorization"] = "AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, Signature=%s" % (
+            a.akid, scope, ";".join(signed), hmac.new(k, sts.encode(), hashlib.sha256).hexdigest())
+    c = http.client.HTTPSConnection(u.hostname, u.port or 443, context=ssl.create_default_context(), timeout=10)
+    c.request("POST", "/", body=body, headers={k: v for k, v in hdrs.items() if k != "host"})
+    r = c.getresponse()
+    print(r.status, r.read().decode())
+
+
 def main():
+    if sys.argv[1:2] == ["ecs-call"]:
+        return ecs_call(sys.argv[2:])
     p = argparse.ArgumentParser()
-    p.add_argument("mode", choices=["imds", "s3"])
+    p.add_argument("mode", choices=["imds", "s3", "ecs"])
     p.add_argument("--bind", default="127.0.0.1")
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--region", default="us-east-1")
@@ -424,15 +926,23 @@ def main():
     p.add_argument("--cert"); p.add_argument("--key")
     p.add_argument("--anonymous-read", action="store_true")
     p.add_argument("--faults", help="JSON file of faults, read on every request")
+    p.add_argument("--clusters", default="", help="ECS: the clusters that exist (comma-separated; default: any)")
+    p.add_argument("--poll-host-suffix", default=None,
+                   help="ECS: DiscoverPollEndpoint's hosts are ecs-a-1, ecs-t-1, ecs-sc-1 + this (default .REGION.amazonaws.com)")
     a = p.parse_args()
     fault.path = a.faults
-    handler = IMDS if a.mode == "imds" else S3
+    handler = {"imds": IMDS, "s3": S3, "ecs": ECS}[a.mode]
     handler.args = a
-    srv = Server((a.bind, a.port or (80 if a.mode == "imds" else 443)), handler)
+    a.port = a.port or (80 if a.mode == "imds" else 443)
+    if a.mode == "ecs":
+        ECS.clusters = {c for c in a.clusters.split(",") if c}
+        if a.poll_host_suffix is None:
+            a.poll_host_suffix = ".%s.amazonaws.com" % a.region
+    srv = (HandshakeInThreadServer if a.mode == "ecs" else Server)((a.bind, a.port), handler)
     if a.cert:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(a.cert, a.key)
-        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True, do_handshake_on_connect=a.mode != "ecs")
     log(svc=a.mode, listening="%s:%d" % srv.server_address[:2], tls=bool(a.cert))
     srv.serve_forever()
 

@@ -130,6 +130,34 @@ agent_key_up() {
 	publish_agent ecs-agent-latest.tar || return 1
 	AGENT_ID=$(cat "$W/agent-build.id")
 }
+# publish_agent_file NAME FILE: a prebuilt docker-save archive (gzip'd ones are unpacked, as the
+# agent bucket holds them) put in the agent bucket as NAME, signed with the test key (agent_key_up).
+publish_agent_file() {
+	local b=$W/s3/amazon-ecs-agent-us-east-1
+	mkdir -p "$b" || return 1
+	case $2 in
+	*.gz) gunzip -c "$2" > "$b/$1" ;;
+	*) cp "$2" "$b/$1" ;;
+	esac || return 1
+	GNUPGHOME=$W/gnupg gpg --batch --quiet --yes --armor --detach-sign -o "$b/$1.asc" "$b/$1" 2>/dev/null
+}
+# sbx_ecs_up [fake_aws.py ecs options...]: a fake ECS control plane (fake_aws.py ecs: SigV4,
+# the JSON API, the ACS and telemetry websockets) on 127.0.0.2:443 over TLS with the test CA;
+# ecs.us-east-1.amazonaws.com and the poll endpoints' hosts (ecs-a-1, ecs-t-1, ecs-sc-1) in
+# /etc/hosts; the test CA alone in /etc/ecs/test-ca.pem (the agent container binds /etc/ecs:
+# give it SSL_CERT_FILE=$ECS_CA).  Sets ECS_URL; log in $W/ecs.log.  Needs sbx_aws_up.
+ECS_CA=/etc/ecs/test-ca.pem
+ECS_URL=https://ecs.us-east-1.amazonaws.com
+sbx_ecs_up() {
+	sh "$FAKE/gen-certs.sh" "$W/tls" ecs || return 1
+	IN bash -euc "
+		echo '127.0.0.2 ecs.us-east-1.amazonaws.com ecs-a-1.us-east-1.amazonaws.com ecs-t-1.us-east-1.amazonaws.com ecs-sc-1.us-east-1.amazonaws.com' >> /etc/hosts
+		mkdir -p /etc/ecs && cp $W/tls/ca.crt $ECS_CA
+	" || return 1
+	start ecs python3 "$FAKE/fake_aws.py" ecs --bind 127.0.0.2 --port 443 --cert "$W/tls/ecs.crt" --key "$W/tls/ecs.key" "$@"
+	for _ in $(seq 100); do IN curl -s -o /dev/null "$ECS_URL/" && return 0; sleep 0.1; done
+	echo "fake ECS did not come up"; tail -5 "$W/ecs.log"; return 1
+}
 sbx_agent_up() {
 	mkdir -p "$W/docker" || return 1
 	IN_BG dockerd --data-root "$W/docker" --host unix:///run/docker.sock --storage-driver=overlay2 \
