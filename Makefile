@@ -144,6 +144,11 @@ $(B)/standin-agent: test-vm/agent/standin.c
 	@mkdir -p $(dir $@)
 	$(MUSLCC) -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -static -o $@ $<
 
+# ---- the program of the real agent's test tasks (realagent.sh; a test artefact: static, musl)
+$(B)/task-probe: test-vm/agent/task-probe.c
+	@mkdir -p $(dir $@)
+	$(MUSLCC) -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -static -o $@ $<
+
 # ---- test build of the static binary with crash points (test-vm only, never shipped)
 $(B)/fault/obj/%.o: src/%.c $(TP)/.fetched | $(GEN)
 	@mkdir -p $(dir $@)
@@ -232,11 +237,11 @@ test-tools: $(B)/ecs-bootstrap
 	bash test-vm/image/inspect-cases.sh $(CURDIR)/$(B)/ecs-bootstrap
 	sh scripts/check-examples.sh $(CURDIR)/$(B)/ecs-bootstrap
 
-test-sandbox: $(B)/ecs-bootstrap $(B)/ecs-bootstrap-fault $(B)/standin-agent
+test-sandbox: $(B)/ecs-bootstrap $(B)/ecs-bootstrap-fault $(B)/standin-agent $(B)/task-probe
 	bash test-vm/sandbox/run-all.sh $(CURDIR)/$(B)/ecs-bootstrap $(CURDIR)/$(B)/ecs-bootstrap-fault
 
 # The same sandbox suites with the glibc ASan+UBSan build of the binary.
-test-sandbox-asan: $(B)/asan/ecs-bootstrap $(B)/ecs-bootstrap-fault $(B)/standin-agent
+test-sandbox-asan: $(B)/asan/ecs-bootstrap $(B)/ecs-bootstrap-fault $(B)/standin-agent $(B)/task-probe
 	bash test-vm/sandbox/run-all.sh $(CURDIR)/$(B)/asan/ecs-bootstrap $(CURDIR)/$(B)/ecs-bootstrap-fault nft
 
 # The suites that go through TLS, with the mbedtls build (make TLS=mbedtls).

@@ -27,6 +27,7 @@ usage:
                    [--anonymous-read]
   fake_aws.py ecs  --bind 127.0.0.2 --port 443 --cert C --key K [--region us-east-1]
                    [--clusters a,b] [--poll-host-suffix .us-east-1.amazonaws.com]
+                   [--tasks DIR [--acs-heartbeat 20]]
   fake_aws.py ecs-call URL OPERATION [JSON] [options]   (a signed call, for tests of the fake)
 All share a credential set (access key / secret / session token) defined below, so a client that
 fetches role credentials from the fake IMDS can sign S3 and ECS requests the fakes accept.
@@ -44,8 +45,12 @@ again, as ECS's idempotency does: an SDK retry is not a second instance); Discov
 names ecs-a-1 (ACS), ecs-t-1 (telemetry) and ecs-sc-1 (Service Connect) + --poll-host-suffix,
 on this fake's port.  The telemetry client signs each of its messages too: checked and logged.
 GET /ws (the ACS and telemetry websockets) is SigV4-checked, upgraded (RFC 6455) and held open:
-pings are answered, the agent's messages logged by type, nothing is sent (task payloads,
-heartbeats and credentials are phase 2).  Log lines: {"svc": "ecs", "op": ..., "cluster": ...,
+pings are answered, the agent's messages logged by type (its acks with their messageId /
+credentialsId).  Without --tasks nothing is sent.  With --tasks DIR the ACS websocket sends a
+HeartbeatMessage every --acs-heartbeat s and places tasks: each DIR/*.json (an ACS Task object
+or a list of them, roleCredentials included) is sent once in a PayloadMessage (logged as op
+"acs-send").  SubmitTaskStateChange is logged with task, task_status, reason and containers
+(containerName, status, exitCode).  Log lines: {"svc": "ecs", "op": ..., "cluster": ...,
 "arn": ..., "akid": ..., "status": ..., "time": ...}; websockets log op "ws-connect",
 "ws-message" and "ws-close" with "endpoint" acs | tcs | sc.
 """
@@ -526,6 +531,8 @@ class ECS(http.server.BaseHTTPRequestHandler):
     clusters = set()   # the clusters that exist (--clusters; CreateCluster adds)
     instances = {}     # container instance ARN -> {"cluster", "ec2InstanceId", "registeredAt", "version"}
     tokens = {}        # (cluster, RegisterContainerInstance clientToken) -> the ARN it registered
+    placed = set()     # --tasks: the task files already sent in a PayloadMessage
+    seq = 0            # the PayloadMessages' seqNum
 
     def log_message(self, *a):
         pass
@@ -730,7 +737,14 @@ class ECS(http.server.BaseHTTPRequestHandler):
         rec["arn"] = req.get("containerInstance") or req.get("task")
         return {"acknowledgment": "ACK"}
 
-    op_SubmitTaskStateChange = op_SubmitContainerStateChange = op_SubmitAttachmentStateChanges = ack
+    op_SubmitContainerStateChange = op_SubmitAttachmentStateChanges = ack
+
+    def op_SubmitTaskStateChange(self, req, rec):  # recorded: the task, its status, its containers' exit codes
+        out = self.ack(req, rec)
+        rec.update(task=req.get("task"), task_status=req.get("status"), reason=req.get("reason"),
+                   containers=[{k: c.get(k) for k in ("containerName", "status", "exitCode", "reason") if k in c}
+                               for c in req.get("containers") or []])
+        return out
 
     def op_UpdateContainerInstancesState(self, req, rec):
         cluster = self.cluster_of(req, rec)
@@ -782,7 +796,11 @@ class ECS(http.server.BaseHTTPRequestHandler):
         self.wfile.flush()
         self.record(op="ws-connect", status=101, query=q, **rec)
         self.close_connection = True
+        self.ws_lock, done = threading.Lock(), threading.Event()
+        if endpoint == "acs" and ECS.args.tasks:
+            threading.Thread(target=self.acs_push, args=(q, rec, done), daemon=True).start()
         why = self.ws_serve(rec)
+        done.set()
         self.record(op="ws-close", why=why, **rec)
 
     def ws_message(self, msg):
@@ -801,7 +819,11 @@ class ECS(http.server.BaseHTTPRequestHandler):
                 except SigV4Error as e:
                     out["why"] = self.sig_error(e)[1] + " (%s)" % e.kind
         try:
-            out["type"] = json.loads(payload).get("type")
+            j = json.loads(payload)
+            out["type"] = j.get("type")
+            m = j.get("message")
+            if isinstance(m, dict) and j.get("type") in ("AckRequest", "IAMRoleCredentialsAckRequest", "HeartbeatAckRequest"):
+                out.update({k: m[k] for k in ("messageId", "credentialsId", "expiration") if k in m})
         except (ValueError, AttributeError):
             out["type"] = None
         return out
@@ -810,8 +832,66 @@ class ECS(http.server.BaseHTTPRequestHandler):
         n = len(payload)
         head = bytes([0x80 | opcode]) + (bytes([n]) if n < 126 else
                                           b"\x7e" + n.to_bytes(2, "big") if n < 65536 else b"\x7f" + n.to_bytes(8, "big"))
-        self.wfile.write(head + payload)
-        self.wfile.flush()
+        with self.ws_lock:
+            self.wfile.write(head + payload)
+            self.wfile.flush()
+
+    def acs_push(self, q, rec, done):
+        """--tasks DIR, on an ACS websocket: a HeartbeatMessage every --acs-heartbeat seconds, and each
+        DIR/*.json not sent yet (an ACS Task object, or a list of them) in a PayloadMessage, checked
+        every 0.5 s.  The fake fills in what ECS would: clusterArn, containerInstanceArn, messageId,
+        seqNum, generatedAt, and for networkMode host|none each container's dockerConfig.hostConfig
+        NetworkMode (the agent creates containers from that, not from the task's networkMode).
+        Logged as op "acs-send" (type, messageId, file, tasks)."""
+        a, last_hb = ECS.args, 0.0
+        cluster = q.get("clusterArn") or "default"
+        cluster_arn = cluster if cluster.startswith("arn:") else "arn:aws:ecs:%s:%s:cluster/%s" % (a.region, ACCOUNT, cluster)
+        base = {k: v for k, v in rec.items() if k != "akid"}
+
+        def send(typ, msg, **extra):
+            self.ws_send(1, json.dumps({"type": typ, "message": msg}).encode())
+            self.record(op="acs-send", type=typ, messageId=msg.get("messageId"), **dict(base, **extra))
+        try:
+            while not done.wait(0.5):
+                if a.acs_heartbeat and time.time() - last_hb >= a.acs_heartbeat:
+                    last_hb = time.time()
+                    send("HeartbeatMessage", {"healthy": True, "messageId": "hb-%s" % secrets.token_hex(8)})
+                try:
+                    names = sorted(f for f in os.listdir(a.tasks) if f.endswith(".json"))
+                except OSError:
+                    names = []
+                for f in names:
+                    with ECS.lock:
+                        if f in ECS.placed:
+                            continue
+                        try:
+                            tasks = json.load(open(os.path.join(a.tasks, f)))
+                        except (OSError, ValueError):
+                            continue  # not written completely yet: next time
+                        ECS.placed.add(f)
+                        ECS.seq += 1
+                        seq = ECS.seq
+                    tasks = tasks if isinstance(tasks, list) else [tasks]
+                    # as ECS does: a task definition's network mode reaches Docker in each container's hostConfig
+                    for t in tasks:
+                        if t.get("networkMode") not in ("host", "none"):
+                            continue
+                        for c in t.get("containers") or []:
+                            dc = c.setdefault("dockerConfig", {})
+                            hc = json.loads(dc.get("hostConfig") or "{}")
+                            hc.setdefault("NetworkMode", t["networkMode"])
+                            dc["hostConfig"] = json.dumps(hc)
+                    try:
+                        send("PayloadMessage", {"messageId": "payload-%s" % secrets.token_hex(8), "clusterArn": cluster_arn,
+                                                "containerInstanceArn": q.get("containerInstanceArn"), "seqNum": seq,
+                                                "generatedAt": int(time.time() * 1000), "tasks": tasks},
+                             file=f, tasks=[t.get("arn") for t in tasks])
+                    except (OSError, ValueError):
+                        with ECS.lock:
+                            ECS.placed.discard(f)  # the socket went: the next ACS connection sends it
+                        raise
+        except (OSError, ValueError):
+            pass
 
     def ws_serve(self, rec):
         """Read the client's frames until it closes: answer pings and close, log each message's type."""
@@ -929,6 +1009,9 @@ def main():
     p.add_argument("--clusters", default="", help="ECS: the clusters that exist (comma-separated; default: any)")
     p.add_argument("--poll-host-suffix", default=None,
                    help="ECS: DiscoverPollEndpoint's hosts are ecs-a-1, ecs-t-1, ecs-sc-1 + this (default .REGION.amazonaws.com)")
+    p.add_argument("--tasks", help="ECS: a directory whose *.json (ACS Task objects) the ACS websocket places, "
+                   "each file once, in PayloadMessages; also turns on ACS heartbeats")
+    p.add_argument("--acs-heartbeat", type=float, default=20, help="ECS with --tasks: seconds between HeartbeatMessages")
     a = p.parse_args()
     fault.path = a.faults
     handler = {"imds": IMDS, "s3": S3, "ecs": ECS}[a.mode]

@@ -6,6 +6,11 @@
 # telemetry websockets): registered exactly once in the cluster asked for, with the role's
 # credentials; still running after the websockets opened; a re-run changes nothing; `agent`
 # (ecs.service) brings a killed agent back, registered again as the same container instance.
+# Tasks: the fake's ACS places tasks (fake_aws.py ecs --tasks) whose program (build/task-probe,
+# in a local image loaded into the sandbox's dockerd; ECS_IMAGE_PULL_BEHAVIOR=prefer-cached)
+# fetches its task role's credentials from 169.254.170.2 through the rules ecs-bootstrap
+# installs: a bridge-mode and a host-mode task RUNNING then STOPPED with exit 0; with
+# route_localnet=0 the bridge task fails; a re-run puts it back.
 # REAL_AGENT: the gzip'd docker-save archive (default: ../shared/realagent/ beside the checkout).
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -20,11 +25,18 @@ setup() {
 	if [ -f "$sums" ]; then
 		(cd "$(dirname "$REAL_AGENT")" && grep " \*\?$(basename "$REAL_AGENT")\$" SHA256SUMS | sha256sum -c --quiet -) || return 1
 	fi
-	publish_agent_file ecs-agent-latest.tar "$REAL_AGENT" && sbx_ecs_up --clusters real
+	[ -x "$PROBE" ] || { echo "missing $PROBE (make build/task-probe)"; return 1; }
+	python3 "$HERE/../image/mkimage.py" --entrypoint /probe "$W/probe.tar" task-probe:latest "$PROBE=/probe" >/dev/null &&
+		docker_api -X POST -H 'Content-Type: application/x-tar' --data-binary @"$W/probe.tar" http://d/images/load | grep -q task-probe ||
+		{ echo "task-probe image not loaded"; return 1; }
+	mkdir -p "$W/tasks" &&
+	publish_agent_file ecs-agent-latest.tar "$REAL_AGENT" && sbx_ecs_up --clusters real --tasks "$W/tasks"
 }
+PROBE=$HERE/../../build/task-probe
 t "setup: the real agent published (signed with the test key), the fake ECS up" setup || { t_summary; exit 1; }
 
-SETS=(--set ECS_BACKEND_HOST="$ECS_URL" --set SSL_CERT_FILE="$ECS_CA" --set ECS_ENABLE_TASK_ENI=false)
+SETS=(--set ECS_BACKEND_HOST="$ECS_URL" --set SSL_CERT_FILE="$ECS_CA" --set ECS_ENABLE_TASK_ENI=false
+	--set ECS_IMAGE_PULL_BEHAVIOR=prefer-cached)
 # what the fake ECS recorded: ecs_calls [OP]: its JSON lines (of that operation)
 ecs_calls() { python3 - "$W/ecs.log" "${1:-}" <<-'EOF'
 	import json, sys
@@ -106,9 +118,79 @@ assert not bad, bad
 print(sorted({r["type"] for r in rs}))'
 }
 t "every telemetry message: SigV4-signed with the role's key" telemetry_signed
+
+# ---- tasks placed through the fake's ACS
+# place NAME MODE AKID: a task (network mode MODE, its role's key AKID, the probe expecting
+# AKID) dropped where the fake's ACS picks it up; prints its ARN
+place() {
+	python3 - "$W/tasks" "$@" <<-'EOF'
+	import datetime, json, os, secrets, sys
+	d, name, mode, akid = sys.argv[1:]
+	arn = "arn:aws:ecs:us-east-1:123456789012:task/real/" + secrets.token_hex(16)
+	exp = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=6)).strftime("%Y-%m-%dT%H:%M:%SZ")
+	task = {"arn": arn, "family": "probe-" + name, "version": "1", "desiredStatus": "RUNNING", "networkMode": mode,
+	        "containers": [{"name": "probe", "image": "task-probe:latest", "essential": True, "cpu": 10, "memory": 32,
+	                        "environment": {"EXPECT_AKID": akid, "PROBE_HOLD": "2"}}],
+	        "roleCredentials": {"credentialsId": "cred-" + name, "roleArn": "arn:aws:iam::123456789012:role/probe-" + name,
+	                            "accessKeyId": akid, "secretAccessKey": "secret-" + name, "sessionToken": "token-" + name,
+	                            "expiration": exp}}
+	json.dump(task, open(os.path.join(d, name + ".tmp"), "w"))
+	os.rename(os.path.join(d, name + ".tmp"), os.path.join(d, name + ".json"))
+	print(arn)
+	EOF
+}
+# task_ended ARN WANT: the fake recorded the task RUNNING, then STOPPED with its container's
+# exit code WANT (0 or "nonzero"); the agent acked the payload and the role's credentials
+task_ended() {
+	local arn=$1 want=$2
+	for _ in $(seq 150); do
+		ecs_calls SubmitTaskStateChange | grep -F "\"task\": \"$arn\"" | grep -q '"task_status": "STOPPED"' && break
+		sleep 0.2
+	done
+	ecs_calls | python3 -c '
+import json, sys
+arn, want = sys.argv[1], sys.argv[2]
+rs = [json.loads(l) for l in sys.stdin]
+sent = [r for r in rs if r["op"] == "acs-send" and r.get("tasks") == [arn]]
+assert len(sent) == 1, "the fake sent no payload for %s" % arn
+mid = sent[0]["messageId"]
+acks = [r for r in rs if r["op"] == "ws-message" and r.get("messageId") == mid]
+assert {r["type"] for r in acks} == {"AckRequest", "IAMRoleCredentialsAckRequest"}, "acks of %s: %s" % (mid, acks)
+ss = [r for r in rs if r["op"] == "SubmitTaskStateChange" and r.get("task") == arn]
+assert all(r["status"] == 200 for r in ss), ss
+st = [r["task_status"] for r in ss]
+assert "RUNNING" in st and "STOPPED" in st and st.index("RUNNING") < st.index("STOPPED"), "states: %s" % ss
+codes = [c.get("exitCode") for r in ss if r["task_status"] == "STOPPED" for c in r["containers"] if c.get("status") == "STOPPED"]
+assert codes, "no exit code: %s" % ss
+ok = codes == [0] if want == "0" else all(isinstance(c, int) and c != 0 for c in codes)
+assert ok, "exit codes %s, want %s: %s" % (codes, want, ss)
+print("states %s, exit %s" % (st, codes))' "$arn" "$want" || { task_logs "$arn"; return 1; }
+}
+task_logs() { # the task's container's output (the probe prints what it got)
+	local id
+	id=$(docker_api "http://d/containers/json?all=1" | python3 -c '
+import json, sys
+for c in json.load(sys.stdin):
+    if c["Labels"].get("com.amazonaws.ecs.task-arn") == sys.argv[1]:
+        print(c["Id"])' "$1" 2>/dev/null | head -1)
+	[ -n "$id" ] && docker_api "http://d/containers/$id/logs?stdout=1&stderr=1" | tr -d '\000-\010' | head -c 2000
+	agent_log_tail
+}
+BRIDGE=$(place bridge bridge ASIATASKROLEBRIDGE)
+HOST=$(place host host ASIATASKROLEHOST)
+t "a bridge-mode task placed through ACS: RUNNING, then STOPPED with exit 0 (its role's credentials from 169.254.170.2 via PREROUTING DNAT)" task_ended "$BRIDGE" 0
+t "a host-mode task placed through ACS: RUNNING, then STOPPED with exit 0 (via OUTPUT REDIRECT)" task_ended "$HOST" 0
+netmodes() { # the tasks' containers as the agent created them: on docker0's bridge, on the host's network
+	docker_api "http://d/containers/json?all=1" | python3 -c '
+import json, sys
+m = {c["Labels"].get("com.amazonaws.ecs.task-arn"): c["HostConfig"]["NetworkMode"] for c in json.load(sys.stdin)}
+got = (m.get(sys.argv[1]), m.get(sys.argv[2]))
+assert got[0] in ("bridge", "default") and got[1] == "host", got' "$BRIDGE" "$HOST"
+}
+t "... their containers: the bridge task on Docker's bridge, the host task on the host's network" netmodes
 FIRST=$(ctr_field 'd["Id"]')
-# 20 s after it registered, on websockets that never send anything, the agent still runs
-left=$(awk -v now="$(date +%s.%N)" -v t1="$t1" 'BEGIN { l = 20 - (now - t1); printf "%.1f", l > 0 ? l : 0 }')
+# 20 s after it registered (the fake's ACS sends only heartbeats and the payloads above), the agent still runs
+left=$(awk -v now="$(date +%s.%N)" -v t1="$t1" 'BEGIN { l = 20 - (now - t1); printf "%.1f", (l > 0 ? l : 0) }')
 sleep "$left"
 still_running() {
 	[ "$(ctr_field 'd["State"]["Running"], d["RestartCount"], d["Id"]')" = "True 0 $FIRST" ] ||
@@ -123,6 +205,16 @@ t "a re-run: exit 0, registered" rerun_ok
 nothing_changed() { grep -q 'converged: [0-9]* steps, 0 changed' "$W/out" || { cat "$W/out"; return 1; }; }
 t "... converged: nothing changed" nothing_changed
 t "... the same container, no second registration" [ "$(ctr_field 'd["Id"]') $(registrations)" = "$FIRST $N1" ]
+
+# without route_localnet, the DNAT to 127.0.0.1:51679 is dropped as martian: the bridge task fails
+IN sh -c 'echo 0 > /proc/sys/net/ipv4/conf/all/route_localnet'
+NOLOCAL=$(place nolocal bridge ASIATASKROLENOLOCAL)
+t "route_localnet=0: a bridge-mode task cannot reach its credentials, STOPPED with a non-zero exit" task_ended "$NOLOCAL" nonzero
+IN "$BIN" run --cluster real "${SETS[@]}" --wait=30 >"$W/out" 2>&1; echo $? >"$W/rc"
+restored() { rc 0 && has "route_localnet 0 -> 1" && [ "$(IN cat /proc/sys/net/ipv4/conf/all/route_localnet)" = 1 ]; }
+t "a re-run puts route_localnet back to 1" restored
+AGAIN=$(place again bridge ASIATASKROLEAGAIN)
+t "... and a bridge-mode task gets its credentials again: STOPPED with exit 0" task_ended "$AGAIN" 0
 
 # ecs.service's `agent` when the agent container is gone (killed and removed): a new container,
 # whose agent restores its checkpoint from /var/lib/ecs/data and registers the same instance again
