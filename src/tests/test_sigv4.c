@@ -26,6 +26,7 @@
 #include "lib/sha256.h"
 #include "lib/sigv4.h"
 #include "tap.h"
+#include "unixsrv.h"
 
 #define DATA "src/tests/data/sigv4"
 
@@ -306,38 +307,12 @@ static pid_t tcp_server(unsigned *port, const char *const *answers, int n, int o
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t sl = sizeof sa;
 	int ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	pid_t pid;
 
 	if (ls < 0 || bind(ls, (struct sockaddr *) &sa, sizeof sa) < 0 || listen(ls, 4) < 0 ||
 	    getsockname(ls, (struct sockaddr *) &sa, &sl) < 0)
 		return -1;
 	*port = ntohs(sa.sin_port);
-	fflush(NULL);
-	pid = fork();
-	if (pid == 0) {
-		for (int i = 0; i < n; i++) {
-			char req[8192];
-			size_t got = 0;
-			int c = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
-			while (c >= 0 && got < sizeof req - 1) {
-				ssize_t r = read(c, req + got, sizeof req - 1 - got);
-				if (r <= 0)
-					break;
-				got += (size_t) r;
-				req[got] = '\0';
-				if (strstr(req, "\r\n\r\n"))
-					break;
-			}
-			req[got] = '\0';
-			if (write(out_fd, req, got + 1) < 0 || (c >= 0 && write(c, answers[i], strlen(answers[i])) < 0))
-				_exit(1);
-			if (c >= 0)
-				close(c);
-		}
-		_exit(0);
-	}
-	close(ls);
-	return pid;
+	return scripted_serve(ls, answers, n, out_fd);
 }
 
 /* The value of header name in a request head ("" if absent). */
