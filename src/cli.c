@@ -347,7 +347,6 @@ int cli_parse(int argc, char *argv[], struct cli *c, struct run *r)
 		{ NULL, 0, NULL, 0 },
 	};
 	int first = 1, k, o;
-	bool keyring_arg = false;
 	static char *permuted[1024];
 
 	/* getopt may permute argv (fetch URL -o F): work on a copy of the pointers. */
@@ -411,13 +410,11 @@ int cli_parse(int argc, char *argv[], struct cli *c, struct run *r)
 		case O_SHA256: c->sha256 = optarg; break;
 		case O_KEYRING:
 			/* The command line's list replaces the environment's. */
-			if (!keyring_arg)
-				r->n_keyrings = 0, keyring_arg = true;
+			if (!c->keyring_arg)
+				r->n_keyrings = 0, c->keyring_arg = true;
 			r->keyrings_given = true;
 			if ((k = add_keyring(r, optarg)))
 				return k;
-			if (optarg && *optarg)
-				c->keyrings[c->n_keyrings++] = optarg; /* fits: add_keyring counted it */
 			break;
 		case O_AGENT_VERSION: r->agent_version = optarg; break;
 		case O_AGENT_URL: r->agent_url_opt = optarg; break;

@@ -14,8 +14,7 @@ struct cli {
 	bool show_secrets;      /* config show / options --show-secrets */
 	const char *out;        /* fetch -o */
 	const char *sha256;     /* fetch --sha256 */
-	const char *keyrings[8]; /* verify --keyring (TRUST_KEYRINGS_MAX) */
-	size_t n_keyrings;
+	bool keyring_arg;       /* --keyring on the command line (the files are in r->keyrings) */
 };
 
 /* Parse argv (and ECS_BOOTSTRAP_* variables) into c and r.  0, or BS_EXIT_USAGE after

@@ -49,7 +49,8 @@ int main(int argc, char *argv[])
 	if (c.cmd == CMD_IMAGE_INSPECT)
 		return cmd_image_inspect(r, c.rest[0]);
 	if (c.cmd == CMD_VERIFY)
-		return cmd_verify(r, c.rest[0], c.rest[1], c.keyrings, c.n_keyrings);
+		/* verify trusts --keyring files only, never ECS_BOOTSTRAP_KEYRING (that is run's) */
+		return cmd_verify(r, c.rest[0], c.rest[1], r->keyrings, c.keyring_arg ? r->n_keyrings : 0);
 	if (c.cmd == CMD_FETCH)
 		return cmd_fetch(r, c.rest[0], c.out, c.sha256, r->region);
 	if (c.cmd == CMD_OPTIONS)
