@@ -4,6 +4,9 @@
  * exits 0 when its AccessKeyId equals $EXPECT_AKID (the task definition's environment), 1 when it
  * differs or nothing came (connect/read time out after 3 s), 2 when the environment lacks either.
  * PROBE_HOLD=N: stay N seconds more before exiting (so the agent sees the task RUNNING).
+ * `task-probe connect IPV4 PORT` instead only opens a TCP connection there: exit 0 when it was
+ * accepted, 1 when refused, unreachable or not answered in 3 s (a bridge-mode container's view
+ * of an address, e.g. IMDS behind --block-imds).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -68,9 +71,28 @@ static int check(void)
 	return 0;
 }
 
-int main(void)
+static int reach(const char *ip, const char *port)
 {
-	int rc = check();
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((unsigned short) atoi(port)) };
+	struct timeval tv = { .tv_sec = 3 };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0 || inet_pton(AF_INET, ip, &a.sin_addr) != 1)
+		return 2;
+	(void) setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+	if (connect(fd, (struct sockaddr *) &a, sizeof a) < 0) {
+		printf("task-probe: connect %s:%s: %s\n", ip, port,
+		       errno == EINPROGRESS || errno == EAGAIN ? "timed out" : strerror(errno));
+		return 1;
+	}
+	printf("task-probe: connected to %s:%s\n", ip, port);
+	close(fd);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	int rc = argc == 4 && !strcmp(argv[1], "connect") ? reach(argv[2], argv[3]) : check();
 	const char *hold = getenv("PROBE_HOLD");
 	fflush(stdout);
 	if (hold)

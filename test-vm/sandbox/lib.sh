@@ -202,3 +202,69 @@ sbx_fs_hash() {
 	(cd "$W" && find etc.upper varlib.upper varcache.upper -type f -print0 | sort -z | xargs -0 -r sha256sum |
 		grep -v ' varlib.upper/cloud/' ; find etc.upper varlib.upper varcache.upper | sort) | sha256sum | cut -d' ' -f1
 }
+
+# ---- what the fake ECS (sbx_ecs_up, or the qemu guest's) recorded in $W/ecs.log, and tasks
+# placed through its ACS (fake_aws.py ecs --tasks $W/tasks), shared by realagent.sh and the guest
+# what the fake ECS recorded: ecs_calls [OP]: its JSON lines (of that operation)
+ecs_calls() { python3 - "$W/ecs.log" "${1:-}" <<-'EOF'
+	import json, sys
+	for line in open(sys.argv[1]):
+	    try:
+	        r = json.loads(line)
+	    except ValueError:
+	        continue
+	    if "op" in r and (not sys.argv[2] or r["op"] == sys.argv[2]):
+	        print(json.dumps(r, sort_keys=True))
+	EOF
+}
+# place NAME MODE AKID: a task (network mode MODE, its role's key AKID, the probe expecting
+# AKID and staying $PROBE_HOLD s, default 2) dropped where the fake's ACS picks it up, in the
+# cluster $CLUSTER (default real); prints its ARN
+place() {
+	python3 - "$W/tasks" "${CLUSTER:-real}" "${PROBE_HOLD:-2}" "$@" <<-'EOF'
+	import datetime, json, os, secrets, sys
+	d, cluster, hold, name, mode, akid = sys.argv[1:]
+	arn = "arn:aws:ecs:us-east-1:123456789012:task/%s/" % cluster + secrets.token_hex(16)
+	exp = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=6)).strftime("%Y-%m-%dT%H:%M:%SZ")
+	task = {"arn": arn, "family": "probe-" + name, "version": "1", "desiredStatus": "RUNNING", "networkMode": mode,
+	        "containers": [{"name": "probe", "image": "task-probe:latest", "essential": True, "cpu": 10, "memory": 32,
+	                        "environment": {"EXPECT_AKID": akid, "PROBE_HOLD": hold}}],
+	        "roleCredentials": {"credentialsId": "cred-" + name, "roleArn": "arn:aws:iam::123456789012:role/probe-" + name,
+	                            "accessKeyId": akid, "secretAccessKey": "secret-" + name, "sessionToken": "token-" + name,
+	                            "expiration": exp}}
+	json.dump(task, open(os.path.join(d, name + ".tmp"), "w"))
+	os.rename(os.path.join(d, name + ".tmp"), os.path.join(d, name + ".json"))
+	print(arn)
+	EOF
+}
+# task_ended ARN WANT: the fake recorded the task RUNNING, then STOPPED with its container's
+# exit code WANT (0 or "nonzero"), within $TASK_WAIT s (default 30); the agent acked the payload and
+# the role's credentials.  On failure it calls task_debug ARN when the caller defines one.
+task_ended() {
+	local arn=$1 want=$2
+	for _ in $(seq $((${TASK_WAIT:-30} * 5))); do
+		ecs_calls SubmitTaskStateChange | grep -F "\"task\": \"$arn\"" | grep -q '"task_status": "STOPPED"' && break
+		sleep 0.2
+	done
+	ecs_calls | python3 -c '
+import json, sys
+arn, want = sys.argv[1], sys.argv[2]
+rs = [json.loads(l) for l in sys.stdin]
+sent = [r for r in rs if r["op"] == "acs-send" and r.get("tasks") == [arn]]
+assert len(sent) == 1, "the fake sent no payload for %s" % arn
+mid = sent[0]["messageId"]
+acks = [r for r in rs if r["op"] == "ws-message" and r.get("messageId") == mid]
+assert {r["type"] for r in acks} == {"AckRequest", "IAMRoleCredentialsAckRequest"}, "acks of %s: %s" % (mid, acks)
+ss = [r for r in rs if r["op"] == "SubmitTaskStateChange" and r.get("task") == arn]
+assert all(r["status"] == 200 for r in ss), ss
+# the SDK may send one call again (same amz-sdk-invocation-id, attempt=2): one report
+seen = set()
+ss = [r for r in ss if not ((r.get("invocation") or id(r)) in seen or seen.add(r.get("invocation") or id(r)))]
+st = [r["task_status"] for r in ss]
+assert "RUNNING" in st and "STOPPED" in st and st.index("RUNNING") < st.index("STOPPED"), "states: %s" % ss
+codes = [c.get("exitCode") for r in ss if r["task_status"] == "STOPPED" for c in r["containers"] if c.get("status") == "STOPPED"]
+assert codes, "no exit code: %s" % ss
+ok = codes == [0] if want == "0" else all(isinstance(c, int) and c != 0 for c in codes)
+assert ok, "exit codes %s, want %s: %s" % (codes, want, ss)
+print("states %s, exit %s" % (st, codes))' "$arn" "$want" || { declare -F task_debug >/dev/null && task_debug "$arn"; return 1; }
+}
