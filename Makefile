@@ -255,7 +255,7 @@ test-release: tp
 	sh scripts/repro-check.sh
 
 # The qemu guest: Debian 12 with systemd, cloud-init and Docker, booted from docs/examples.
-test-vm: $(B)/ecs-bootstrap $(B)/ecs-bootstrap-fault $(B)/standin-agent $(B)/vm-relay
+test-vm: $(B)/ecs-bootstrap $(B)/ecs-bootstrap-fault $(B)/standin-agent $(B)/vm-relay $(B)/task-probe
 	bash test-vm/qemu/guest.sh $(CURDIR)/$(B)/ecs-bootstrap $(CURDIR)/$(B)/ecs-bootstrap-fault
 
 deps:
@@ -275,7 +275,7 @@ check: deps
 	$(MAKE) test-vm
 
 demo: deps
-	$(MAKE) static $(B)/standin-agent $(B)/vm-relay
+	$(MAKE) static $(B)/standin-agent $(B)/vm-relay $(B)/task-probe
 	bash test-vm/qemu/demo.sh $(CURDIR)/$(B)/ecs-bootstrap
 
 demo-sandbox: deps

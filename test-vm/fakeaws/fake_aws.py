@@ -26,7 +26,7 @@ usage:
   fake_aws.py s3   --bind 127.0.0.1 --port 443 --root DIR [--cert C --key K] [--region us-east-1]
                    [--anonymous-read]
   fake_aws.py ecs  --bind 127.0.0.2 --port 443 --cert C --key K [--region us-east-1]
-                   [--clusters a,b] [--poll-host-suffix .us-east-1.amazonaws.com]
+                   [--clusters a,b] [--poll-host-suffix .us-east-1.amazonaws.com] [--public-port 443]
                    [--tasks DIR [--acs-heartbeat 20]]
   fake_aws.py ecs-call URL OPERATION [JSON] [options]   (a signed call, for tests of the fake)
 All share a credential set (access key / secret / session token) defined below, so a client that
@@ -718,7 +718,8 @@ class ECS(http.server.BaseHTTPRequestHandler):
         if req.get("containerInstance"):
             with ECS.lock:
                 self.instance_of(req["containerInstance"], cluster, rec)
-        port = "" if a.port == 443 else ":%d" % a.port
+        public = a.public_port or a.port
+        port = "" if public == 443 else ":%d" % public
         url = lambda h: "https://%s%s%s/" % (h, a.poll_host_suffix, port)
         return {"endpoint": url("ecs-a-1"), "telemetryEndpoint": url("ecs-t-1"),
                 "serviceConnectEndpoint": url("ecs-sc-1")}
@@ -1009,6 +1010,8 @@ def main():
     p.add_argument("--clusters", default="", help="ECS: the clusters that exist (comma-separated; default: any)")
     p.add_argument("--poll-host-suffix", default=None,
                    help="ECS: DiscoverPollEndpoint's hosts are ecs-a-1, ecs-t-1, ecs-sc-1 + this (default .REGION.amazonaws.com)")
+    p.add_argument("--public-port", type=int, default=0,
+                   help="ECS: the port clients reach this fake on, behind a relay (DiscoverPollEndpoint's URLs; default --port)")
     p.add_argument("--tasks", help="ECS: a directory whose *.json (ACS Task objects) the ACS websocket places, "
                    "each file once, in PayloadMessages; also turns on ACS heartbeats")
     p.add_argument("--acs-heartbeat", type=float, default=20, help="ECS with --tasks: seconds between HeartbeatMessages")

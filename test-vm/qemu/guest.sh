@@ -1,14 +1,21 @@
 #!/bin/bash
 # test-vm/qemu/guest.sh BIN: the real thing end to end in a qemu guest (Debian 12 with systemd,
 # cloud-init, Docker and iptables; see build-image.sh), booted as an EC2 instance would be from
-# the production user data (docs/examples), with the fakes standing in for IMDS and S3.
-#   instance 1 (docs/examples/user-data.sh, given ECS_BOOTSTRAP_BLOCK_IMDS=1 and a pinned
-#     ECS_BOOTSTRAP_AGENT_VERSION): first boot; assertions; reboot; assertions; `systemctl
-#     restart ecs`; the user data run again.  The IMDS block and the pinned image hold
-#     throughout: ecs.service's `agent` runs with no options and uses the ones the run saved.
-#   instance 2 (docs/examples/cloud-config.yaml): Amazon's S3 endpoint refuses connections for
-#     the first 20 s: the snippet's retry on exit 111 carries the boot through.
-# Figures (boot to registered, reboot to registered, re-run) are printed as "# figure:" lines.
+# the production user data (docs/examples), with the fakes standing in for IMDS, S3 and the
+# ECS control plane.  The agent is the real Amazon ECS agent ($REAL_AGENT_VERSION, sandbox/lib.sh),
+# signed with the test key; it registers with the fake ECS, which places tasks through its ACS
+# (build/task-probe: fetches its task role's credentials from 169.254.170.2, exits 0 when they
+# are the ones ACS sent).
+#   instance 1 (docs/examples/user-data.sh, given ECS_BOOTSTRAP_BLOCK_IMDS=1 and the pinned
+#     ECS_BOOTSTRAP_AGENT_VERSION=v$REAL_AGENT_VERSION; "latest" is a stand-in never fetched):
+#     first boot, a bridge-mode task waiting for it; assertions; a host-mode task; reboot;
+#     both again; `systemctl restart ecs`; the user data run again.  The IMDS block and the
+#     pinned image hold throughout: ecs.service's `agent` runs with no options and uses the
+#     ones the run saved.
+#   instance 2 (docs/examples/cloud-config.yaml, the real agent as latest): Amazon's S3 endpoint
+#     refuses connections for the first 20 s: the snippet's retry on exit 111 carries the boot.
+# Figures (boot to registered, to the first task running, reboot to registered, re-run) are
+# printed as "# figure:" lines.
 set -uo pipefail
 BIN=${1:?usage: guest.sh BIN [FAULT_BIN]}
 FBIN=${2:-$(dirname "$BIN")/ecs-bootstrap-fault}
@@ -21,9 +28,11 @@ REFUSE_S=${REFUSE_S:-20}
 bash "$HERE/build-image.sh" "$VMCACHE" || { echo "not ok 1 - guest image"; echo "0 passed, 1 failed"; exit 1; }
 echo "# qemu guest (TCG), image $VMCACHE"
 vm_env_up "$BIN" || { echo "not ok 1 - host side (fakes, keys)"; echo "0 passed, 1 failed"; exit 1; }
-PIN=v1.90.0
-publish_agent "ecs-agent-$PIN.tar" || { echo "not ok 1 - the pinned agent"; echo "0 passed, 1 failed"; exit 1; }
-PIN_ID=$(cat "$W/agent-build.id")
+PIN=v$REAL_AGENT_VERSION
+real_agent_ok && publish_agent_file "ecs-agent-$PIN.tar" "$REAL_AGENT" ||
+	{ echo "not ok 1 - the real agent, pinned"; echo "0 passed, 1 failed"; exit 1; }
+PIN_ID=$(archive_image_id "$W/s3/amazon-ecs-agent-us-east-1/ecs-agent-$PIN.tar")
+TASK_WAIT=180  # TCG: the agent creates, starts and reports a task in tens of seconds
 
 # Poll inside the guest until the agent's introspection API names a container instance.
 registered() { G -t 20 "curl -s -m 3 http://127.0.0.1:51678/v1/metadata" 2>/dev/null | grep -q '"ContainerInstanceArn":"arn:aws:ecs:'; }
@@ -38,10 +47,9 @@ cloud_init_ok() { # finished, no error in any module or user script
 	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(not (d["status"] == "done" and not d["errors"]))' "$W/g.out" ||
 		{ cat "$W/g.out"; G "tail -30 /var/log/cloud-init-output.log"; return 1; }
 }
-expected_config() {
-	printf '%s\n' "# /etc/ecs/ecs.config, written by ecs-bootstrap." \
-		"# Keys set here by hand are kept on every run; --cluster and --set override them." \
-		"# Syntax: docker run --env-file (KEY=VALUE, values literal, '#' starts a comment line)." \
+expected_config() { # the seed's hand-set keys for the fake ECS (mkseed.py), kept; ours appended
+	printf '%s\n' "# test only: the fake ECS" ECS_BACKEND_HOST=https://ecs.us-east-1.amazonaws.com \
+		SSL_CERT_FILE=/etc/ecs/test-ca.pem ECS_ENABLE_TASK_ENI=false ECS_IMAGE_PULL_BEHAVIOR=prefer-cached \
 		ECS_DATADIR=/data ECS_ENABLE_TASK_IAM_ROLE=true ECS_ENABLE_TASK_IAM_ROLE_NETWORK_HOST=true \
 		ECS_LOGFILE=/log/ecs-agent.log 'ECS_AVAILABLE_LOGGING_DRIVERS=["json-file","awslogs"]' ECS_LOGLEVEL=info \
 		ECS_CLUSTER=$CLUSTER
@@ -53,16 +61,41 @@ rules_once() { # each of the two task-role NAT rules exactly once
 		[ "$(grep -c -- '-d 169.254.170.2/32 -p tcp -m tcp --dport 80 -j REDIRECT --to-ports 51679' "$W/g.out")" = 1 ] ||
 		{ cat "$W/g.out"; return 1; }
 }
-creds_from_host() { guest_has "curl -sS -m 5 http://169.254.170.2/v2/credentials/x" '"RoleArn":"arn:aws:iam::123456789012:role/task"'; }
-creds_from_bridge() { # a bridge-mode container (default network): its traffic takes PREROUTING's DNAT
-	guest_has "docker run --rm --network bridge amazon/amazon-ecs-agent:latest probe 169.254.170.2 80" '"RoleArn":"arn:aws:iam::123456789012:role/task"'
+task_debug() { G "docker ps -a --format '{{.Names}} {{.Status}}'; tail -n 5 /var/log/ecs/ecs-agent.log" 2>&1 | cut -c1-300; }
+# registered_once IID: the fake ECS registered instance IID exactly once, in $CLUSTER, signed
+# with the role's key; prints its ARN
+registered_once() {
+	ecs_calls RegisterContainerInstance | python3 -c '
+import json, sys
+rs = [json.loads(l) for l in sys.stdin if json.loads(l).get("ec2_instance_id") == sys.argv[2]]
+new = [r for r in rs if r.get("new_instance")]
+assert len(new) == 1 and new[0]["cluster"] == sys.argv[1] and new[0]["akid"] == "ASIATEMPORARYTEST01", rs
+assert all(r["status"] == 200 and r["arn"] == new[0]["arn"] for r in rs), rs
+print(new[0]["arn"])' "$CLUSTER" "$1"
+}
+real_agent_meta() { # the agent's introspection API: ARN (from the fake), cluster, version
+	G "curl -s -m 5 http://127.0.0.1:51678/v1/metadata" > "$W/g.out" 2>&1
+	python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d.get("ContainerInstanceArn") == sys.argv[2] and d.get("Cluster") == sys.argv[3], d
+assert d.get("Version", "").startswith("Amazon ECS Agent - v" + sys.argv[4] + " "), d' "$W/g.out" "$1" "$CLUSTER" "$REAL_AGENT_VERSION" ||
+		{ cat "$W/g.out"; return 1; }
+}
+# first_running ARN: seconds from qemu's start to the fake's record of the task RUNNING
+first_running() {
+	ecs_calls SubmitTaskStateChange | python3 -c '
+import datetime, json, sys
+t = [json.loads(l)["time"] for l in sys.stdin if json.loads(l).get("task") == sys.argv[1] and json.loads(l).get("task_status") == "RUNNING"]
+ts = datetime.datetime.strptime(t[0], "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc).timestamp()
+print("%.1f" % (ts - float(sys.argv[2])))' "$1" "$VM_T0" 2>/dev/null
 }
 service_up() { guest_has "systemctl is-enabled ecs.service; systemctl is-active ecs.service" "enabled
 active"; }
 imds_blocked() { # the DOCKER-USER rule once, and a bridge-mode container cannot reach IMDS
 	G "iptables -w -S DOCKER-USER" > "$W/g.out" 2>&1
 	[ "$(grep -c -- '-A DOCKER-USER -d 169.254.169.254/32 -i docker+ -j DROP' "$W/g.out")" = 1 ] || { cat "$W/g.out"; return 1; }
-	G -t 60 "docker run --rm --network bridge amazon/amazon-ecs-agent:latest probe 169.254.169.254 80; echo rc=\$?" > "$W/g.out" 2>&1
+	G -t 60 "docker run --rm --network bridge task-probe:latest connect 169.254.169.254 80; echo rc=\$?" > "$W/g.out" 2>&1
 	grep -q '^rc=[1-9]' "$W/g.out" || { echo "a bridge-mode container reached IMDS:"; cat "$W/g.out"; return 1; }
 }
 pinned_runs() { # the ecs-agent container runs the pinned image
@@ -70,23 +103,29 @@ pinned_runs() { # the ecs-agent container runs the pinned image
 	grep -qx "true $PIN_ID" "$W/g.out" || { echo "want: true $PIN_ID"; cat "$W/g.out"; return 1; }
 }
 
-# ---- instance 1: the user-data snippet
+# ---- instance 1: the user-data snippet; a bridge-mode task waits in the fake's ACS for the agent
+FIRST=$(place i1-bridge bridge ASIATASKROLEI1BRIDGE)
 vm_boot i1 user-data i-0vmtest00000001 "" ECS_BOOTSTRAP_BLOCK_IMDS=1 ECS_BOOTSTRAP_AGENT_VERSION=$PIN || { echo "not ok 1 - boot"; exit 1; }
 t "guest agent answers (the guest booted)" vm_wait_agent 600
 boot_reg=$(wait_registered "$VM_T0" 900) || boot_reg=""
-t "the stand-in agent registered after the first boot" [ -n "$boot_reg" ]
-echo "# figure: boot to registered ${boot_reg:-?} s (qemu start to the agent's ARN, TCG)"
+t "the real agent registered after the first boot" [ -n "$boot_reg" ]
+echo "# figure: boot to registered ${boot_reg:-?} s (qemu start to the real agent's ARN, TCG)"
+ARN1=$(registered_once i-0vmtest00000001)
+t "the fake ECS: registered once, in $CLUSTER (ecs.config's cluster), signed with the role's key" [ -n "$ARN1" ]
+t "the agent's introspection API: that ARN, $CLUSTER, version $REAL_AGENT_VERSION" real_agent_meta "$ARN1"
+t "a bridge-mode task (placed before the boot): RUNNING, then STOPPED 0 with its role's credentials (PREROUTING DNAT)" \
+	task_ended "$FIRST" 0
+echo "# figure: boot to the first task RUNNING $(first_running "$FIRST" || echo ?) s (qemu start to the fake's record, TCG)"
 t "cloud-init finished without error" cloud_init_ok
-t "the user data printed the registration (ecs-bootstrap exited 0)" \
-	guest_has "grep -F 'registered: cluster' /var/log/cloud-init-output.log" "registered: cluster $CLUSTER, arn:aws:ecs:"
+t "the user data printed the registration: the ARN the fake issued (ecs-bootstrap exited 0)" \
+	guest_has "grep -F 'registered: cluster' /var/log/cloud-init-output.log" "registered: cluster $CLUSTER, ${ARN1:-?}"
 t "the binary in place is the one published, sha256 checked" guest_has "sha256sum /usr/local/bin/ecs-bootstrap" "$BIN_SHA256"
 t "ecs.service enabled and active" service_up
 t "ecs.config as rendered" config_as_rendered
 t "route_localnet=1" guest_has "cat /proc/sys/net/ipv4/conf/all/route_localnet" 1
 t "task-role NAT rules, each once" rules_once
-t "169.254.170.2 from the host (OUTPUT REDIRECT)" creds_from_host
-t "169.254.170.2 from a bridge-mode container (PREROUTING DNAT)" creds_from_bridge
-t "the agent got ecs.config's cluster" guest_has "cat /var/log/ecs/standin-env.log" "ECS_CLUSTER=$CLUSTER"
+t "a host-mode task: RUNNING, then STOPPED 0 with its role's credentials (OUTPUT REDIRECT)" \
+	task_ended "$(place i1-host host ASIATASKROLEI1HOST)" 0
 t "--block-imds (from the environment): the rule, and a bridge-mode container cannot reach IMDS" imds_blocked
 t "the pinned agent $PIN runs" pinned_runs
 saved_options() {
@@ -107,8 +146,9 @@ echo "# figure: reboot to registered ${reboot_reg:-?} s (reboot request to the a
 t "reboot: ecs.service enabled and active" service_up
 t "reboot: route_localnet=1 again" guest_has "cat /proc/sys/net/ipv4/conf/all/route_localnet" 1
 t "reboot: task-role NAT rules, each once" rules_once
-t "reboot: 169.254.170.2 from the host" creds_from_host
-t "reboot: 169.254.170.2 from a bridge-mode container" creds_from_bridge
+t "reboot: the same container instance (no new registration)" [ "$(registered_once i-0vmtest00000001)" = "$ARN1" ]
+t "reboot: a bridge-mode task STOPPED 0 with its credentials" task_ended "$(place i1-reboot-bridge bridge ASIATASKROLEI1RB)" 0
+t "reboot: a host-mode task STOPPED 0 with its credentials" task_ended "$(place i1-reboot-host host ASIATASKROLEI1RH)" 0
 downloads() { grep -c "\"path\": \"/amazon-ecs-agent-us-east-1/$1\"" "$W/s3.log"; }
 t "reboot: the agent ran from the image already loaded (one download in all, never latest)" \
 	[ "$(downloads "ecs-agent-$PIN.tar")/$(downloads ecs-agent-latest.tar)" = 1/0 ]
@@ -166,6 +206,7 @@ echo "# figure: converged re-run in the guest: ecs-bootstrap run --wait ${best:-
 vm_stop
 
 # ---- instance 2: cloud-config.yaml, S3 refusing connections for the first REFUSE_S seconds
+publish_agent_file ecs-agent-latest.tar "$REAL_AGENT" || echo "# could not publish the real agent as latest"
 vm_boot i2 cloud-config i-0vmtest00000002 "$REFUSE_S" || { echo "not ok - boot 2"; exit 1; }
 t "refusing S3: guest agent answers" vm_wait_agent 600
 ref_reg=$(wait_registered "$VM_T0" 900) || ref_reg=""
@@ -176,6 +217,7 @@ t "refusing S3: cloud-init finished without error" cloud_init_ok
 t "refusing S3: ecs-bootstrap exited 111 and the snippet retried" \
 	guest_has "grep -F 'user-data:' /var/log/cloud-init-output.log" "user-data: temporary failure (try 1), retrying"
 t "refusing S3: ecs.service enabled and active" service_up
-t "refusing S3: 169.254.170.2 from a bridge-mode container" creds_from_bridge
+t "refusing S3: the real agent registered with the fake ECS" [ -n "$(registered_once i-0vmtest00000002)" ]
+t "refusing S3: a bridge-mode task STOPPED 0 with its credentials" task_ended "$(place i2-bridge bridge ASIATASKROLEI2)" 0
 vm_stop
 t_summary

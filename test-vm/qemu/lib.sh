@@ -7,14 +7,18 @@
 #                      nothing listens on the machine's own loopback): the fake S3 over TLS
 #                      (127.0.0.1:8443, certificates from the guest's baked-in test CA) with
 #                      the release bucket (BIN, as the operator would upload it) and the signed
-#                      stand-in agent in Amazon's bucket, and the throw-away signing key.
+#                      stand-in agent in Amazon's bucket, and the throw-away signing key;
+#                      the tasks' image (build/task-probe) in the release bucket; the fake
+#                      ECS control plane (127.0.0.1:8444, TLS with the guest's CA, clusters
+#                      $CLUSTER, tasks from $W/tasks: `place`), its record in $W/ecs.log.
 #   vm_boot NAME EXAMPLE INSTANCE_ID [REFUSE_S [KEY=VALUE...]]
 #                      a new instance: fresh copy-on-write disk over the cached image, a NoCloud
 #                      seed made from docs/examples/EXAMPLE (user-data | cloud-config), the fake
 #                      IMDSv2 for INSTANCE_ID, qemu in the background.  Guest network
 #                      169.254.0.0/16 with restrict=on: only 169.254.169.254:80 (IMDS),
-#                      169.254.0.100:443 (s3.amazonaws.com) and 169.254.0.101:443 (the release
-#                      bucket) lead anywhere, each relayed to a fake.  REFUSE_S: Amazon's S3
+#                      169.254.0.100:443 (s3.amazonaws.com), 169.254.0.101:443 (the release
+#                      bucket) and 169.254.0.102:443 (ECS, its ACS and telemetry hosts: the seed
+#                      puts them in /etc/hosts) lead anywhere, each relayed to a fake.  REFUSE_S: Amazon's S3
 #                      endpoint refuses connections for that many seconds after the first one
 #                      (empty: never).  KEY=VALUE: exported for the user data's run.
 #   G [-t S] CMD       run a shell command in the guest through the qemu guest agent
@@ -24,6 +28,7 @@ set -uo pipefail
 QEMU_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 VMCACHE=${VMCACHE:-$QEMU_DIR/cache}
 RELAY=$(cd "$QEMU_DIR/../.." && pwd)/build/vm-relay  # make build/vm-relay (relay.c)
+PROBE=$(cd "$QEMU_DIR/../.." && pwd)/build/task-probe  # make build/task-probe
 . "$QEMU_DIR/../sandbox/lib.sh"
 
 vm_init() {
@@ -47,11 +52,20 @@ vm_env_up() {
 	BS_URL=https://release-bucket.s3.us-east-1.amazonaws.com/ecs-bootstrap/ecs-bootstrap
 	echo '{}' > "$W/faults.json"
 	agent_key_up || return 1
+	[ -x "$PROBE" ] || { echo "missing $PROBE (make build/task-probe)"; return 1; }
+	mkdir -p "$W/s3/release-bucket/test" || return 1
+	python3 "$QEMU_DIR/../image/mkimage.py" --entrypoint /probe "$W/s3/release-bucket/test/task-probe.tar" task-probe:latest \
+		"$PROBE=/probe" > /dev/null || return 1
+	PROBE_URL=${BS_URL%/ecs-bootstrap/*}/test/task-probe.tar
+	sh "$FAKE/gen-certs.sh" "$W/tls" ecs && mkdir -p "$W/tasks" || return 1
+	NSX_BG python3 "$FAKE/fake_aws.py" ecs --bind 127.0.0.1 --port 8444 --public-port 443 --cert "$W/tls/ecs.crt" \
+		--key "$W/tls/ecs.key" --clusters "${CLUSTER:-vm-cluster}" --tasks "$W/tasks" >> "$W/ecs.log" 2>&1
 	NSX_BG python3 "$FAKE/fake_aws.py" s3 --bind 127.0.0.1 --port 8443 --root "$W/s3" --anonymous-read \
 		--cert "$W/tls/s3.crt" --key "$W/tls/s3.key" --faults "$W/faults.json" >> "$W/s3.log" 2>&1
 	for _ in $(seq 100); do NSX curl -s -o /dev/null --cacert "$W/tls/ca.crt" --resolve s3.amazonaws.com:8443:127.0.0.1 \
-		https://s3.amazonaws.com:8443/ && return 0; sleep 0.1; done
-	echo "the fake S3 did not come up"; return 1
+		https://s3.amazonaws.com:8443/ && NSX curl -s -o /dev/null --cacert "$W/tls/ca.crt" \
+		--resolve ecs.us-east-1.amazonaws.com:8444:127.0.0.1 https://ecs.us-east-1.amazonaws.com:8444/ && return 0; sleep 0.1; done
+	echo "the fake S3 or ECS did not come up"; return 1
 }
 
 vm_boot() {
@@ -64,7 +78,8 @@ vm_boot() {
 		--faults "$W/faults.json" >> "$W/imds.log" 2>&1
 	PID_imds=$BG_PID
 	python3 "$QEMU_DIR/mkseed.py" --example "$example" --url "$BS_URL" --sha256 "$BIN_SHA256" --cluster "${CLUSTER:-vm-cluster}" \
-		--keyring "$AGENT_KEYRING" --instance-id "$iid" "${envs[@]}" "$W/$name.seed" || return 1
+		--keyring "$AGENT_KEYRING" --instance-id "$iid" --ecs-ip 169.254.0.102 --probe-url "$PROBE_URL" "${envs[@]}" \
+		"$W/$name.seed" || return 1
 	cloud-localds -N "$W/$name.seed/network-config" "$W/$name.seed.img" "$W/$name.seed/user-data" "$W/$name.seed/meta-data" || return 1
 	qemu-img create -q -f qcow2 -b "$VMCACHE/disk.ext4" -F raw "$W/$name.qcow2" 4G || return 1
 	if [ -n "$refuse" ]; then gate=" $W/$name.gate"; echo "$refuse" > "$W/$name.gate"; fi
@@ -75,7 +90,7 @@ vm_boot() {
 		-append "root=/dev/vda rw console=ttyS0 net.ifnames=0 apparmor=0" \
 		-drive "file=$W/$name.qcow2,if=virtio,format=qcow2" \
 		-drive "file=$W/$name.seed.img,if=virtio,format=raw,readonly=on" \
-		-netdev "user,id=n0,restrict=on,net=169.254.0.0/16,host=169.254.0.2,dhcpstart=169.254.0.15,guestfwd=tcp:169.254.169.254:80-cmd:$RELAY 8169,guestfwd=tcp:169.254.0.100:443-cmd:$RELAY 8443$gate,guestfwd=tcp:169.254.0.101:443-cmd:$RELAY 8443" \
+		-netdev "user,id=n0,restrict=on,net=169.254.0.0/16,host=169.254.0.2,dhcpstart=169.254.0.15,guestfwd=tcp:169.254.169.254:80-cmd:$RELAY 8169,guestfwd=tcp:169.254.0.100:443-cmd:$RELAY 8443$gate,guestfwd=tcp:169.254.0.101:443-cmd:$RELAY 8443,guestfwd=tcp:169.254.0.102:443-cmd:$RELAY 8444" \
 		-device virtio-net-pci,netdev=n0,romfile= \
 		-chardev "socket,path=$W/$name.qga,server=on,wait=off,id=qga0" \
 		-device virtio-serial -device virtserialport,chardev=qga0,name=org.qemu.guest_agent.0 \

@@ -2,13 +2,21 @@
 """Make the NoCloud seed (user-data, meta-data, network-config) for one guest "instance".
 
 usage: mkseed.py --example user-data|cloud-config --url URL --sha256 HEX --cluster NAME
-                 --keyring FILE --instance-id ID [--env KEY=VALUE]... OUTDIR
+                 --keyring FILE --instance-id ID [--env KEY=VALUE]...
+                 [--ecs-ip IP --probe-url URL] OUTDIR
 
 The user data is multipart MIME:
   part 1 (text/x-shellscript, test-only): installs the throw-away OpenPGP key that signs the
-         stand-in agent (the real key cannot sign test images); the run is given it with
+         agent images here (Amazon's key cannot sign test archives); the run is given it with
          ECS_BOOTSTRAP_KEYRING and saves a copy, which ecs.service's `agent` then uses.
          cloud-init runs part scripts in name order, before runcmd.
+         With --ecs-ip it also points the instance at the fake ECS, as the real agent needs
+         (ecs-bootstrap keeps keys set by hand): the ECS endpoint names in /etc/hosts (EC2's
+         DNS would give Amazon's), the test CA as /etc/ecs/test-ca.pem (the agent container
+         sees /etc/ecs), ECS_BACKEND_HOST, SSL_CERT_FILE, ECS_ENABLE_TASK_ENI=false (no CNI
+         plugins; awsvpc needs real ENIs) and ECS_IMAGE_PULL_BEHAVIOR=prefer-cached in
+         /etc/ecs/ecs.config; and loads the tasks' image (--probe-url: a docker-save archive
+         of build/task-probe) into Docker, as an AMI could carry it (no registry here).
   part 2 the production example, unchanged but for its parameters:
          user-data     docs/examples/user-data.sh with BS_URL, BS_SHA256, CLUSTER (and the
                        keyring, and each --env) exported above it, as
@@ -35,16 +43,30 @@ def main():
     p.add_argument("--keyring", required=True)
     p.add_argument("--instance-id", required=True)
     p.add_argument("--env", action="append", default=[], help="KEY=VALUE exported for the run (user-data only)")
+    p.add_argument("--ecs-ip", help="the address the ECS endpoint names resolve to (the fake ECS's relay)")
+    p.add_argument("--probe-url", help="with --ecs-ip: the task image's docker-save archive, loaded into Docker")
     p.add_argument("out")
     a = p.parse_args()
     key = base64.b64encode(open(a.keyring, "rb").read()).decode()
     test_part = (
         "#!/bin/sh\n"
-        "# test only: trust the throw-away key that signs the stand-in agent\n"
+        "# test only: trust the throw-away key that signs the agent images here\n"
         "set -e\n"
         "mkdir -p /etc/ecs-bootstrap-test\n"
         "echo '%s' | base64 -d > %s\n"
         % (key, KEYRING_PATH))
+    if a.ecs_ip:
+        names = " ".join("%s.us-east-1.amazonaws.com" % h for h in ("ecs", "ecs-a-1", "ecs-t-1", "ecs-sc-1"))
+        test_part += (
+            "# test only: the fake ECS control plane, and the image its tasks run\n"
+            "echo '%s %s' >> /etc/hosts\n"
+            "mkdir -p /etc/ecs\n"
+            "cp /usr/local/share/ca-certificates/ecs-bootstrap-test-ca.crt /etc/ecs/test-ca.pem\n"
+            "printf '%%s\\n' '# test only: the fake ECS' ECS_BACKEND_HOST=https://ecs.us-east-1.amazonaws.com \\\n"
+            "\tSSL_CERT_FILE=/etc/ecs/test-ca.pem ECS_ENABLE_TASK_ENI=false ECS_IMAGE_PULL_BEHAVIOR=prefer-cached > /etc/ecs/ecs.config\n"
+            % (a.ecs_ip, names))
+        if a.probe_url:
+            test_part += "systemctl start docker.service\ncurl -fsS '%s' | docker load\n" % a.probe_url
     msg = MIMEMultipart()
     msg.attach(MIMEText(test_part, "x-shellscript"))
     if a.example == "user-data":
