@@ -126,16 +126,20 @@ static void jstr(struct strbuf *b, const char *s, size_t n)
 
 struct envctx {
 	struct strbuf *b;
+	bool first; /* nothing in the Env list yet */
 };
 
 static int env_entry(void *ctx, const struct envfile_entry *ent)
 {
-	struct strbuf *b = ((struct envctx *) ctx)->b;
+	struct envctx *ec = ctx;
+	struct strbuf *b = ec->b;
 	char kv[70000];
 	int n = snprintf(kv, sizeof kv, "%.*s=%.*s", (int) ent->key_len, ent->key, (int) ent->val_len, ent->val);
 	if (n < 0 || (size_t) n >= sizeof kv)
 		return -E2BIG;
-	strbuf_put(b, ",", 1);
+	if (!ec->first)
+		strbuf_put(b, ",", 1);
+	ec->first = false;
 	jstr(b, kv, (size_t) n);
 	return 0;
 }
@@ -178,12 +182,31 @@ static void current_config_hash(struct run *r, char hex[65])
 	config_hash(cfg, len, hex);
 }
 
+/* One KEY=VALUE default into the Env list, unless ecs.config sets KEY. */
+static void env_default(struct strbuf *b, bool *first, const char *cfg, size_t cfg_len, const char *kv)
+{
+	char key[64];
+	const char *v;
+	size_t vl, kl = strcspn(kv, "=");
+
+	if (kl < sizeof key) {
+		memcpy(key, kv, kl);
+		key[kl] = '\0';
+		if (ecsconfig_get(cfg, cfg_len, key, &v, &vl) == 1)
+			return;
+	}
+	if (!*first)
+		strbuf_put(b, ",", 1);
+	*first = false;
+	jstr(b, kv, strlen(kv));
+}
+
 /* The create request for the agent container.  restart_policy: without systemd, Docker
  * restarts the agent itself (on-failure:10, as the installation document's docker run). */
 static int container_body(struct run *r, struct strbuf *b, bool restart_policy, char cfg_hash[65])
 {
 	static char cfg[BS_CONFIG_MAX];
-	struct envctx ec = { b };
+	struct envctx ec = { b, true };
 	struct envfile_ops ops = { .entry = env_entry, .lookup = env_lookup, .ctx = &ec };
 	const char *v;
 	size_t vl, cfg_len = 0;
@@ -203,24 +226,24 @@ static int container_body(struct run *r, struct strbuf *b, bool restart_policy, 
 	strbuf_puts(b, "{\"Image\":\"" AGENT_REPO ":" AGENT_TAG "\",\"Labels\":{\"managed-by\":\"ecs-bootstrap\",\"" CONFIG_LABEL "\":\"");
 	strbuf_puts(b, cfg_hash);
 	strbuf_puts(b, restart_policy ? "\",\"" SUPERVISOR_LABEL "\":\"docker\"},\"Env\":[" : "\",\"" SUPERVISOR_LABEL "\":\"agent\"},\"Env\":[");
-	for (size_t i = 0; i < sizeof default_env / sizeof default_env[0]; i++) {
-		if (i)
-			strbuf_put(b, ",", 1);
-		jstr(b, default_env[i], strlen(default_env[i]));
-	}
-	/* ecs-init's host-dependent defaults */
+	/* ecs-init's defaults, then its host-dependent ones, then ecs.config's entries; a default
+	 * whose key ecs.config sets is left out, so every key is given once */
 	{
 		char e1[200];
+		bool first = true;
 		(void) snprintf(e1, sizeof e1, "ECS_DETAILED_OS_FAMILY=%s_%s", r->os_id[0] ? r->os_id : "linux", r->os_version_id);
-		strbuf_put(b, ",", 1);
-		jstr(b, e1, strlen(e1));
+		for (size_t i = 0; i < sizeof default_env / sizeof default_env[0]; i++)
+			env_default(b, &first, cfg, cfg_len, default_env[i]);
+		env_default(b, &first, cfg, cfg_len, e1);
 		if (fileio_exists(r->root_fd, "/etc/pki/tls/certs") > 0)
-			strbuf_puts(b, ",\"SSL_CERT_DIR=/etc/pki/tls/certs\"");
+			env_default(b, &first, cfg, cfg_len, "SSL_CERT_DIR=/etc/pki/tls/certs");
 		else if (fileio_exists(r->root_fd, "/etc/ssl/certs") > 0)
-			strbuf_puts(b, ",\"SSL_CERT_DIR=/etc/ssl/certs\"");
-		strbuf_puts(b, fileio_exists(r->root_fd, "/mnt/ecs/ebs") > 0 ? ",\"ECS_EBSTA_SUPPORTED=true\"" : ",\"ECS_EBSTA_SUPPORTED=false\"");
+			env_default(b, &first, cfg, cfg_len, "SSL_CERT_DIR=/etc/ssl/certs");
+		env_default(b, &first, cfg, cfg_len, fileio_exists(r->root_fd, "/mnt/ecs/ebs") > 0 ?
+			    "ECS_EBSTA_SUPPORTED=true" : "ECS_EBSTA_SUPPORTED=false");
 		if (fileio_exists(r->root_fd, VOLUME_PLUGIN_SOCKET) > 0)
-			strbuf_puts(b, ",\"ECS_VOLUME_PLUGIN_CAPABILITIES=[\\\"efsAuth\\\"]\"");
+			env_default(b, &first, cfg, cfg_len, "ECS_VOLUME_PLUGIN_CAPABILITIES=[\"efsAuth\"]");
+		ec.first = first;
 	}
 	k = envfile_parse(cfg, cfg_len, &ops, &r->err);
 	if (k < 0)

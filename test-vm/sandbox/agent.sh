@@ -1,8 +1,11 @@
 #!/bin/bash
 # test-vm/sandbox/agent.sh BIN FAULT_BIN BACKEND
-# `ecs-bootstrap agent` (what ecs.service runs) with a real dockerd and the stand-in agent:
-# container options, the introspection endpoint, exit-code mapping (crash -> restart,
-# 5 -> exit 5, 42 -> restart at once), SIGTERM, never two agent containers.
+# `ecs-bootstrap agent` (what ecs.service runs) with a real dockerd and the real agent (and its
+# fake ECS): container options, the introspection endpoint, a crash (SIGKILL: exit 137) ->
+# restart, a changed ecs.config -> a new container, the agent's terminal error (exit 5: its
+# checkpoint names another cluster) -> exit 5, SIGTERM, never two agent containers.  Then the
+# stand-in, for what the real agent cannot be made to do here: exit 42 (an update downloaded:
+# needs Amazon's update service) and an agent that never registers.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
@@ -45,7 +48,16 @@ env_has() { local env; env=$(field '"\n".join(d["Config"]["Env"])'); grep -qx --
 t "container: ecs-init's defaults in the environment" env_has ECS_UPDATES_ENABLED=true
 t "container: ECS_DETAILED_OS_FAMILY from os-release" env_has ECS_DETAILED_OS_FAMILY=debian_12
 t "container: ecs.config's entries in the environment" env_has ECS_RESERVED_MEMORY=64
-t "container: the agent saw its environment through /log (bind to /var/log/ecs)" IN grep -qx ECS_CLUSTER=sup-cluster /var/log/ecs/standin-env.log
+keys_once() { # a default ecs.config sets (ECS_ENABLE_TASK_ENI, lib.sh use_real) is given once, ecs.config's value
+	ctr | python3 -c '
+import collections, json, sys
+env = json.load(sys.stdin)["Config"]["Env"]
+twice = [k for k, n in collections.Counter(e.split("=", 1)[0] for e in env).items() if n > 1]
+assert not twice, "given twice: %s" % twice
+assert "ECS_ENABLE_TASK_ENI=false" in env and "ECS_DATADIR=/data" in env, env'
+}
+t "container: every key once; ecs.config's value where it sets one of ecs-init's defaults" keys_once
+t "container: the agent writes its log through /log (bind to /var/log/ecs)" IN grep -q 'msg="Registered container instance with cluster' /var/log/ecs/ecs-agent.log
 IN "$BIN" run --cluster sup-cluster --set ECS_RESERVED_MEMORY=64 --wait=10 >"$W/out" 2>&1; echo $? >"$W/rc"
 waited() { [ "$(cat "$W/rc")" = 0 ] && grep -q 'wait: \[finished\] registered: cluster sup-cluster, arn:aws:ecs:us-east-1:123456789012:container-instance/sup-cluster/' "$W/out"; }
 t "run --wait: exit 0, prints cluster, ARN and version" waited
@@ -53,30 +65,29 @@ IN "$BIN" status --wait=3 >"$W/out" 2>&1
 t "status: the agent container is running" grep -qx 'agent: container ecs-agent running' "$W/out"
 t "status --wait: the registration line" grep -q '^wait .*registered: cluster sup-cluster' "$W/out"
 FIRST=$(field 'd["Id"]')
-ask_exit 3
+docker_api -X POST "http://d/containers/ecs-agent/kill?signal=KILL" >/dev/null
 sleep 2.5
-t "agent exit 3 (a crash): restarted after a backoff" wait_meta
+t "the agent killed (SIGKILL, exit 137: a crash): restarted after a backoff" wait_meta
 t "... as a new container" [ "$(field 'd["Id"]')" != "$FIRST" ]
-t "... the log says so" grep -q 'exited with 3' "$W/agent.log"
+t "... the log says so" grep -q 'exited with 137' "$W/agent.log"
 t "never two agent containers" [ "$(agent_containers)" = 1 ]
 # ecs.config changes while `agent` runs: the agent reads it only at start, so `agent` makes
 # a new container from the new file.
-env_has() { for _ in $(seq 100); do IN grep -qx "$1" /var/log/ecs/standin-env.log 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+env_has() { for _ in $(seq 100); do ctr | python3 -c 'import json,sys; sys.exit(sys.argv[1] not in json.load(sys.stdin)["Config"]["Env"])' "$1" && return 0; sleep 0.1; done; return 1; }
 IN "$BIN" run --cluster sup-cluster --set ECS_RESERVED_MEMORY=96 >"$W/out" 2>&1
 t "ecs.config changed under a running agent: a new container has the new value" env_has ECS_RESERVED_MEMORY=96
 t "... and agent said why" grep -q 'ecs.config changed: restarting the agent' "$W/agent.log"
 t "... still one agent container" [ "$(agent_containers)" = 1 ]
 wait_meta
-ask_exit 42
-sleep 1.5
-t "agent exit 42: restarted at once" wait_meta
-same_image_42() { grep -q 'exit 42): not implemented; restarting the current image' "$W/agent.log" && [ "$(field 'd["Image"]')" = "$AGENT_ID" ]; }
-t "... with the same image: loading the update is not implemented, and the log says so" same_image_42
-ask_exit 5
-for _ in $(seq 50); do kill -0 "$AGENT" 2>/dev/null || break; sleep 0.2; done
+# ecs.config names another cluster while the agent's checkpoint (/var/lib/ecs/data) holds this
+# one: the real agent refuses to start ("Data mismatch"), exit 5, which restarting cannot help
+IN sed -i 's/^ECS_CLUSTER=sup-cluster$/ECS_CLUSTER=other-cluster/' /etc/ecs/ecs.config
+for _ in $(seq 150); do kill -0 "$AGENT" 2>/dev/null || break; sleep 0.2; done
 wait "$AGENT"; rc5=$?
-t "agent exit 5 (terminal): ecs-bootstrap agent exits 5" [ "$rc5" = 5 ]
+t "the agent's terminal error (exit 5: its checkpoint is of another cluster): ecs-bootstrap agent exits 5" [ "$rc5" = 5 ]
 t "... and says why" grep -q 'terminal error (exit 5)' "$W/agent.log"
+t "... the agent's own reason is in its log" IN grep -q "Data mismatch; saved cluster 'sup-cluster' does not match configured cluster 'other-cluster'" /var/log/ecs/ecs-agent.log
+IN sed -i 's/^ECS_CLUSTER=other-cluster$/ECS_CLUSTER=sup-cluster/' /etc/ecs/ecs.config
 start_agent
 t "agent again (a stale stopped container is replaced)" wait_meta
 t "still one agent container" [ "$(agent_containers)" = 1 ]
@@ -96,8 +107,21 @@ t "run --wait after the agent stopped: the service step starts it again, registe
 # service step replace the container before run returns.
 IN "$BIN" run -v --cluster sup-cluster --set ECS_RESERVED_MEMORY=80 >"$W/out" 2>&1; echo $? >"$W/rc"
 t "no systemd: ecs.config changed: run replaces the container (exit 0)" rc 0
-t "... and it has the new value at once" IN grep -qx ECS_RESERVED_MEMORY=80 /var/log/ecs/standin-env.log
+t "... and it has the new value at once" env_has ECS_RESERVED_MEMORY=80
 t "... the service step said why" has "ecs.config changed since the ecs-agent container was made from it"
+# ---- the stand-in, for what the real agent cannot be made to do here
+use_standin "exit 42 on demand (the real agent exits 42 only after downloading an update from Amazon's update service) and an agent that never registers (ECS_STANDIN_UNREGISTERED)"
+IN "$BIN" run --refresh --cluster sup-cluster --set ECS_RESERVED_MEMORY=64 >"$W/out" 2>&1
+refreshed() { grep -q 'converged: ' "$W/out" && [ "$(field 'd["Image"]')" = "$AGENT_ID" ] || { cat "$W/out"; return 1; }; }
+t "run --refresh: the stand-in loaded, running" refreshed
+start_agent
+wait_meta
+ask_exit 42
+sleep 1.5
+t "agent exit 42: restarted at once" wait_meta
+same_image_42() { grep -q 'exit 42): not implemented; restarting the current image' "$W/agent.log" && [ "$(field 'd["Image"]')" = "$AGENT_ID" ]; }
+t "... with the same image: loading the update is not implemented, and the log says so" same_image_42
+kill -TERM "$AGENT"; wait "$AGENT"
 # `run --wait` releases its lock before waiting: ecs.service's `agent` takes it to re-apply
 # the per-boot steps, and would otherwise stall until --wait ran out (found in the qemu guest).
 docker_api -X DELETE "http://d/containers/ecs-agent?force=1" >/dev/null
