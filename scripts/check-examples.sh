@@ -1,6 +1,6 @@
 #!/bin/sh
 # scripts/check-examples.sh BIN: the documentation agrees with the code.
-#   - docs/examples/cloud-config.yaml embeds docs/examples/user-data.sh byte for byte;
+#   - docs/examples/cloud-config.yaml and README.md embed docs/examples/user-data.sh byte for byte;
 #   - docs/examples/terraform/main.tf builds its user data as test-vm/qemu/mkseed.py does
 #     (shebang, exported parameters, the file), so the qemu test boots what Terraform sends;
 #   - the Packer template runs packer/bake.sh (which test-vm/sandbox/bake.sh runs);
@@ -19,6 +19,10 @@ trap 'rm -f "$tmp"' EXIT
 sed -n '/^    content: |$/,/^runcmd:$/p' "$ex/cloud-config.yaml" | sed '1d;$d' | sed 's/^      //' > "$tmp"
 if cmp -s "$tmp" "$ex/user-data.sh"; then ok "cloud-config.yaml embeds user-data.sh unchanged"
 else bad "cloud-config.yaml embeds user-data.sh unchanged"; diff "$ex/user-data.sh" "$tmp" | head -10; fi
+
+sed -n '/^The instance.s user data/,/^```$/p' README.md | sed '1,/^```sh$/d;$d' > "$tmp"
+if cmp -s "$tmp" "$ex/user-data.sh"; then ok "README.md opens with user-data.sh unchanged"
+else bad "README.md opens with user-data.sh unchanged"; diff "$ex/user-data.sh" "$tmp" | head -10; fi
 
 if grep -qF 'file("${path.module}/../user-data.sh")' "$ex/terraform/main.tf" &&
 	grep -qF '"#!/bin/sh\n",' "$ex/terraform/main.tf" &&

@@ -63,7 +63,7 @@ t "... the result is ours (root, 644), not the other user's writable file" [ "$(
 t "... and holds the object" cmp -s "$W/varcache.upper/shared/blob.bin" "$W/s3/test-bucket/blob.bin"
 
 # ---- ecs.config: an existing 0600 file is never widened; a URL with user info is a secret
-IN sh -c 'mkdir -p /etc/ecs && printf "HTTP_PROXY=http://user:pass@proxy.example:3128\n" > /etc/ecs/ecs.config && chmod 600 /etc/ecs/ecs.config'
+IN sh -c 'mkdir -p /etc/ecs && printf "HTTP_PROXY=http://user:pass@proxy.example:3128\n" >> /etc/ecs/ecs.config && chmod 600 /etc/ecs/ecs.config'
 run run --cluster dfx
 mode() { stat -c %a "$W/etc.upper/ecs/ecs.config"; }
 t "ecs.config with a proxy URL holding a password, 0600: run exits 0" rc 0
@@ -101,7 +101,8 @@ t "... no agent container was started" no_container
 t "... and it says why" grep -q 'stopped before the agent container was started' "$W/agent-term.out"
 
 # ---- --wait and an agent registered in another cluster
-run run --cluster dfx --set ECS_STANDIN_CLUSTER=old-cluster --wait=60
+use_standin "an agent registered in a cluster other than ecs.config's (the real agent refuses to start then: agent.sh shows its exit 5)"
+run run --refresh --cluster dfx --set ECS_STANDIN_CLUSTER=old-cluster --wait=60 --set ECS_STANDIN_CLUSTER=old-cluster --wait=60
 t "--wait, agent registered in another cluster: exit 100, not success" rc 100
 t "... naming both clusters" has "registered in cluster 'old-cluster', but ecs.config says ECS_CLUSTER=dfx"
 run run --cluster dfx --set ECS_STANDIN_CLUSTER=arn:aws:ecs:us-east-1:123456789012:cluster/dfx --wait=30

@@ -3,7 +3,9 @@
 # The agent-image step of the real static binary against a real dockerd and the fake S3:
 # the default URL for us-east-1, download with the signature checked while streaming, load,
 # tag; re-runs without download or load; reload from the verified cache; a tampered cache;
-# bad signatures, truncated tarballs and archives Docker rejects are never taken.
+# bad signatures, truncated tarballs and archives Docker rejects are never taken.  The first run
+# takes the real agent (lib.sh); the other archives are made from the stand-in (small, and each
+# one different): what is under test there is the archive, not the agent in it.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"

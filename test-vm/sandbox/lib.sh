@@ -102,10 +102,21 @@ sbx_aws_up() {
 }
 
 # sbx_agent_up: a real dockerd in the sandbox (data under $W/docker, socket /run/docker.sock),
-# a throw-away OpenPGP key (gpg), and a stand-in agent image (test-vm/image/mkimage.py) signed
-# with it and published where the default URL for us-east-1 points:
-# s3.amazonaws.com/amazon-ecs-agent-us-east-1/ecs-agent-latest.tar (+ .asc).  Needs sbx_aws_up.
-# Sets AGENT_ID (the image id), AGENT_KEYRING, and ECS_BOOTSTRAP_KEYRING in SBX_ENV.
+# a throw-away OpenPGP key (gpg), and the agent image signed with it and published where the
+# default URL for us-east-1 points: s3.amazonaws.com/amazon-ecs-agent-us-east-1/ecs-agent-latest.tar
+# (+ .asc).  Needs sbx_aws_up.  Sets AGENT_ID (the image id), AGENT_KEYRING, and
+# ECS_BOOTSTRAP_KEYRING in SBX_ENV.  Which agent: SBX_AGENT (set before sbx_suite)
+#   real (default)  the real Amazon ECS agent (REAL_AGENT, below), a fake ECS control plane for
+#                   it (sbx_ecs_up; SBX_ECS_ARGS: more fake_aws.py ecs options; ACS tasks from
+#                   $W/tasks), and /etc/ecs/ecs.config holding, as an operator's own keys (every
+#                   run keeps them), what this test image of the agent needs: SBX_REAL_CONFIG
+#   standin         the stand-in (test-vm/agent/standin.c), for a fault the real agent cannot be
+#                   made to produce: SBX_STANDIN_WHY says which, and the suite prints it
+# The stand-in is published as STANDIN_ID either way (use_standin switches a real suite to it).
+SBX_AGENT=${SBX_AGENT:-real}
+SBX_ECS_ARGS=()
+# the agent built from source carries no CNI plugins (Amazon's image does): no awsvpc here
+SBX_REAL_CONFIG=(ECS_ENABLE_TASK_ENI=false ECS_IMAGE_PULL_BEHAVIOR=prefer-cached)
 STANDIN=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/standin-agent
 publish_agent() { # NAME [mkimage options...]: build, sign with the test key, put in the agent bucket
 	local name=$1; shift
@@ -128,8 +139,34 @@ agent_key_up() {
 	GNUPGHOME=$W/gnupg gpg --batch --export agent@example.invalid > "$W/agent-key.gpg" 2>/dev/null
 	AGENT_KEYRING=$W/agent-key.gpg
 	publish_agent ecs-agent-latest.tar || return 1
-	AGENT_ID=$(cat "$W/agent-build.id")
+	AGENT_ID=$(cat "$W/agent-build.id") STANDIN_ID=$AGENT_ID
 }
+# use_standin WHY: from here on the stand-in is ecs-agent-latest.tar (a fault the real agent
+# cannot be made to produce: WHY, printed); AGENT_ID follows
+use_standin() {
+	echo "# stand-in agent from here: $1"
+	publish_agent ecs-agent-latest.tar || return 1
+	AGENT_ID=$(cat "$W/agent-build.id") STANDIN_ID=$AGENT_ID
+}
+# sbx_real_config: /etc/ecs/ecs.config with only SBX_REAL_CONFIG, as set by hand before a first run
+sbx_real_config() {
+	IN sh -c 'mkdir -p /etc/ecs && printf "%s\n" "$@" > /etc/ecs/ecs.config' - "# this test's agent image: no CNI plugins" "${SBX_REAL_CONFIG[@]}"
+}
+# use_real: the real agent as ecs-agent-latest.tar, its fake ECS, ecs.config's keys for it
+use_real() {
+	real_agent_ok && publish_agent_file ecs-agent-latest.tar "$REAL_AGENT" || return 1
+	AGENT_ID=$(archive_image_id "$W/s3/amazon-ecs-agent-us-east-1/ecs-agent-latest.tar")
+	if [ -z "${PID_ecs:-}" ]; then
+		mkdir -p "$W/tasks" && sbx_ecs_up --tasks "$W/tasks" "${SBX_ECS_ARGS[@]}" || return 1
+	fi
+	sbx_real_config || return 1
+	# the image of the tasks the fake's ACS places (place, task_ended): build/task-probe
+	[ -x "$PROBE" ] || { echo "missing $PROBE (make build/task-probe)"; return 1; }
+	python3 "$(dirname "${BASH_SOURCE[0]}")/../image/mkimage.py" --entrypoint /probe "$W/probe.tar" task-probe:latest "$PROBE=/probe" >/dev/null &&
+		docker_api -X POST -H 'Content-Type: application/x-tar' --data-binary @"$W/probe.tar" http://d/images/load | grep -q task-probe ||
+		{ echo "task-probe image not loaded"; return 1; }
+}
+PROBE=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/task-probe
 # publish_agent_file NAME FILE: a prebuilt docker-save archive (gzip'd ones are unpacked, as the
 # agent bucket holds them) put in the agent bucket as NAME, signed with the test key (agent_key_up).
 publish_agent_file() {
@@ -140,6 +177,25 @@ publish_agent_file() {
 	*) cp "$2" "$b/$1" ;;
 	esac || return 1
 	GNUPGHOME=$W/gnupg gpg --batch --quiet --yes --armor --detach-sign -o "$b/$1.asc" "$b/$1" 2>/dev/null
+}
+# The real Amazon ECS agent (shared/realagent/SOURCES.md): REAL_AGENT, a gzip'd docker-save
+# archive laid out as Amazon's bucket holds it (unpacked).  real_agent_ok: it is there and
+# matches SHA256SUMS beside it.  archive_image_id FILE: the image id Docker gives it (the
+# sha256 of its config, named in manifest.json).
+REAL_AGENT=${REAL_AGENT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)/shared/realagent/amazon-ecs-agent-v1.105.1.tar.gz}
+REAL_AGENT_VERSION=1.105.1
+real_agent_ok() {
+	[ -f "$REAL_AGENT" ] || { echo "no real agent archive at $REAL_AGENT (set REAL_AGENT)"; return 1; }
+	[ -f "$(dirname "$REAL_AGENT")/SHA256SUMS" ] || return 0
+	(cd "$(dirname "$REAL_AGENT")" && grep " \*\?$(basename "$REAL_AGENT")\$" SHA256SUMS | sha256sum -c --quiet -)
+}
+archive_image_id() {
+	python3 - "$1" <<-'EOF'
+	import json, re, sys, tarfile
+	with tarfile.open(sys.argv[1]) as t:
+	    m = json.load(t.extractfile("manifest.json"))
+	print("sha256:" + re.search(r"([0-9a-f]{64})(\.json)?$", m[0]["Config"]).group(1))
+	EOF
 }
 # sbx_ecs_up [fake_aws.py ecs options...]: a fake ECS control plane (fake_aws.py ecs: SigV4,
 # the JSON API, the ACS and telemetry websockets) on 127.0.0.2:443 over TLS with the test CA;
@@ -165,8 +221,10 @@ sbx_agent_up() {
 	PID_dockerd=$BG_PID
 	agent_key_up || return 1
 	SBX_ENV+=(ECS_BOOTSTRAP_KEYRING="$AGENT_KEYRING")
-	for _ in $(seq 100); do IN curl -s --unix-socket /run/docker.sock http://d/_ping >/dev/null 2>&1 && return 0; sleep 0.1; done
-	echo "dockerd did not come up"; tail -5 "$W/dockerd.log"; return 1
+	local up=""
+	for _ in $(seq 100); do IN curl -s --unix-socket /run/docker.sock http://d/_ping >/dev/null 2>&1 && up=1 && break; sleep 0.1; done
+	[ -n "$up" ] || { echo "dockerd did not come up"; tail -5 "$W/dockerd.log"; return 1; }
+	if [ "$SBX_AGENT" = real ]; then use_real; else echo "# stand-in agent: ${SBX_STANDIN_WHY:?}"; fi
 }
 # sbx_suite TITLE BIN FAULT_BIN BACKEND: what every suite starts with: arguments, cleanup
 # on exit, the whole sandbox (namespaces, fake AWS, dockerd, the signed stand-in agent), and
@@ -197,10 +255,12 @@ sbx_down() {
 	NS= TNS=
 }
 
-# A hash of every file the sandbox wrote (the overlay upper dirs), for "nothing changed".
+# A hash of every file the sandbox wrote (the overlay upper dirs), for "nothing changed"; the
+# running agent's own state (/var/lib/ecs/data) and cloud-init's are not ours.
 sbx_fs_hash() {
-	(cd "$W" && find etc.upper varlib.upper varcache.upper -type f -print0 | sort -z | xargs -0 -r sha256sum |
-		grep -v ' varlib.upper/cloud/' ; find etc.upper varlib.upper varcache.upper | sort) | sha256sum | cut -d' ' -f1
+	(cd "$W" && find etc.upper varlib.upper varcache.upper -path varlib.upper/ecs/data -prune -o -type f -print0 | sort -z |
+		xargs -0 -r sha256sum | grep -v ' varlib.upper/cloud/' ;
+		find etc.upper varlib.upper varcache.upper -path 'varlib.upper/ecs/data/*' -prune -o -print | sort) | sha256sum | cut -d' ' -f1
 }
 
 # ---- what the fake ECS (sbx_ecs_up, or the qemu guest's) recorded in $W/ecs.log, and tasks

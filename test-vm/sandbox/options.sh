@@ -24,7 +24,8 @@ opts() { IN "$BIN" options "$@"; }
 opt_is() { opts | grep -qxF -- "$1" || { echo "options lack '$1':"; opts; return 1; }; }
 opt_none() { ! opts | grep -q "^$1=" || { echo "options still have $1:"; opts; return 1; }; }
 
-# the pinned version: another stand-in, signed by the same key
+# the pinned version: a second image, signed by the same key, that must differ from latest (the
+# real agent) for the test to tell which one runs: the stand-in, whose behaviour is not under test
 publish_agent ecs-agent-v1.90.0.tar || echo "not ok - publish the pinned agent"
 PIN_ID=$(cat "$W/agent-build.id")
 cp "$AGENT_KEYRING" "$W/tmp-key.gpg"

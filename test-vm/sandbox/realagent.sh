@@ -11,32 +11,19 @@
 # fetches its task role's credentials from 169.254.170.2 through the rules ecs-bootstrap
 # installs: a bridge-mode and a host-mode task RUNNING then STOPPED with exit 0; with
 # route_localnet=0 the bridge task fails; a re-run puts it back.
-# REAL_AGENT: the gzip'd docker-save archive (default: ../shared/realagent/ beside the checkout).
+# REAL_AGENT: the gzip'd docker-save archive (lib.sh; default: ../shared/realagent/ beside the checkout).
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
-REAL_AGENT=${REAL_AGENT:-$HERE/../../../shared/realagent/amazon-ecs-agent-v1.105.1.tar.gz}
-VERSION=1.105.1
+VERSION=$REAL_AGENT_VERSION
 
+SBX_ECS_ARGS=(--clusters real)
 sbx_suite "the real ECS agent $VERSION" "$@"
-setup() {
-	[ -f "$REAL_AGENT" ] || { echo "no real agent archive at $REAL_AGENT (set REAL_AGENT)"; return 1; }
-	local sums; sums=$(dirname "$REAL_AGENT")/SHA256SUMS
-	if [ -f "$sums" ]; then
-		(cd "$(dirname "$REAL_AGENT")" && grep " \*\?$(basename "$REAL_AGENT")\$" SHA256SUMS | sha256sum -c --quiet -) || return 1
-	fi
-	[ -x "$PROBE" ] || { echo "missing $PROBE (make build/task-probe)"; return 1; }
-	python3 "$HERE/../image/mkimage.py" --entrypoint /probe "$W/probe.tar" task-probe:latest "$PROBE=/probe" >/dev/null &&
-		docker_api -X POST -H 'Content-Type: application/x-tar' --data-binary @"$W/probe.tar" http://d/images/load | grep -q task-probe ||
-		{ echo "task-probe image not loaded"; return 1; }
-	mkdir -p "$W/tasks" &&
-	publish_agent_file ecs-agent-latest.tar "$REAL_AGENT" && sbx_ecs_up --clusters real --tasks "$W/tasks"
-}
-PROBE=$HERE/../../build/task-probe
-t "setup: the real agent published (signed with the test key), the fake ECS up" setup || { t_summary; exit 1; }
-
-SETS=(--set ECS_BACKEND_HOST="$ECS_URL" --set SSL_CERT_FILE="$ECS_CA" --set ECS_ENABLE_TASK_ENI=false
-	--set ECS_IMAGE_PULL_BEHAVIOR=prefer-cached)
+t "setup: the real agent published (signed with the test key), the fake ECS up, the tasks' image loaded" \
+	[ "$(image_id_of task-probe:latest)" != "" ]
+# ecs.config: no ECS_BACKEND_HOST, no SSL_CERT_FILE (lib.sh, use_real): the agent finds ECS at its default endpoint for the
+# region (the sandbox's /etc/hosts sends it to the fake) and trusts the test CA through the
+# system bundle ecs-bootstrap gives it (/etc/ssl, SSL_CERT_DIR)
 registrations() { ecs_calls RegisterContainerInstance | grep -c .; }
 metadata() { IN curl -s -m 2 http://127.0.0.1:51678/v1/metadata; }
 meta_field() { metadata | python3 -c "import json,sys; print(json.load(sys.stdin).get('$1',''))" 2>/dev/null; }
@@ -45,7 +32,7 @@ ctr_field() { ctr | python3 -c "import json,sys; d=json.load(sys.stdin); print($
 agent_log_tail() { echo "--- agent log:"; IN tail -n 8 /var/log/ecs/ecs-agent.log 2>/dev/null | cut -c1-300; }
 
 t0=$(date +%s.%N)
-IN "$BIN" run --cluster real "${SETS[@]}" --wait=120 >"$W/out" 2>&1; echo $? >"$W/rc"
+IN "$BIN" run --cluster real --wait=120 >"$W/out" 2>&1; echo $? >"$W/rc"
 t1=$(date +%s.%N)
 echo "# figure: first run to registered $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s (run --wait: download, verify and load the real agent's 82 MiB, start it, registered)"
 run_ok() { rc 0 || { agent_log_tail; return 1; }; }
@@ -141,7 +128,7 @@ still_running() {
 }
 t "20 s later the agent container still runs (never restarted) and is registered" still_running
 
-IN "$BIN" run --cluster real "${SETS[@]}" --wait=30 >"$W/out" 2>&1; echo $? >"$W/rc"
+IN "$BIN" run --cluster real --wait=30 >"$W/out" 2>&1; echo $? >"$W/rc"
 rerun_ok() { rc 0 && has "registered: cluster real, $ARN"; }
 t "a re-run: exit 0, registered" rerun_ok
 nothing_changed() { grep -q 'converged: [0-9]* steps, 0 changed' "$W/out" || { cat "$W/out"; return 1; }; }
@@ -152,7 +139,7 @@ t "... the same container, no second registration" [ "$(ctr_field 'd["Id"]') $(r
 IN sh -c 'echo 0 > /proc/sys/net/ipv4/conf/all/route_localnet'
 NOLOCAL=$(place nolocal bridge ASIATASKROLENOLOCAL)
 t "route_localnet=0: a bridge-mode task cannot reach its credentials, STOPPED with a non-zero exit" task_ended "$NOLOCAL" nonzero
-IN "$BIN" run --cluster real "${SETS[@]}" --wait=30 >"$W/out" 2>&1; echo $? >"$W/rc"
+IN "$BIN" run --cluster real --wait=30 >"$W/out" 2>&1; echo $? >"$W/rc"
 restored() { rc 0 && has "route_localnet 0 -> 1" && [ "$(IN cat /proc/sys/net/ipv4/conf/all/route_localnet)" = 1 ]; }
 t "a re-run puts route_localnet back to 1" restored
 AGAIN=$(place again bridge ASIATASKROLEAGAIN)

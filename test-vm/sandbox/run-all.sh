@@ -13,8 +13,10 @@ for spec in foundation:nft,legacy network:nft,legacy image:nft agent:nft bake:nf
 	[ -n "${SUITES:-}" ] && ! printf ' %s ' "$SUITES" | grep -q " $suite " && continue
 	for backend in $(echo "${spec#*:}" | tr , ' '); do
 		[ -n "$ONLY" ] && [ "$backend" != "$ONLY" ] && continue
+		s0=$(date +%s)
 		out=$(bash "$HERE/$suite.sh" "$BIN" "$FBIN" "$backend" 2>&1); rc=$?
 		printf '%s\n' "$out" | grep -v '^[0-9]* passed, [0-9]* failed$'
+		echo "# time: $suite/$backend $(($(date +%s) - s0)) s"
 		last=$(printf '%s\n' "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -1)
 		if [ -z "$last" ]; then fail=$((fail + 1)); echo "# $suite/$backend ended without a summary (rc $rc)"; continue; fi
 		pass=$((pass + ${last%% passed*})); f=${last#*, }; fail=$((fail + ${f%% failed}))
