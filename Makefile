@@ -262,17 +262,29 @@ deps:
 	sh scripts/deps.sh
 
 check: deps
+	@date +'# %T make static fault asan'
 	$(MAKE) static fault asan
+	@date +'# %T make test-unit'
 	$(MAKE) test-unit
+	@date +'# %T make test-tools'
 	$(MAKE) test-tools
+	@date +'# %T make fuzz-replay'
 	$(MAKE) fuzz-replay
+	@date +'# %T make lint'
 	$(MAKE) lint
+	@date +'# %T make test-sandbox'
 	$(MAKE) test-sandbox
+	@date +'# %T make test-sandbox-asan'
 	$(MAKE) test-sandbox-asan
+	@date +'# %T make test-mbedtls'
 	$(MAKE) test-mbedtls
+	@date +'# %T make test-release'
 	$(MAKE) test-release
+	@date +'# %T make test-valgrind'
 	$(MAKE) test-valgrind
+	@date +'# %T make test-vm'
 	$(MAKE) test-vm
+	@date +'# %T make check: done'
 
 demo: deps
 	$(MAKE) static $(B)/standin-agent $(B)/vm-relay $(B)/task-probe

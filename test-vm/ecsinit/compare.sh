@@ -47,12 +47,18 @@ SETS=(ECS_BACKEND_HOST="$ECS_URL" SSL_CERT_FILE="$ECS_CA" ECS_ENABLE_TASK_ENI=fa
 CLUSTER=real
 
 # a fresh sandbox: namespaces, fake AWS, dockerd, the real agent published (signed), the fake ECS
+# (lib.sh), no ecs.config (each side gets SETS its own way); a sysfs of the sandbox's own network
+# namespace on /sys (cgroups kept), so that /sys/class/net shows the sandbox dockerd's docker0,
+# which ecs-bootstrap looks for (ecs-init asks Docker), as on a host
+SBX_ECS_ARGS=(--clusters "$CLUSTER")
 up() {
 	sbx_up "$BACKEND" && sbx_aws_up && sbx_agent_up || return 1
-	publish_agent_file ecs-agent-latest.tar "$REAL_AGENT" && sbx_ecs_up --clusters "$CLUSTER" || return 1
-	mkdir -p "$W"/usr.{upper,work} &&
+	mkdir -p "$W"/usr.{upper,work} "$W/cg" &&
 	IN bash -euc "mount -t overlay overlay -o lowerdir=/usr,upperdir=$W/usr.upper,workdir=$W/usr.work /usr
-		mount -t tmpfs tmpfs /mnt"
+		mount -t tmpfs tmpfs /mnt
+		rm -f /etc/ecs/ecs.config
+		mount --rbind /sys/fs/cgroup $W/cg && mount -t sysfs sysfs /sys && mount --rbind $W/cg /sys/fs/cgroup && umount -l $W/cg
+		test -e /sys/class/net/docker0"
 }
 # rule lines now, in order (counters dropped, "TABLE: " prefixed): FILE
 rules() {

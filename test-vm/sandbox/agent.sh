@@ -11,6 +11,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 SBX_ENV=(AWS_EC2_METADATA_DISABLED=true AWS_REGION=us-east-1)
 
+SBX_AGENT=real  # the exits it checks (137, 5) are the real agent's own
 sbx_suite "agent supervision" "$@"
 IN "$BIN" run --cluster sup-cluster --set ECS_RESERVED_MEMORY=64 >"$W/run.out" 2>&1
 t "run converges first (image loaded, host dirs made)" grep -q 'converged: ' "$W/run.out"

@@ -17,7 +17,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 VERSION=$REAL_AGENT_VERSION
 
-SBX_ECS_ARGS=(--clusters real)
+SBX_AGENT=real SBX_ECS_ARGS=(--clusters real)
 sbx_suite "the real ECS agent $VERSION" "$@"
 t "setup: the real agent published (signed with the test key), the fake ECS up, the tasks' image loaded" \
 	[ "$(image_id_of task-probe:latest)" != "" ]
