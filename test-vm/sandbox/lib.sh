@@ -252,7 +252,7 @@ sbx_down() {
 	[ -n "${TNS:-}" ] && ip netns del "$TNS" 2>/dev/null
 	[ -n "${W:-}" ] && [ -d "$W/gnupg" ] && GNUPGHOME=$W/gnupg gpgconf --kill gpg-agent 2>/dev/null
 	[ -n "${W:-}" ] && [ -z "${KEEP:-}" ] && rm -rf "$W"
-	NS= TNS=
+	NS= TNS= PID_ecs=
 }
 
 # A hash of every file the sandbox wrote (the overlay upper dirs), for "nothing changed"; the
