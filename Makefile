@@ -44,7 +44,7 @@ CLANG := clang
 ASAN_FLAGS := -pthread -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 ASAN_CFLAGS := $(BASE_CFLAGS) -O1 -g $(ASAN_FLAGS) -DBS_FAULT_INJECTION=1
 
-.PHONY: all static fault mbedtls test-mbedtls asan check test-unit test-tools test-sandbox-asan fuzz-replay fuzz lint test-sandbox test-vm test-release test-valgrind demo demo-sandbox deps clean distclean tp release install
+.PHONY: all build-tools static fault mbedtls test-mbedtls asan check test-unit test-tools test-sandbox-asan fuzz-replay fuzz lint test-sandbox test-vm test-release test-valgrind demo demo-sandbox deps clean distclean tp release install
 ifeq ($(TLS),mbedtls)
 all: mbedtls
 else ifeq ($(TLS),bearssl)
@@ -52,9 +52,12 @@ all: static
 else
 $(error TLS=$(TLS): bearssl (the default) or mbedtls)
 endif
-static: $(B)/ecs-bootstrap
-mbedtls: $(B)/ecs-bootstrap-mbedtls
-fault: $(B)/ecs-bootstrap-fault
+static: build-tools $(B)/ecs-bootstrap
+mbedtls: build-tools $(B)/ecs-bootstrap-mbedtls
+fault: build-tools $(B)/ecs-bootstrap-fault
+# `make` alone on a machine without the compiler: say what to install, and how
+build-tools:
+	@command -v $(MUSLCC) >/dev/null 2>&1 || { echo "make: $(MUSLCC) not found: install musl-tools (Debian, as root: apt-get install musl-tools), or run \`make deps\` as root (everything \`make check\` needs)" >&2; exit 1; }
 
 # ---- third-party sources (pinned, checksummed; see third_party/README.md)
 $(TP)/.fetched: third_party/lock.txt third_party/fetch.sh
