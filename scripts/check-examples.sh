@@ -48,7 +48,7 @@ else bad "the man page names every option and command of --help (missing:$missin
 # exit 42: no document may say the update is loaded while the code does not load it (a
 # sentence that names 42 and loading the update must also say it is not implemented)
 "$BIN" --help > "$tmp.help"
-claims=$(python3 - README.md docs/*.md docs/ecs-bootstrap.8 "$tmp.help" src/agent.c <<'PY'
+claims=$(python3 - README.md docs/*.md docs/ecs-bootstrap.8 "$tmp.help" src/cmd_agent.c <<'PY'
 import re, sys
 for path in sys.argv[1:]:
     text = re.sub(r"\\f[BIRP]|\\-|^\.[A-Z]+ ?|[*`]", "", open(path).read(), flags=re.M)

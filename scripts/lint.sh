@@ -29,7 +29,18 @@ for f in src/step_*.c; do
 	n=$(basename "$f" .c); n=${n#step_}; n=$(echo "$n" | tr _ -)
 	grep -q "{ \"$n\"" src/steps.c || bad "$f: step '$n' is not in the table in src/steps.c"
 done
-# 6. cppcheck and clang-tidy
+# 6. a path a comment cites (dir/file.c, .h, .sh, .py, .md) exists in the repository
+cite='[A-Za-z0-9_.-]+/[A-Za-z0-9_./-]*[A-Za-z0-9_-][.](c|h|sh|py|md)([^A-Za-z0-9_]|$)'
+for f in $code; do
+	grep -nE "$cite" "$f" | grep -vE '^[0-9]+:[[:space:]]*#[[:space:]]*include' | while IFS= read -r line; do
+		for p in $(printf '%s\n' "${line#*:}" | grep -oE "$cite" | sed -E 's/[^A-Za-z0-9_]$//'); do
+			case $p in /* | *//*) continue ;; esac
+			[ -e "$p" ] || [ -e "src/$p" ] || [ -e "$(dirname "$f")/$p" ] || [ -e "/usr/include/$p" ] ||
+				echo "lint: $f:${line%%:*}: cites '$p', which is not in the repository"
+		done
+	done
+done | grep . && fail=1
+# 7. cppcheck and clang-tidy
 if command -v cppcheck >/dev/null; then
 	cppcheck -q --error-exitcode=1 --std=c11 --enable=warning,portability,performance \
 		--suppress=missingIncludeSystem --inline-suppr -D_GNU_SOURCE -DBS_FAULT_INJECTION=1 \

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd.h"
+#include "cmd_config.h"
 #include "lib/ecsconfig.h"
 #include "lib/envfile.h"
 #include "lib/fileio.h"

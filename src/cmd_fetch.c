@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cmd.h"
+#include "cmd_fetch.h"
 #include "lib/fetch.h"
 #include "lib/sha256.h"
 #include "lib/tls.h"

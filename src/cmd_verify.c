@@ -6,7 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cmd.h"
+#include "cmd_verify.h"
 #include "lib/dimage.h"
 #include "log.h"
 #include "trust.h"

@@ -1,4 +1,5 @@
-/* main.c: argv/env -> struct run -> steps -> exit code.  No logic lives here. */
+/* main.c: argv/env -> struct run -> one command -> exit code.  No logic lives here: the
+ * table below says, per command, what it needs before it runs. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -7,7 +8,11 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "cmd.h"
+#include "cmd_agent.h"
+#include "cmd_bake.h"
+#include "cmd_config.h"
+#include "cmd_fetch.h"
+#include "cmd_verify.h"
 #include "log.h"
 #include "options.h"
 #include "state.h"
@@ -22,9 +27,49 @@ static int fatal(struct run *r)
 	return code;
 }
 
+static int do_run(struct run *r, struct cli *c) { (void) c; return steps_run(r); }
+static int do_plan(struct run *r, struct cli *c) { (void) c; return steps_plan(r); }
+static int do_status(struct run *r, struct cli *c) { (void) c; return steps_status(r); }
+static int do_reset(struct run *r, struct cli *c) { return steps_reset(r, c->rest, c->n_rest); }
+static int do_agent(struct run *r, struct cli *c) { (void) c; return cmd_agent(r); }
+static int do_bake(struct run *r, struct cli *c) { (void) c; return cmd_bake(r); }
+static int do_options(struct run *r, struct cli *c) { return cmd_options(r, c->show_secrets); }
+static int do_config_show(struct run *r, struct cli *c) { return cmd_config_show(r, c->file, c->show_secrets); }
+static int do_fetch(struct run *r, struct cli *c) { return cmd_fetch(r, c->rest[0], c->out, c->sha256, r->region); }
+static int do_image_inspect(struct run *r, struct cli *c) { return cmd_image_inspect(r, c->rest[0]); }
+/* verify trusts --keyring files only, never ECS_BOOTSTRAP_KEYRING (that is run's) */
+static int do_verify(struct run *r, struct cli *c)
+{
+	return cmd_verify(r, c->rest[0], c->rest[1], r->keyrings, c->keyring_arg ? r->n_keyrings : 0);
+}
+
+#define ROOT 1u    /* changes the machine: root only, said before anything else */
+#define LOCK 2u    /* holds the run lock throughout (agent and bake take it while their steps run) */
+#define STEPS 4u   /* goes through the steps: scope ids, saved options, method, rendered ecs.config, agent URL */
+
+static const struct command {
+	enum bs_cmd cmd;
+	int (*fn)(struct run *r, struct cli *c);
+	unsigned needs;
+	enum bs_mode mode;
+} commands[] = {
+	{ CMD_RUN,           do_run,           ROOT | LOCK | STEPS, MODE_RUN },
+	{ CMD_PLAN,          do_plan,          LOCK | STEPS,        MODE_PLAN },
+	{ CMD_STATUS,        do_status,        STEPS,               MODE_STATUS }, /* only reads: never waits for a run */
+	{ CMD_RESET,         do_reset,         ROOT | LOCK,         MODE_RUN },
+	{ CMD_AGENT,         do_agent,         ROOT | STEPS,        MODE_RUN },
+	{ CMD_BAKE,          do_bake,          ROOT | STEPS,        MODE_RUN },
+	{ CMD_OPTIONS,       do_options,       0,                   MODE_RUN },
+	{ CMD_CONFIG_SHOW,   do_config_show,   0,                   MODE_RUN },
+	{ CMD_FETCH,         do_fetch,         0,                   MODE_RUN },
+	{ CMD_VERIFY,        do_verify,        0,                   MODE_RUN },
+	{ CMD_IMAGE_INSPECT, do_image_inspect, 0,                   MODE_RUN },
+};
+
 int main(int argc, char *argv[])
 {
 	struct run *r = &run;
+	const struct command *cmd = NULL;
 	struct cli c;
 	int code;
 
@@ -38,56 +83,42 @@ int main(int argc, char *argv[])
 		return cli_help(), BS_EXIT_OK;
 	if (c.cmd == CMD_VERSION)
 		return cli_version(), BS_EXIT_OK;
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (commands[i].cmd == c.cmd)
+			cmd = &commands[i];
+	if (!cmd) {
+		err_setx(&r->err, -EINVAL, BS_EXIT_INTERNAL, "command %d has no entry in main.c's table", (int) c.cmd);
+		return fatal(r);
+	}
 
 	r->root_fd = open(r->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (r->root_fd < 0) {
 		err_setx(&r->err, -errno, BS_EXIT_USAGE, "--root '%s': %s", r->root, strerror(errno));
 		return fatal(r);
 	}
-	if (c.cmd == CMD_CONFIG_SHOW)
-		return cmd_config_show(r, c.file, c.show_secrets);
-	if (c.cmd == CMD_IMAGE_INSPECT)
-		return cmd_image_inspect(r, c.rest[0]);
-	if (c.cmd == CMD_VERIFY)
-		/* verify trusts --keyring files only, never ECS_BOOTSTRAP_KEYRING (that is run's) */
-		return cmd_verify(r, c.rest[0], c.rest[1], r->keyrings, c.keyring_arg ? r->n_keyrings : 0);
-	if (c.cmd == CMD_FETCH)
-		return cmd_fetch(r, c.rest[0], c.out, c.sha256, r->region);
-	if (c.cmd == CMD_OPTIONS)
-		return cmd_options(r, c.show_secrets);
-
-	r->mode = c.cmd == CMD_PLAN ? MODE_PLAN : c.cmd == CMD_STATUS ? MODE_STATUS : MODE_RUN;
+	r->mode = cmd->mode;
 	/* Changing the machine needs root; say so before touching the lock.  (plan and
 	 * status work as far as an unprivileged user can see.) */
-	if ((c.cmd == CMD_RUN || c.cmd == CMD_RESET || c.cmd == CMD_AGENT || c.cmd == CMD_BAKE) && geteuid() != 0) {
+	if ((cmd->needs & ROOT) && geteuid() != 0) {
 		err_setx(&r->err, -EPERM, BS_EXIT_USAGE,
 			 "must run as root (it changes sysctl, iptables and /etc); try: sudo ecs-bootstrap");
 		return fatal(r);
 	}
-	/* status only reads: it never waits for a run in progress.  agent takes the lock only
-	 * while it re-applies steps. */
-	if (c.cmd != CMD_STATUS && c.cmd != CMD_AGENT && c.cmd != CMD_BAKE) {
+	if (cmd->needs & LOCK) {
 		r->lock_fd = state_lock(r, r->lock_timeout_ms, &r->err);
 		if (r->lock_fd < 0)
 			return fatal(r);
 	}
-	if (c.cmd == CMD_RESET)
-		return steps_reset(r, c.rest, c.n_rest);
-
-	state_load_ids(r);
-	/* What the last run saved fills what this one was not given (options.h). */
-	if (options_merge(r) < 0)
-		return fatal(r);
-	preflight_method(r);
-	if (ecs_config_prepare(r) < 0 || agent_image_prepare(r) < 0)
-		return fatal(r);
-	switch (c.cmd) {
-	case CMD_PLAN: code = steps_plan(r); break;
-	case CMD_STATUS: code = steps_status(r); break;
-	case CMD_AGENT: code = cmd_agent(r); break;
-	case CMD_BAKE: code = cmd_bake(r); break;
-	default: code = steps_run(r); break;
+	if (cmd->needs & STEPS) {
+		state_load_ids(r);
+		/* What the last run saved fills what this one was not given (options.h). */
+		if (options_merge(r) < 0)
+			return fatal(r);
+		preflight_method(r);
+		if (ecs_config_prepare(r) < 0 || agent_image_prepare(r) < 0)
+			return fatal(r);
 	}
+	code = cmd->fn(r, &c);
 	(void) fflush(stdout);
 	return code;
 }

@@ -18,7 +18,6 @@
 #include "lib/envfile.h"
 #include "lib/fileio.h"
 #include "log.h"
-#include "steps.h"
 #include "trust.h"
 
 #define OPTIONS_MAX 16384

@@ -1,6 +1,6 @@
 /* step_nat.c: the iptables rules of the task IAM role endpoint and the agent ports.
  *
- * Owns these rules, exactly as ecs-init creates them (reference/ANCHORS.md 1.2),
+ * Owns these rules, exactly as ecs-init creates them (its iptables setup, ecs-init/iptables),
  * plus the optional IMDS block of the ECS task-role documentation:
  *   nat    PREROUTING  -p tcp -d 169.254.170.2 --dport 80 -j DNAT --to-destination 127.0.0.1:51679
  *   nat    OUTPUT      -p tcp -d 169.254.170.2 --dport 80 -j REDIRECT --to-ports 51679
@@ -48,7 +48,7 @@ struct rule {
 
 #define SPEC(...) (const char *const[]) { __VA_ARGS__, NULL }
 
-/* Top-to-bottom order within each (family, chain).  Checklist: test-vm/sandbox/assert.sh. */
+/* Top-to-bottom order within each (family, chain).  Checklist: test-vm/sandbox/foundation.sh (input_order). */
 static const struct rule rules[] = {
 	{ "task-role DNAT", 0, "nat", "PREROUTING",
 	  "-d 169.254.170.2/32 -p tcp -m tcp --dport 80 -j DNAT --to-destination 127.0.0.1:51679",

@@ -19,7 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cmd.h"
+#include "agent_container.h"
 #include "lib/exec.h"
 #include "lib/fileio.h"
 #include "log.h"

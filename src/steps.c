@@ -7,30 +7,31 @@
 #include "steps.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "cmd.h"
+#include "agent_container.h"
 #include "fault.h"
 #include "log.h"
 #include "options.h"
 
+#define AB (STEP_AT_AGENT | STEP_AT_BAKE)
 static const struct bs_step steps[] = {
-	{ "preflight",  SCOPE_RUN,      STEP_READONLY, NULL,              preflight_check,  NULL },
-	{ "sysctl",     SCOPE_BOOT,     0,             sysctl_inputs,     sysctl_check,     sysctl_apply },
-	{ "nat",        SCOPE_BOOT,     0,             nat_inputs,        nat_check,        nat_apply },
-	{ "ecs-config", SCOPE_INSTANCE, 0,             ecs_config_inputs, ecs_config_check, ecs_config_apply },
-	{ "agent-image", SCOPE_ONCE,    0,             agent_image_inputs, agent_image_check, agent_image_apply },
+	{ "preflight",  SCOPE_RUN,      STEP_READONLY | AB, NULL,       preflight_check,  NULL },
+	{ "sysctl",     SCOPE_BOOT,     AB,            sysctl_inputs,     sysctl_check,     sysctl_apply },
+	{ "nat",        SCOPE_BOOT,     STEP_AT_AGENT, nat_inputs,        nat_check,        nat_apply },
+	{ "ecs-config", SCOPE_INSTANCE, STEP_AT_BAKE,  ecs_config_inputs, ecs_config_check, ecs_config_apply },
+	{ "agent-image", SCOPE_ONCE,    AB,            agent_image_inputs, agent_image_check, agent_image_apply },
 	/* after the steps that use what it saves: a run that fails there saves nothing, and
 	 * before service, whose unit's `agent` reads what it saved */
-	{ "options",    SCOPE_ONCE,     0,             options_inputs,    options_check,    options_apply },
-	{ "host-dirs",  SCOPE_ONCE,     0,             host_dirs_inputs,  host_dirs_check,  host_dirs_apply },
-	{ "service",    SCOPE_BOOT,     0,             service_inputs,    service_check,    service_apply },
-	{ "wait",       SCOPE_RUN,      STEP_READONLY | STEP_UNLOCKED, NULL,              wait_check,       NULL },
+	{ "options",    SCOPE_ONCE,     STEP_AT_BAKE,  options_inputs,    options_check,    options_apply },
+	{ "host-dirs",  SCOPE_ONCE,     AB,            host_dirs_inputs,  host_dirs_check,  host_dirs_apply },
+	{ "service",    SCOPE_BOOT,     STEP_AT_BAKE,  service_inputs,    service_check,    service_apply },
+	{ "wait",       SCOPE_RUN,      STEP_READONLY | STEP_UNLOCKED, NULL, wait_check,    NULL },
 };
+#undef AB
 #define N_STEPS (sizeof steps / sizeof steps[0])
 
 /* Bump when a step's notion of "converged" changes, so old checkpoints go stale. */
@@ -39,22 +40,6 @@ static const struct bs_step steps[] = {
 const char *steps_name(unsigned i)
 {
 	return i < N_STEPS ? steps[i].name : NULL;
-}
-
-void run_why(struct run *r, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	(void) vsnprintf(r->why, sizeof r->why, fmt, ap);
-	va_end(ap);
-}
-
-void run_done(struct run *r, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	(void) vsnprintf(r->done, sizeof r->done, fmt, ap);
-	va_end(ap);
 }
 
 static long long now_ms(void)
@@ -165,7 +150,7 @@ int steps_run(struct run *r)
 	return BS_EXIT_OK;
 }
 
-int steps_run_only(struct run *r, const char *const *names)
+int steps_run_phase(struct run *r, unsigned phase)
 {
 	int changed = 0, code = BS_EXIT_OK, fd = state_lock(r, r->lock_timeout_ms, &r->err);
 
@@ -174,11 +159,28 @@ int steps_run_only(struct run *r, const char *const *names)
 		return err_exit_code(&r->err);
 	}
 	for (size_t i = 0; i < N_STEPS && code == BS_EXIT_OK; i++)
-		for (const char *const *n = names; *n; n++)
-			if (!strcmp(*n, steps[i].name))
-				code = one(r, &steps[i], &changed);
+		if (steps[i].flags & phase)
+			code = one(r, &steps[i], &changed);
 	(void) close(fd); /* the lock: `run` may go on while the agent runs */
 	return code;
+}
+
+int steps_forget_instance(struct run *r)
+{
+	char names[128] = "";
+	size_t len = 0;
+
+	for (size_t i = 0; i < N_STEPS; i++) {
+		if (steps[i].scope != SCOPE_BOOT && steps[i].scope != SCOPE_INSTANCE)
+			continue;
+		if (state_forget(r, steps[i].name, &r->err) < 0)
+			return r->err.code;
+		len += (size_t) snprintf(names + len, sizeof names - len, "%s%s", len ? ", " : "", steps[i].name);
+		if (len >= sizeof names)
+			len = sizeof names - 1;
+	}
+	log_msg(LOG_INFO, "bake", "removed: the boot- and instance-scoped checkpoints (%s)", names);
+	return 0;
 }
 
 int steps_plan(struct run *r)

@@ -27,14 +27,19 @@ struct bs_step {
 
 #define STEP_READONLY 1u
 #define STEP_UNLOCKED 2u
+#define STEP_AT_AGENT 4u /* `agent` (ecs.service) re-applies it before it starts the agent */
+#define STEP_AT_BAKE 8u  /* `bake` converges it into the image */
 
 /* run: each step in order: [started], check, apply, check again, checkpoint,
  * [finished]/[skipped]/[failed].  Stops at the first failure.  Returns an exit code. */
 int steps_run(struct run *r);
 
-/* Run only the named steps (NULL-terminated), in table order, holding the run lock while
- * they run: what `agent` re-applies at every start.  Returns an exit code. */
-int steps_run_only(struct run *r, const char *const *names);
+/* Run the steps whose flags have phase (STEP_AT_AGENT, STEP_AT_BAKE), in table order,
+ * holding the run lock while they run.  Returns an exit code. */
+int steps_run_phase(struct run *r, unsigned phase);
+
+/* bake: forget the checkpoints valid for one boot or one instance (logged).  0 or < 0. */
+int steps_forget_instance(struct run *r);
 
 /* plan: check every step, print "converged" or "would change: why".  0 or 1 (or error code). */
 int steps_plan(struct run *r);

@@ -1,6 +1,6 @@
 /* ecsconfig.h: render /etc/ecs/ecs.config from defaults, the existing file and overrides.
  *
- * Precedence (DESIGN.md): defaults < keys already in the file < overrides, where the
+ * Precedence: defaults < keys already in the file < overrides, where the
  * overrides list holds --config-url entries then --set/--cluster entries, later winning.
  * The existing file is kept line by line (comments, order, hand-set keys): a line whose
  * key is overridden is rewritten as KEY=VALUE, everything else is copied unchanged

@@ -1,54 +1,25 @@
-/* agent.c: `ecs-bootstrap agent`, what ecs.service runs: the ecs-init role.
+/* agent_container.c: the ecs-agent container: what it is made of and starting it.
  *
- * 1. Re-apply the per-boot steps (sysctl, nat) and make sure the agent image is loaded
- *    (agent-image: from the verified cache when there is one; never an unverified file).
- * 2. Remove a stale "ecs-agent" container; create and start a new one with the
- *    installation document's options plus ecs-init's: host network, host user namespace,
- *    NET_ADMIN and SYS_ADMIN, an init process, json-file logs (16m x 4), the binds below,
- *    ecs-init's default environment, then the entries of /etc/ecs/ecs.config (parsed as
- *    `docker run --env-file`, so they override the defaults).
- * 3. Watch it (a state poll every second) and map its exit: 0 -> exit 0; 5 -> exit 5 (the
- *    agent's terminal error: restarting cannot help); 42 (the agent downloaded an update)
- *    -> restart at once with the image Docker has: loading the update is not implemented
- *    yet, so the agent keeps its current version; anything else -> restart after a
- *    jittered backoff (1 s doubling to 60 s).
- * 4. SIGTERM or SIGINT: stop the container (30 s grace) and exit 0; one that arrives while
- *    step 1 runs ends `agent` with exit 0 before any container is made.
- * 5. ecs.config changed (checked with each poll): stop the container and make a new one,
- *    which reads the new file (the agent reads its environment only at start).
+ * The installation document's options plus ecs-init's: host network, host user namespace,
+ * NET_ADMIN and SYS_ADMIN, an init process, json-file logs (16m x 4), the binds below,
+ * ecs-init's default environment, then the entries of /etc/ecs/ecs.config (parsed as
+ * `docker run --env-file`; a default whose key ecs.config sets is left out).  Labels say who
+ * supervises it and from which ecs.config it was made.
  */
+#include "agent_container.h"
+
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "cmd.h"
-#include "lib/docker.h"
-#include "lib/sha256.h"
-#include "lib/strbuf.h"
 #include "lib/envfile.h"
 #include "lib/fileio.h"
+#include "lib/sha256.h"
+#include "lib/strbuf.h"
 #include "log.h"
-#include "steps.h"
-#include "state.h"
-#include "trust.h"
 
-#define AGENT_NAME "ecs-agent"
 #define BODY_MAX (256 * 1024)
-#define STOP_GRACE_S 30
-
-static volatile sig_atomic_t stopping;
-
-static void on_signal(int sig)
-{
-	(void) sig;
-	stopping = 1;
-}
 
 /* ecs-init's defaults for the agent container (ecs-init/docker/docker_config.go). */
 static const char *const default_env[] = {
@@ -69,7 +40,7 @@ static const char *const default_env[] = {
  * volumes with IAM or access points to it only when told the capability is there. */
 #define VOLUME_PLUGIN_SOCKET "/run/docker/plugins/amazon-ecs-volume-plugin.sock"
 
-/* ecs-init's binds, in its order (reference/ANCHORS.md 1.4).  The first six always; the
+/* ecs-init's binds, in its order (ecs-init/docker/docker_config.go).  The first six always; the
  * others only when their source exists on the host (Docker would create a missing source
  * as an empty directory).  The agent runs the host's iptables through /host/sbin and the
  * host's libraries, hence the read-only system directories. */
@@ -165,8 +136,7 @@ static void config_hash(const char *cfg, size_t len, char hex[65])
 	sha256_hex(&h, hex);
 }
 
-/* The sha256 of ecs.config as it is now ("" when it cannot be read). */
-static void current_config_hash(struct run *r, char hex[65])
+void agent_config_hash(struct run *r, char hex[65])
 {
 	static char cfg[BS_CONFIG_MAX];
 	size_t len = 0;
@@ -275,50 +245,31 @@ static int container_body(struct run *r, struct strbuf *b, bool restart_policy, 
 	return 0;
 }
 
-static void nap_ms(long long ms)
-{
-	struct timespec ts = { .tv_sec = (time_t) (ms / 1000), .tv_nsec = (long) (ms % 1000) * 1000000L };
-	(void) nanosleep(&ts, NULL); /* a signal ends it early, which is what we want */
-}
-
-static int fail(struct run *r)
-{
-	int code = err_exit_code(&r->err);
-	log_msg(LOG_FATAL, "agent", "%s (exit %d: %s)", r->err.msg, code, err_exit_hint(code));
-	return code;
-}
-
-static char started_cfg[65]; /* the ecs.config sha256 of the container we started */
-
-static int start_container_with(struct run *r, struct docker *d, bool restart_policy)
+int agent_container_start(struct run *r, struct docker *d, bool restart_policy, char cfg_hash[65])
 {
 	static char body[BODY_MAX];
 	struct strbuf b = { body, 0, sizeof body, false };
 	char id[80];
 	int k;
 
-	k = docker_container_remove(d, AGENT_NAME, &r->err); /* a stale one from an earlier life */
+	k = docker_container_remove(d, AGENT_CONTAINER, &r->err); /* a stale one from an earlier life */
 	if (k == 0)
-		k = container_body(r, &b, restart_policy, started_cfg);
+		k = container_body(r, &b, restart_policy, cfg_hash);
 	if (k == 0)
-		k = docker_container_create(d, AGENT_NAME, body, b.len, id, sizeof id, &r->err);
+		k = docker_container_create(d, AGENT_CONTAINER, body, b.len, id, sizeof id, &r->err);
 	if (k == 0)
-		k = docker_container_start(d, AGENT_NAME, &r->err);
+		k = docker_container_start(d, AGENT_CONTAINER, &r->err);
 	if (k == 0)
-		log_msg(LOG_INFO, "agent", "container %s started (%.12s)", AGENT_NAME, id);
+		log_msg(LOG_INFO, "agent", "container %s started (%.12s)", AGENT_CONTAINER, id);
 	return k;
-}
-
-static int start_container(struct run *r, struct docker *d)
-{
-	return start_container_with(r, d, false);
 }
 
 int agent_start_with_restart_policy(struct run *r)
 {
 	struct docker d;
+	char cfg_hash[65];
 	int k = docker_open(&d, r->root, &r->err);
-	return k < 0 ? k : start_container_with(r, &d, true);
+	return k < 0 ? k : agent_container_start(r, &d, true, cfg_hash);
 }
 
 int agent_container_current(struct run *r)
@@ -330,7 +281,7 @@ int agent_container_current(struct run *r)
 	int running = 0, code = 0, k = docker_open(&d, r->root, &r->err);
 	if (k < 0)
 		return k;
-	k = docker_container_state(&d, AGENT_NAME, &running, &code, &r->err);
+	k = docker_container_state(&d, AGENT_CONTAINER, &running, &code, &r->err);
 	if (k == -ENOENT) {
 		err_clear(&r->err);
 		run_why(r, "no systemd: there is no ecs-agent container (Docker restart policy)");
@@ -342,12 +293,12 @@ int agent_container_current(struct run *r)
 		run_why(r, "no systemd: the ecs-agent container (Docker restart policy) is not running");
 		return 0;
 	}
-	k = docker_container_labels(&d, AGENT_NAME, keys, vals, 2, sizeof supervisor, &r->err);
+	k = docker_container_labels(&d, AGENT_CONTAINER, keys, vals, 2, sizeof supervisor, &r->err);
 	if (k < 0)
 		return k == -ENOENT ? 0 : k;
 	if (!strcmp(supervisor, "agent"))
 		return 1; /* `ecs-bootstrap agent` supervises it, and applies ecs.config changes itself */
-	current_config_hash(r, now);
+	agent_config_hash(r, now);
 	if (strcmp(cfg_label, now) != 0) {
 		run_why(r, "ecs.config changed since the ecs-agent container was made from it");
 		return 0;
@@ -355,102 +306,6 @@ int agent_container_current(struct run *r)
 	return 1;
 }
 
-int cmd_agent(struct run *r)
-{
-	static const char *const per_boot[] = { "preflight", "sysctl", "nat", "host-dirs", "agent-image", NULL };
-	struct sigaction sa;
-	struct docker d;
-	long long backoff = 0;
-	int k, code;
-
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal; /* no SA_RESTART: a signal cuts the current wait short */
-	(void) sigaction(SIGTERM, &sa, NULL);
-	(void) sigaction(SIGINT, &sa, NULL);
-	code = steps_run_only(r, per_boot);
-	if (stopping) {
-		/* systemctl stop (or shutdown) while the steps ran: no container for a unit going down. */
-		log_msg(LOG_INFO, "agent", "stopped before the agent container was started (%s)",
-			code ? "the steps were interrupted" : "the steps had finished");
-		return BS_EXIT_OK;
-	}
-	if (code)
-		return code;
-	if (docker_open(&d, r->root, &r->err) < 0)
-		return fail(r);
-	for (;;) {
-		int running = 1, exit_code = 0;
-		bool reconfigured = false;
-		if (start_container(r, &d) < 0)
-			return fail(r);
-		while (running && !stopping) {
-			nap_ms(1000);
-			if (stopping)
-				break;
-			k = docker_container_state(&d, AGENT_NAME, &running, &exit_code, &r->err);
-			if (k == 0 && running) {
-				char now[65];
-				current_config_hash(r, now);
-				if (now[0] && strcmp(now, started_cfg) != 0) {
-					log_msg(LOG_INFO, "agent", "ecs.config changed: restarting the agent to apply it (stopping %s, at most %d s)",
-						AGENT_NAME, STOP_GRACE_S);
-					if (docker_container_stop(&d, AGENT_NAME, STOP_GRACE_S, &r->err) < 0)
-						return fail(r);
-					backoff = 0;
-					reconfigured = true;
-					break;
-				}
-			}
-			if (k == -ENOENT) {
-				log_msg(LOG_WARNING, "agent", "container %s disappeared; starting a new one", AGENT_NAME);
-				exit_code = -1;
-				break;
-			}
-			if (k < 0)
-				return fail(r);
-		}
-		if (stopping) {
-			log_msg(LOG_INFO, "agent", "stopping container %s (at most %d s)", AGENT_NAME, STOP_GRACE_S);
-			if (docker_container_stop(&d, AGENT_NAME, STOP_GRACE_S, &r->err) < 0)
-				return fail(r);
-			log_msg(LOG_INFO, "agent", "stopped");
-			return BS_EXIT_OK;
-		}
-		if (reconfigured)
-			continue;
-		log_msg(LOG_INFO, "agent", "container %s exited with %d", AGENT_NAME, exit_code);
-		if (exit_code == 0)
-			return BS_EXIT_OK;
-		if (exit_code == 5) {
-			log_msg(LOG_FATAL, "agent", "the agent reported a terminal error (exit 5): not restarting; see /var/log/ecs/ecs-agent.log");
-			return 5;
-		}
-		if (exit_code == 42) {
-			/* The agent downloaded an update and exits for it to be loaded.  Loading it is not
-			 * implemented yet: the same image starts again at once. */
-			log_msg(LOG_WARNING, "agent",
-				"the agent asks for its update to be loaded (exit 42): not implemented; restarting the current image");
-			backoff = 0;
-			continue;
-		}
-		{
-			unsigned int rnd = 0;
-			long long cap;
-			backoff = backoff ? backoff * 2 : 1000;
-			if (backoff > 60000)
-				backoff = 60000;
-			if (getrandom(&rnd, sizeof rnd, 0) != (ssize_t) sizeof rnd)
-				rnd = (unsigned int) time(NULL);
-			cap = backoff / 2 + (long long) (rnd % (unsigned) (backoff / 2 + 1)); /* jitter: half to full */
-			log_msg(LOG_INFO, "agent", "restarting in %lld ms", cap);
-			nap_ms(cap);
-			if (stopping)
-				return BS_EXIT_OK;
-		}
-	}
-}
-
-/* For `status`: the agent container's state and the registration, when reachable. */
 void agent_status(struct run *r)
 {
 	struct docker d;
@@ -461,44 +316,13 @@ void agent_status(struct run *r)
 		printf("agent: Docker is not answering (%s)\n", e.msg);
 		return;
 	}
-	k = docker_container_state(&d, AGENT_NAME, &running, &code, &e);
+	k = docker_container_state(&d, AGENT_CONTAINER, &running, &code, &e);
 	if (k == -ENOENT)
-		printf("agent: no %s container\n", AGENT_NAME);
+		printf("agent: no %s container\n", AGENT_CONTAINER);
 	else if (k < 0)
 		printf("agent: %s\n", e.msg);
 	else if (running)
-		printf("agent: container %s running\n", AGENT_NAME);
+		printf("agent: container %s running\n", AGENT_CONTAINER);
 	else
-		printf("agent: container %s exited with %d\n", AGENT_NAME, code);
-}
-
-/* `bake`: converge what an image can hold, then remove what belongs to an instance. */
-int cmd_bake(struct run *r)
-{
-	static const char *const image_steps[] = { "preflight", "sysctl", "ecs-config", "agent-image", "options", "host-dirs",
-						  "service", NULL };
-	static const char *const instance_cps[] = { "sysctl", "nat", "ecs-config", "service" };
-	struct docker d;
-	size_t n;
-	int code = steps_run_only(r, image_steps);
-
-	if (code)
-		return code;
-	/* The agent container and its state: an instance made from the image starts afresh. */
-	if (docker_open(&d, r->root, &r->err) == 0 && docker_container_remove(&d, AGENT_NAME, &r->err) == 0)
-		log_msg(LOG_INFO, "bake", "removed: container %s (if it existed)", AGENT_NAME);
-	else
-		log_msg(LOG_WARNING, "bake", "%s, ignoring", r->err.msg);
-	if (fileio_empty_dir(r->root_fd, "/var/lib/ecs/data", &n, &r->err) < 0)
-		return fail(r);
-	log_msg(LOG_INFO, "bake", "removed: %zu entries of agent data in /var/lib/ecs/data", n);
-	if (fileio_empty_dir(r->root_fd, "/var/log/ecs", &n, &r->err) < 0)
-		return fail(r);
-	log_msg(LOG_INFO, "bake", "removed: %zu agent log entries in /var/log/ecs", n);
-	for (size_t i = 0; i < sizeof instance_cps / sizeof instance_cps[0]; i++)
-		if (state_forget(r, instance_cps[i], &r->err) < 0)
-			return fail(r);
-	log_msg(LOG_INFO, "bake", "removed: the boot- and instance-scoped checkpoints (sysctl, nat, ecs-config, service)");
-	log_msg(LOG_INFO, "bake", "%s", r->cluster ? "kept: ECS_CLUSTER (given with --cluster)" : "removed: ECS_CLUSTER from ecs.config (set it at boot with --cluster)");
-	return BS_EXIT_OK;
+		printf("agent: container %s exited with %d\n", AGENT_CONTAINER, code);
 }
