@@ -24,6 +24,7 @@
 #include "lib/sha256.h"
 #include "lib/tls.h"
 #include "log.h"
+#include "lib/clock.h"
 
 struct dl {
 	int fd;
@@ -37,16 +38,9 @@ struct dl {
 	long long written; /* bytes written to fd by every attempt */
 };
 
-static long long mono_ms(void)
-{
-	struct timespec ts;
-	(void) clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void progress(struct dl *d, bool final)
 {
-	long long now = mono_ms(), el = now - d->started_ms;
+	long long now = clock_ms(), el = now - d->started_ms;
 	double mib = (double) d->done / 1048576.0, rate = el > 0 ? mib * 1000.0 / (double) el : 0;
 
 	if (d->tty) {
@@ -90,7 +84,7 @@ static int dl_begin(void *ctx, const struct http_resp *r, struct bs_err *e)
 	d->total = r->content_length;
 	d->done = 0;
 	d->last_decile = 0;
-	d->started_ms = d->last_ms = mono_ms();
+	d->started_ms = d->last_ms = clock_ms();
 	return 0;
 }
 
@@ -177,7 +171,7 @@ int cmd_fetch(struct run *r, const char *url, const char *out, const char *want,
 	struct fetch_opts fo = { .region = region };
 	char partial[4200], got[65] = { 0 };
 	struct stat st;
-	long long t0 = mono_ms();
+	long long t0 = clock_ms();
 	int k;
 
 	if (want && !hex_ok(want)) {
@@ -261,7 +255,7 @@ int cmd_fetch(struct run *r, const char *url, const char *out, const char *want,
 		return code;
 	}
 	{
-		long long ms = mono_ms() - t0;
+		long long ms = clock_ms() - t0;
 		log_msg(LOG_INFO, "fetch", "%s -> '%s': %lld bytes in %lld ms (%.1f MiB/s)%s%s", url, out, d.done, ms,
 			ms > 0 ? (double) d.done / 1048576.0 * 1000.0 / (double) ms : 0.0, want ? ", sha256 verified: " : "", got);
 	}

@@ -43,18 +43,13 @@
 #include "log.h"
 #include "steps.h"
 #include "trust.h"
+#include "lib/clock.h"
 
 #define SIG_MAX 8192
 #define AGENT_TAR_MAX (2LL * 1024 * 1024 * 1024) /* 2 GiB: the agent is ~100 MB */
 
 static struct docker dk;
 
-static long long mono_ms(void)
-{
-	struct timespec ts;
-	(void) clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 static struct pgp_keyring kr;
 static bool kr_loaded;
 
@@ -75,7 +70,7 @@ static bool valid_version(const char *v)
 
 int agent_image_prepare(struct run *r)
 {
-	const char *v = r->agent_version ? r->agent_version : "latest", *region = r->region, *from = "--region";
+	const char *v = r->agent_version ? r->agent_version : "latest", *region = r->region;
 	char reg[64];
 	struct utsname u;
 	bool arm = uname(&u) == 0 && !strcmp(u.machine, "aarch64");
@@ -88,22 +83,9 @@ int agent_image_prepare(struct run *r)
 	if (r->agent_url_opt) {
 		n = snprintf(r->agent_url, sizeof r->agent_url, "%s", r->agent_url_opt);
 	} else {
-		if (!region || !*region)
-			region = getenv("AWS_REGION"), from = "AWS_REGION";
-		if (!region || !*region)
-			region = getenv("AWS_DEFAULT_REGION"), from = "AWS_DEFAULT_REGION";
-		if ((!region || !*region) && r->imds_region[0])
-			region = r->imds_region, from = "IMDS (identity document)";
-		if (!region || !*region) {
-			size_t len;
-			int k = imds_get("/latest/meta-data/placement/region", 0, reg, sizeof reg, &len, &r->err);
-			if (k < 0)
-				return err_wrap(&r->err, "the agent download needs a region (--region, AWS_REGION or IMDS)");
-			reg[strcspn(reg, "\r\n")] = '\0';
-			region = reg, from = "IMDS";
-		}
-		if (fetch_region_check(region, from, &r->err) < 0) /* the one check, shared with fetch.c */
-			return r->err.code;
+		if (fetch_region_resolve(region, r->imds_region, reg, sizeof reg, &r->err) < 0)
+			return err_wrap(&r->err, "the agent's download URL");
+		region = reg;
 		if (!strcmp(region, "us-east-1"))
 			n = snprintf(r->agent_url, sizeof r->agent_url,
 				     "https://s3.amazonaws.com/amazon-ecs-agent-us-east-1/ecs-agent-%s%s.tar", arm ? "arm64-" : "", v);
@@ -356,9 +338,9 @@ static int load(struct run *r)
 	fd = fileio_open(r->root_fd, PATH_AGENT_TAR, O_RDONLY, 0);
 	if (fd < 0)
 		return err_set(&r->err, fd, "open '%s': %s", PATH_AGENT_TAR, strerror(-fd));
-	long long t0 = mono_ms();
+	long long t0 = clock_ms();
 	k = dimage_inspect(fd, &ii, &r->err);
-	log_msg(LOG_DEBUG, "agent-image", "inspected in %lld ms", mono_ms() - t0);
+	log_msg(LOG_DEBUG, "agent-image", "inspected in %lld ms", clock_ms() - t0);
 	/* The agent: the one image tagged amazon/amazon-ecs-agent:latest, or the only image;
 	 * an archive with several images and not exactly one agent among them is not loaded. */
 	if (k >= 0)
@@ -372,7 +354,7 @@ static int load(struct run *r)
 	if (k == 0)
 		k = docker_image_load(&dk, fd, (long long) st.st_size, &r->err);
 	(void) close(fd);
-	log_msg(LOG_DEBUG, "agent-image", "inspected and loaded in %lld ms", mono_ms() - t0);
+	log_msg(LOG_DEBUG, "agent-image", "inspected and loaded in %lld ms", clock_ms() - t0);
 	if (k < 0)
 		return err_wrap(&r->err, "load '%s'", PATH_AGENT_TAR);
 	FAULT_POINT("agent-image-after-load");
@@ -418,12 +400,12 @@ int agent_image_apply(struct run *r)
 	}
 	if (!cached) {
 		struct bs_err ignore;
-		long long t0 = mono_ms();
+		long long t0 = clock_ms();
 		(void) fileio_unlink(r->root_fd, PATH_AGENT_ID, &ignore); /* the old id no longer describes the cache */
 		k = download(r);
 		if (k < 0)
 			return k;
-		log_msg(LOG_DEBUG, "agent-image", "downloaded and verified in %lld ms", mono_ms() - t0);
+		log_msg(LOG_DEBUG, "agent-image", "downloaded and verified in %lld ms", clock_ms() - t0);
 	}
 	r->refreshed = true;
 	k = load(r);

@@ -18,6 +18,7 @@
 #include "lib/ecsconfig.h"
 #include "lib/json.h"
 #include "steps.h"
+#include "lib/clock.h"
 
 #define METADATA_URL "http://127.0.0.1:51678/v1/metadata"
 #define MISMATCH_GRACE_MS 15000 /* time for `agent` to replace a container made from an older ecs.config */
@@ -48,13 +49,6 @@ bool wait_same_cluster(const char *agent, const char *want)
 	if (a_arn && w_arn)
 		return !strcmp(agent, want);
 	return !strcmp(cluster_name(agent), cluster_name(want));
-}
-
-static long long mono_ms(void)
-{
-	struct timespec ts;
-	(void) clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* One poll: 1 and the registration in r->done, 0 not yet (why in last), 2 registered in
@@ -102,7 +96,7 @@ static int poll_once(struct run *r, char *last, size_t cap)
 int wait_check(struct run *r)
 {
 	char last[512] = "no answer yet", tail[1024] = "";
-	long long deadline = mono_ms() + (long long) r->wait_s * 1000, mismatch_since = -1;
+	long long deadline = clock_ms() + (long long) r->wait_s * 1000, mismatch_since = -1;
 	struct timespec sec = { 1, 0 };
 
 	if (r->wait_s <= 0) {
@@ -116,12 +110,12 @@ int wait_check(struct run *r)
 		if (k != 2)
 			mismatch_since = -1;
 		else if (mismatch_since < 0)
-			mismatch_since = mono_ms();
-		else if (mono_ms() - mismatch_since >= MISMATCH_GRACE_MS)
+			mismatch_since = clock_ms();
+		else if (clock_ms() - mismatch_since >= MISMATCH_GRACE_MS)
 			return err_setx(&r->err, -EINVAL, BS_EXIT_USAGE,
 					"%s (for %d s): an old registration in /var/lib/ecs/data? Remove it, or set the cluster it names",
 					last, MISMATCH_GRACE_MS / 1000);
-		if (mono_ms() >= deadline)
+		if (clock_ms() >= deadline)
 			break;
 		(void) nanosleep(&sec, NULL);
 	}

@@ -16,6 +16,7 @@
 #include "fault.h"
 #include "log.h"
 #include "options.h"
+#include "lib/clock.h"
 
 #define AB (STEP_AT_AGENT | STEP_AT_BAKE)
 static const struct bs_step steps[] = {
@@ -40,13 +41,6 @@ static const struct bs_step steps[] = {
 const char *steps_name(unsigned i)
 {
 	return i < N_STEPS ? steps[i].name : NULL;
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-	(void) clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void fingerprint(struct run *r, const struct bs_step *s, char out[65])
@@ -87,7 +81,7 @@ static int one(struct run *r, const struct bs_step *s, int *changed)
 {
 	struct state_cp cp;
 	char fp[65];
-	long long t0 = now_ms();
+	long long t0 = clock_ms();
 	int k;
 
 	log_msg(LOG_INFO, s->name, "[started]");
@@ -98,7 +92,7 @@ static int one(struct run *r, const struct bs_step *s, int *changed)
 	if (k < 0)
 		return fail(r, s);
 	if (s->flags & STEP_READONLY) {
-		log_msg(LOG_INFO, s->name, "[finished] %s (%lld ms)", r->done, now_ms() - t0);
+		log_msg(LOG_INFO, s->name, "[finished] %s (%lld ms)", r->done, clock_ms() - t0);
 		return 0;
 	}
 	if (k > 0) {
@@ -128,13 +122,13 @@ static int one(struct run *r, const struct bs_step *s, int *changed)
 		return fail(r, s);
 	FAULT_POINT_AT("step-done", s->name);
 	(*changed)++;
-	log_msg(LOG_INFO, s->name, "[finished] %s%s(%lld ms)", r->done, r->done[0] ? " " : "", now_ms() - t0);
+	log_msg(LOG_INFO, s->name, "[finished] %s%s(%lld ms)", r->done, r->done[0] ? " " : "", clock_ms() - t0);
 	return 0;
 }
 
 int steps_run(struct run *r)
 {
-	long long t0 = now_ms();
+	long long t0 = clock_ms();
 	int changed = 0, code;
 
 	for (size_t i = 0; i < N_STEPS; i++) {
@@ -146,7 +140,7 @@ int steps_run(struct run *r)
 		if (code)
 			return code;
 	}
-	log_msg(LOG_INFO, NULL, "converged: %zu steps, %d changed (%lld ms)", N_STEPS, changed, now_ms() - t0);
+	log_msg(LOG_INFO, NULL, "converged: %zu steps, %d changed (%lld ms)", N_STEPS, changed, clock_ms() - t0);
 	return BS_EXIT_OK;
 }
 

@@ -1,5 +1,6 @@
 /* exec.c: see exec.h. */
 #include "exec.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,13 +15,6 @@
 #include <unistd.h>
 
 #define TOOL_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-	(void) clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int try_dir(const char *dir, size_t dlen, const char *name, char *buf, size_t cap)
 {
@@ -53,7 +47,7 @@ int exec_run(const char *const argv[], int timeout_ms, struct exec_result *ret, 
 {
 	static char *const envp[] = { "PATH=" TOOL_PATH, "LC_ALL=C", NULL };
 	char path[4096];
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = clock_ms() + timeout_ms;
 	int pfd[2], st = 0, r;
 	pid_t pid;
 	bool killed = false;
@@ -86,7 +80,7 @@ int exec_run(const char *const argv[], int timeout_ms, struct exec_result *ret, 
 	(void) close(pfd[1]);
 	for (;;) {
 		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
-		long long left = deadline - now_ms();
+		long long left = deadline - clock_ms();
 		char sink[512];
 		ssize_t n;
 

@@ -80,9 +80,9 @@ int fetch_region_check(const char *region, const char *from, struct bs_err *e)
 			shown, from, FETCH_REGION_MAX);
 }
 
-static int region_of(const struct fetch_opts *fo, char *buf, size_t cap, struct bs_err *e)
+int fetch_region_resolve(const char *given, const char *known, char *buf, size_t cap, struct bs_err *e)
 {
-	const char *v = fo->region, *from = "--region";
+	const char *v = given, *from = "--region";
 	size_t n;
 	int k;
 
@@ -90,6 +90,8 @@ static int region_of(const struct fetch_opts *fo, char *buf, size_t cap, struct 
 		v = getenv("AWS_REGION"), from = "AWS_REGION";
 	if (!v || !*v)
 		v = getenv("AWS_DEFAULT_REGION"), from = "AWS_DEFAULT_REGION";
+	if ((!v || !*v) && known && *known)
+		v = known, from = "IMDS (identity document)";
 	if (v && *v) {
 		k = fetch_region_check(v, from, e);
 		if (k < 0)
@@ -99,7 +101,7 @@ static int region_of(const struct fetch_opts *fo, char *buf, size_t cap, struct 
 	}
 	k = imds_get("/latest/meta-data/placement/region", 0, buf, cap, &n, e);
 	if (k < 0)
-		return err_wrap(e, "no region given (--region, AWS_REGION) and IMDS cannot tell it");
+		return err_wrap(e, "no region given (--region, AWS_REGION, AWS_DEFAULT_REGION) and IMDS cannot tell it");
 	buf[strcspn(buf, "\r\n")] = '\0';
 	return fetch_region_check(buf, "IMDS", e);
 }
@@ -167,7 +169,7 @@ int fetch_url(const char *url, const struct fetch_opts *fo, const struct http_si
 	o.max_attempts = fo->max_attempts;
 	o.max_total_ms = fo->max_total_ms;
 	if (is_s3) {
-		k = region_of(fo, region, sizeof region, e);
+		k = fetch_region_resolve(fo->region, NULL, region, sizeof region, e);
 		if (k < 0)
 			return k;
 		k = load_creds(&c, e);

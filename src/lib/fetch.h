@@ -33,4 +33,9 @@ int fetch_url(const char *url, const struct fetch_opts *fo, const struct http_si
  * "IMDS"). */
 int fetch_region_check(const char *region, const char *from, struct bs_err *e);
 
+/* The one region resolution: given (--region), else AWS_REGION, else AWS_DEFAULT_REGION,
+ * else known (the identity document's region, when IMDS gave it; may be NULL), else IMDS's
+ * placement/region; checked with fetch_region_check.  0 with the region in buf, or < 0. */
+int fetch_region_resolve(const char *given, const char *known, char *buf, size_t cap, struct bs_err *e);
+
 #endif

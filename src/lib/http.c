@@ -17,6 +17,7 @@
 #include "conn.h"
 #include "hex.h"
 #include "tls.h"
+#include "clock.h"
 
 #ifndef BS_VERSION
 #define BS_VERSION "0"
@@ -809,13 +810,6 @@ int http_read_response(struct conn *c, const char *method, const struct http_sin
 
 /* ------------------------------------------------------------------ retries */
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-	(void) clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void sleep_ms(long long ms)
 {
 	struct timespec ts = { .tv_sec = (time_t) (ms / 1000), .tv_nsec = (long) (ms % 1000) * 1000000L };
@@ -831,7 +825,7 @@ static long long backoff_ms(int attempt)
 	if (top > cap)
 		top = cap;
 	if (getrandom(&rnd, sizeof rnd, 0) != (ssize_t) sizeof rnd)
-		rnd = (unsigned int) now_ms();
+		rnd = (unsigned int) clock_ms();
 	return (long long) (rnd % (top + 1));
 }
 
@@ -854,7 +848,7 @@ int http_request(const char *url_s, const struct http_opts *o, const struct http
 	int max_attempts = o->max_attempts ? o->max_attempts : 5;
 	int max_total = o->max_total_ms ? o->max_total_ms : 120000;
 	int redirects_left = o->max_redirects < 0 ? 0 : o->max_redirects ? o->max_redirects : 5;
-	long long t0 = now_ms();
+	long long t0 = clock_ms();
 	int k;
 
 	memset(r, 0, sizeof *r);
@@ -895,7 +889,7 @@ int http_request(const char *url_s, const struct http_opts *o, const struct http
 			return 0;
 		if (k < 0 && !retryable_error(e))
 			return k;
-		if (attempt >= max_attempts || now_ms() - t0 >= max_total) {
+		if (attempt >= max_attempts || clock_ms() - t0 >= max_total) {
 			if (k == 0)
 				return err_setx(e, -EAGAIN, BS_EXIT_TEMP, "HTTP %d from %s after %d attempts", r->status,
 						r->final_url, attempt);
@@ -905,8 +899,8 @@ int http_request(const char *url_s, const struct http_opts *o, const struct http
 		wait = backoff_ms(attempt);
 		if (k == 0 && r->retry_after_s >= 0 && r->retry_after_s * 1000 > wait)
 			wait = r->retry_after_s * 1000;
-		if (now_ms() - t0 + wait > max_total)
-			wait = max_total - (now_ms() - t0);
+		if (clock_ms() - t0 + wait > max_total)
+			wait = max_total - (clock_ms() - t0);
 		if (wait > 0)
 			sleep_ms(wait);
 		attempt++;

@@ -11,6 +11,7 @@
 
 #include "http.h"
 #include "json.h"
+#include "clock.h"
 
 #define TOKEN_TTL 21600
 #define IMDS_BODY_MAX 65536
@@ -18,13 +19,6 @@
 static char token[256];
 static long long token_expiry; /* monotonic seconds */
 static bool use_v1;
-
-static long long mono_s(void)
-{
-	struct timespec ts;
-	(void) clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
-}
 
 static const char *endpoint(void)
 {
@@ -65,7 +59,7 @@ static int get_token(int attempts, struct bs_err *e)
 	char url[512];
 	int k;
 
-	if (token[0] && mono_s() < token_expiry)
+	if (token[0] && (clock_ms() / 1000) < token_expiry)
 		return 0;
 	http_mem_sink(&s, &m, token, sizeof token);
 	base_opts(&o, attempts);
@@ -87,7 +81,7 @@ static int get_token(int attempts, struct bs_err *e)
 		return err_setx(e, -EACCES, BS_EXIT_TEMP, "IMDS token PUT to %s: HTTP %d (IMDSv2 required; set ECS_BOOTSTRAP_IMDS_V1=1 to allow v1)",
 				endpoint(), r.status);
 	}
-	token_expiry = mono_s() + TOKEN_TTL - 60;
+	token_expiry = (clock_ms() / 1000) + TOKEN_TTL - 60;
 	return 0;
 }
 
