@@ -1,5 +1,8 @@
 # ecs-bootstrap: plain GNU make.
 #   make            the static release binary build/ecs-bootstrap (musl, stripped)
+#   make test       the edit-compile-test loop, without root: unit tests (ASan/UBSan, TSan),
+#                   fuzz corpus replay, the command tests (real gpg, docker-save archives,
+#                   the examples against the code) and lint
 #   make check      everything: deps (apt, as root), build, unit tests and fuzz corpus
 #                   replay under ASan/UBSan, lint, namespace sandbox (nft and legacy),
 #                   the qemu guest booted from the production user data
@@ -44,7 +47,7 @@ CLANG := clang
 ASAN_FLAGS := -pthread -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 ASAN_CFLAGS := $(BASE_CFLAGS) -O1 -g $(ASAN_FLAGS) -DBS_FAULT_INJECTION=1
 
-.PHONY: all build-tools static fault mbedtls test-mbedtls asan check test-unit test-tools test-sandbox-asan fuzz-replay fuzz lint test-sandbox test-vm test-release test-valgrind demo demo-sandbox deps clean distclean tp release install
+.PHONY: all test build-tools static fault mbedtls test-mbedtls asan check test-unit test-tools test-sandbox-asan fuzz-replay fuzz lint test-sandbox test-vm test-release test-valgrind demo demo-sandbox deps clean distclean tp release install
 ifeq ($(TLS),mbedtls)
 all: mbedtls
 else ifeq ($(TLS),bearssl)
@@ -232,6 +235,9 @@ fuzz: $(addprefix $(B)/fuzz/,$(FUZZERS))
 
 lint: $(GEN) $(TP)/.fetched-mbedtls
 	sh scripts/lint.sh
+
+# The fast loop: everything that needs neither root nor a namespace, a VM or the network.
+test: test-unit fuzz-replay test-tools lint
 
 # Command-level tests that need no root: OpenPGP with real gpg, docker-save inspection,
 # the examples and the man page against the code.
