@@ -45,7 +45,7 @@ static int do_verify(struct run *r, struct cli *c)
 
 #define ROOT 1u    /* changes the machine: root only, said before anything else */
 #define LOCK 2u    /* holds the run lock throughout (agent and bake take it while their steps run) */
-#define STEPS 4u   /* goes through the steps: scope ids, saved options, method, rendered ecs.config, agent URL */
+#define STEPS 4u   /* goes through the steps: scope ids, saved options, the steps' prepare phase */
 
 static const struct command {
 	enum bs_cmd cmd;
@@ -114,8 +114,7 @@ int main(int argc, char *argv[])
 		/* What the last run saved fills what this one was not given (options.h). */
 		if (options_merge(r) < 0)
 			return fatal(r);
-		preflight_method(r);
-		if (ecs_config_prepare(r) < 0 || agent_image_prepare(r) < 0)
+		if (steps_prepare(r) < 0)
 			return fatal(r);
 	}
 	code = cmd->fn(r, &c);

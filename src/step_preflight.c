@@ -106,13 +106,14 @@ static void resolve_method(struct run *r)
 		     : !strcmp(r->os_id, "amzn");
 }
 
-void preflight_method(struct run *r)
+int preflight_method(struct run *r)
 {
 	struct bs_err saved = r->err;
 	if (read_os_release(r) < 0)
 		r->os_id[0] = '\0'; /* preflight reports it */
 	r->err = saved;
 	resolve_method(r);
+	return 0;
 }
 
 int preflight_check(struct run *r)

@@ -20,17 +20,19 @@
 
 #define AB (STEP_AT_AGENT | STEP_AT_BAKE)
 static const struct bs_step steps[] = {
-	{ "preflight",  SCOPE_RUN,      STEP_READONLY | AB, NULL,       preflight_check,  NULL },
-	{ "sysctl",     SCOPE_BOOT,     AB,            sysctl_inputs,     sysctl_check,     sysctl_apply },
-	{ "nat",        SCOPE_BOOT,     STEP_AT_AGENT, nat_inputs,        nat_check,        nat_apply },
-	{ "ecs-config", SCOPE_INSTANCE, STEP_AT_BAKE,  ecs_config_inputs, ecs_config_check, ecs_config_apply },
-	{ "agent-image", SCOPE_ONCE,    AB,            agent_image_inputs, agent_image_check, agent_image_apply },
+	{ "preflight",  SCOPE_RUN,      STEP_READONLY | AB, NULL,       preflight_check,  NULL, preflight_method },
+	{ "sysctl",     SCOPE_BOOT,     AB,            sysctl_inputs,     sysctl_check,     sysctl_apply, NULL },
+	{ "nat",        SCOPE_BOOT,     STEP_AT_AGENT, nat_inputs,        nat_check,        nat_apply, NULL },
+	{ "ecs-config", SCOPE_INSTANCE, STEP_AT_BAKE,  ecs_config_inputs, ecs_config_check, ecs_config_apply,
+	  ecs_config_prepare },
+	{ "agent-image", SCOPE_ONCE,    AB,            agent_image_inputs, agent_image_check, agent_image_apply,
+	  agent_image_prepare },
 	/* after the steps that use what it saves: a run that fails there saves nothing, and
 	 * before service, whose unit's `agent` reads what it saved */
-	{ "options",    SCOPE_ONCE,     STEP_AT_BAKE,  options_inputs,    options_check,    options_apply },
-	{ "host-dirs",  SCOPE_ONCE,     AB,            host_dirs_inputs,  host_dirs_check,  host_dirs_apply },
-	{ "service",    SCOPE_BOOT,     STEP_AT_BAKE,  service_inputs,    service_check,    service_apply },
-	{ "wait",       SCOPE_RUN,      STEP_READONLY | STEP_UNLOCKED, NULL, wait_check,    NULL },
+	{ "options",    SCOPE_ONCE,     STEP_AT_BAKE,  options_inputs,    options_check,    options_apply, NULL },
+	{ "host-dirs",  SCOPE_ONCE,     AB,            host_dirs_inputs,  host_dirs_check,  host_dirs_apply, NULL },
+	{ "service",    SCOPE_BOOT,     STEP_AT_BAKE,  service_inputs,    service_check,    service_apply, NULL },
+	{ "wait",       SCOPE_RUN,      STEP_READONLY | STEP_UNLOCKED, NULL, wait_check,    NULL, NULL },
 };
 #undef AB
 #define N_STEPS (sizeof steps / sizeof steps[0])
@@ -123,6 +125,21 @@ static int one(struct run *r, const struct bs_step *s, int *changed)
 	FAULT_POINT_AT("step-done", s->name);
 	(*changed)++;
 	log_msg(LOG_INFO, s->name, "[finished] %s%s(%lld ms)", r->done, r->done[0] ? " " : "", clock_ms() - t0);
+	return 0;
+}
+
+int steps_prepare(struct run *r)
+{
+	for (size_t i = 0; i < N_STEPS; i++) {
+		long long t0 = clock_ms();
+		int k;
+		if (!steps[i].prepare)
+			continue;
+		k = steps[i].prepare(r);
+		if (k < 0)
+			return k;
+		log_msg(LOG_DEBUG, steps[i].name, "prepared (%lld ms)", clock_ms() - t0);
+	}
 	return 0;
 }
 

@@ -23,12 +23,19 @@ struct bs_step {
 	void (*inputs)(struct run *r, struct sha256_ctx *h);
 	int (*check)(struct run *r);
 	int (*apply)(struct run *r);
+	/* before any step runs (steps_prepare): work out what the step will want, so bad
+	 * input fails before anything changes and later steps can read it.  0 or < 0. */
+	int (*prepare)(struct run *r);
 };
 
 #define STEP_READONLY 1u
 #define STEP_UNLOCKED 2u
 #define STEP_AT_AGENT 4u /* `agent` (ecs.service) re-applies it before it starts the agent */
 #define STEP_AT_BAKE 8u  /* `bake` converges it into the image */
+
+/* The prepare phase, for every command that goes through the steps: each step's prepare,
+ * in table order (logged at debug level).  0, or < 0 with r->err naming the step. */
+int steps_prepare(struct run *r);
 
 /* run: each step in order: [started], check, apply, check again, checkpoint,
  * [finished]/[skipped]/[failed].  Stops at the first failure.  Returns an exit code. */
@@ -56,8 +63,9 @@ const char *steps_name(unsigned i);
 /* The steps, one file each (step_<name>.c).  Checklist when adding one: the table in
  * steps.c, README's step list, test-vm/sandbox assertions. */
 int preflight_check(struct run *r);
-/* Before the steps: /etc/os-release and --method decide r->package (errors left to preflight). */
-void preflight_method(struct run *r);
+/* Before the steps: /etc/os-release and --method decide r->package (errors left to
+ * preflight's check; always 0). */
+int preflight_method(struct run *r);
 void sysctl_inputs(struct run *r, struct sha256_ctx *h);
 int sysctl_check(struct run *r);
 int sysctl_apply(struct run *r);
