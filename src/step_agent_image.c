@@ -32,7 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fault.h"
+#include "lib/fault.h"
 #include "lib/bgpipe.h"
 #include "lib/dimage.h"
 #include "lib/docker.h"

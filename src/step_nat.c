@@ -30,7 +30,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "fault.h"
+#include "lib/fault.h"
 #include "lib/exec.h"
 #include "steps.h"
 

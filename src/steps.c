@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "agent_container.h"
-#include "fault.h"
+#include "lib/fault.h"
 #include "log.h"
 #include "options.h"
 #include "lib/clock.h"

@@ -12,7 +12,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "../fault.h"
+#include "fault.h"
 
 /* openat2(2) ABI (linux/openat2.h, which musl's toolchain does not ship). */
 struct open_how_abi {

@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../fault.h"
+#include "fault.h"
 
 #include "conn.h"
 #include "hex.h"

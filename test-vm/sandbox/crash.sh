@@ -2,7 +2,7 @@
 # test-vm/sandbox/crash.sh BIN FAULT_BIN BACKEND
 # Crash consistency: SIGKILL at every step boundary and inside every apply, then a re-run of
 # the release binary, compared with an uninterrupted run.  For each point: the fault build
-# (crash points compiled in, src/fault.h) is killed there (exit 137, or the point was never
+# (crash points compiled in, src/lib/fault.h) is killed there (exit 137, or the point was never
 # reached: a failure); the release binary then converges (exit 0); and the machine equals the
 # reference: every file byte-identical (ecs.config, sysctl.d, the verified cache; checkpoints
 # by name, they hold times), each of our rules exactly once, the image in Docker with the
