@@ -204,7 +204,7 @@ $(B)/vg/ecs-bootstrap: $(B)/vg/obj/main.o $(VG_CORE) $(VG_LIBS)
 $(B)/vg/tests/%: $(B)/vg/obj/tests/%.o $(VG_CORE) $(VG_LIBS)
 	@mkdir -p $(dir $@)
 	gcc -pthread -o $@ $^
-# VG_SUITES: the sandbox suites run under valgrind (make check: these three, ~2.5 minutes;
+# VG_SUITES: the sandbox suites run under valgrind (make check: these three;
 # VG_SUITES= runs all of them, ~8 minutes).
 VG_SUITES ?= foundation image hostile
 # valgrind (memcheck) over every unit test and over the sandbox suites (nft) with the binary

@@ -44,9 +44,7 @@ static void nap_ms(long long ms)
 
 static int fail(struct run *r)
 {
-	int code = err_exit_code(&r->err);
-	log_msg(LOG_FATAL, "agent", "%s (exit %d: %s)", r->err.msg, code, err_exit_hint(code));
-	return code;
+	return log_fatal("agent", &r->err);
 }
 
 enum watch_end { END_SIGNAL, END_RECONFIGURED, END_EXITED };

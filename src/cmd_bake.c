@@ -12,9 +12,7 @@
 
 static int fail(struct run *r)
 {
-	int code = err_exit_code(&r->err);
-	log_msg(LOG_FATAL, "bake", "%s (exit %d: %s)", r->err.msg, code, err_exit_hint(code));
-	return code;
+	return log_fatal("bake", &r->err);
 }
 
 int cmd_bake(struct run *r)

@@ -249,11 +249,8 @@ int cmd_fetch(struct run *r, const char *url, const char *out, const char *want,
 		if (k < 0 && !d.in_place)
 			(void) unlink(partial); /* never leave a complete-looking file behind */
 	}
-	if (k < 0) {
-		int code = err_exit_code(&r->err);
-		log_msg(LOG_FATAL, "fetch", "%s (exit %d: %s)", r->err.msg, code, err_exit_hint(code));
-		return code;
-	}
+	if (k < 0)
+		return log_fatal("fetch", &r->err);
 	{
 		long long ms = clock_ms() - t0;
 		log_msg(LOG_INFO, "fetch", "%s -> '%s': %lld bytes in %lld ms (%.1f MiB/s)%s%s", url, out, d.done, ms,

@@ -1,6 +1,8 @@
 /* log.c: see log.h.  Lines go to stderr, which cloud-init and systemd capture. */
 #include "log.h"
 
+#include "err.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -40,4 +42,11 @@ void log_msg(enum log_level lvl, const char *step, const char *fmt, ...)
 	line[n++] = '\n';
 	/* One write() per line so concurrent writers (systemd journal, cloud-init tee) never interleave mid-line. */
 	(void) !write(STDERR_FILENO, line, (size_t) n);
+}
+
+int log_fatal(const char *step, const struct bs_err *e)
+{
+	int code = err_exit_code(e);
+	log_msg(LOG_FATAL, step, "%s (exit %d: %s)", e->msg, code, err_exit_hint(code));
+	return code;
 }

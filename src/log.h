@@ -17,4 +17,8 @@ void log_init(int verbose, int quiet);
 void log_msg(enum log_level lvl, const char *step, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+struct bs_err;
+/* A command's end on error: "<step>: fatal: <e's message> (exit N: hint)".  Returns N. */
+int log_fatal(const char *step, const struct bs_err *e);
+
 #endif

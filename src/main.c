@@ -22,9 +22,7 @@ static struct run run; /* all big buffers: static, never on the stack or heap */
 
 static int fatal(struct run *r)
 {
-	int code = err_exit_code(&r->err);
-	log_msg(LOG_FATAL, NULL, "%s (exit %d: %s)", r->err.msg, code, err_exit_hint(code));
-	return code;
+	return log_fatal(NULL, &r->err);
 }
 
 static int do_run(struct run *r, struct cli *c) { (void) c; return steps_run(r); }
