@@ -28,7 +28,6 @@ set -uo pipefail
 QEMU_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 VMCACHE=${VMCACHE:-$QEMU_DIR/cache}
 RELAY=$(cd "$QEMU_DIR/../.." && pwd)/build/vm-relay  # make build/vm-relay (relay.c)
-PROBE=$(cd "$QEMU_DIR/../.." && pwd)/build/task-probe  # make build/task-probe
 . "$QEMU_DIR/../sandbox/lib.sh"
 
 vm_init() {
@@ -52,10 +51,7 @@ vm_env_up() {
 	BS_URL=https://release-bucket.s3.us-east-1.amazonaws.com/ecs-bootstrap/ecs-bootstrap
 	echo '{}' > "$W/faults.json"
 	agent_key_up || return 1
-	[ -x "$PROBE" ] || { echo "missing $PROBE (make build/task-probe)"; return 1; }
-	mkdir -p "$W/s3/release-bucket/test" || return 1
-	python3 "$QEMU_DIR/../image/mkimage.py" --entrypoint /probe "$W/s3/release-bucket/test/task-probe.tar" task-probe:latest \
-		"$PROBE=/probe" > /dev/null || return 1
+	mkdir -p "$W/s3/release-bucket/test" && probe_image "$W/s3/release-bucket/test/task-probe.tar" || return 1
 	PROBE_URL=${BS_URL%/ecs-bootstrap/*}/test/task-probe.tar
 	sh "$FAKE/gen-certs.sh" "$W/tls" ecs && mkdir -p "$W/tasks" || return 1
 	NSX_BG python3 "$FAKE/fake_aws.py" ecs --bind 127.0.0.1 --port 8444 --public-port 443 --cert "$W/tls/ecs.crt" \

@@ -161,12 +161,16 @@ use_real() {
 	fi
 	sbx_real_config || return 1
 	# the image of the tasks the fake's ACS places (place, task_ended): build/task-probe
-	[ -x "$PROBE" ] || { echo "missing $PROBE (make build/task-probe)"; return 1; }
-	python3 "$(dirname "${BASH_SOURCE[0]}")/../image/mkimage.py" --entrypoint /probe "$W/probe.tar" task-probe:latest "$PROBE=/probe" >/dev/null &&
+	probe_image "$W/probe.tar" &&
 		docker_api -X POST -H 'Content-Type: application/x-tar' --data-binary @"$W/probe.tar" http://d/images/load | grep -q task-probe ||
 		{ echo "task-probe image not loaded"; return 1; }
 }
 PROBE=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/task-probe
+# probe_image OUT: the tasks' image (task-probe:latest, build/task-probe as its entrypoint) as a docker-save archive
+probe_image() {
+	[ -x "$PROBE" ] || { echo "missing $PROBE (make build/task-probe)"; return 1; }
+	python3 "$FAKE/../image/mkimage.py" --entrypoint /probe "$1" task-probe:latest "$PROBE=/probe" >/dev/null
+}
 # publish_agent_file NAME FILE: a prebuilt docker-save archive (gzip'd ones are unpacked, as the
 # agent bucket holds them) put in the agent bucket as NAME, signed with the test key (agent_key_up).
 publish_agent_file() {
