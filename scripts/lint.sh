@@ -49,9 +49,20 @@ fi
 if command -v clang-tidy >/dev/null; then
 	inc="-Isrc -isystem third_party/cache/bearssl/inc -isystem third_party/cache/zlib -isystem third_party/cache/jsmn -isystem third_party/cache/mbedtls/include -Ibuild/gen"
 	checks='-*,bugprone-*,cert-err33-c,clang-analyzer-*,-bugprone-easily-swappable-parameters,-bugprone-narrowing-conversions,-bugprone-reserved-identifier,-clang-analyzer-security.insecureAPI.DeprecatedOrUnsafeBufferHandling,-bugprone-assignment-in-if-condition,-cert-err33-c,-bugprone-branch-clone'
-	# one file per process, as many at once as there are CPUs
-	# shellcheck disable=SC2086
-	echo "$code" | grep '\.c$' | xargs -P "$(nproc)" -I{} sh -c 'clang-tidy --quiet -checks="$1" --warnings-as-errors="*" "$2" -- -std=c11 -D_GNU_SOURCE $3 2>&1 | grep -E "warning:|error:"; true' - "$checks" {} "$inc" | grep . && fail=1
+	# One file per process, as many at once as there are CPUs.  A file found clean is not checked
+	# again until it, a header or the checks change: its key (a hash of all three) is kept in
+	# build/lint-ok/ (LINT_FRESH=1 checks every file).
+	cache=build/lint-ok
+	[ "${LINT_FRESH:-}" = 1 ] && rm -rf "$cache"
+	mkdir -p "$cache"
+	hdrs=$( (echo "$checks $inc"; find src third_party/*.mk -name '*.h' -o -name '*.mk' 2>/dev/null | sort | xargs cat) | sha256sum | cut -c1-64)
+	# shellcheck disable=SC2016,SC2086
+	echo "$code" | grep '\.c$' | xargs -P "$(nproc)" -I{} sh -c '
+		key=$(cat "$2" | sha256sum | cut -c1-64)-$4
+		ok="$5/$(echo "$2" | tr / _).$key"
+		[ -e "$ok" ] && exit 0
+		out=$(clang-tidy --quiet -checks="$1" --warnings-as-errors="*" "$2" -- -std=c11 -D_GNU_SOURCE $3 2>&1 | grep -E "warning:|error:")
+		if [ -n "$out" ]; then printf "%s\n" "$out"; else rm -f "$5/$(echo "$2" | tr / _)".*; : > "$ok"; fi' - "$checks" {} "$inc" "$hdrs" "$cache" | grep . && fail=1
 fi
 [ "$fail" = 0 ] && echo "lint: clean"
 exit "$fail"
