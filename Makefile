@@ -240,11 +240,12 @@ lint: $(GEN) $(TP)/.fetched-mbedtls
 test: test-unit fuzz-replay test-tools lint
 
 # Command-level tests that need no root: OpenPGP with real gpg, docker-save inspection,
-# the examples and the man page against the code.
+# the examples and the man page against the code; --root DIR without root.
 test-tools: $(B)/ecs-bootstrap
 	bash test-vm/pgp/gpg-cases.sh $(CURDIR)/$(B)/ecs-bootstrap
 	bash test-vm/image/inspect-cases.sh $(CURDIR)/$(B)/ecs-bootstrap
 	sh scripts/check-examples.sh $(CURDIR)/$(B)/ecs-bootstrap
+	bash test-vm/cmd/root-tree.sh $(CURDIR)/$(B)/ecs-bootstrap
 
 test-sandbox: $(B)/ecs-bootstrap $(B)/ecs-bootstrap-fault $(B)/standin-agent $(B)/task-probe
 	bash test-vm/sandbox/run-all.sh $(CURDIR)/$(B)/ecs-bootstrap $(CURDIR)/$(B)/ecs-bootstrap-fault

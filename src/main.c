@@ -3,8 +3,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -41,7 +43,8 @@ static int do_verify(struct run *r, struct cli *c)
 	return cmd_verify(r, c->rest[0], c->rest[1], r->keyrings, c->keyring_arg ? r->n_keyrings : 0);
 }
 
-#define ROOT 1u    /* changes the machine: root only, said before anything else */
+#define ROOT 1u    /* changes the machine: root only, said before anything else (--root DIR: not
+                      needed, the tree's owner may; what acts outside it fails on its own) */
 #define LOCK 2u    /* holds the run lock throughout (agent and bake take it while their steps run) */
 #define STEPS 4u   /* goes through the steps: scope ids, saved options, the steps' prepare phase */
 
@@ -63,6 +66,13 @@ static const struct command {
 	{ CMD_VERIFY,        do_verify,        0,                   MODE_RUN },
 	{ CMD_IMAGE_INSPECT, do_image_inspect, 0,                   MODE_RUN },
 };
+
+/* Whether fd is the machine's / (however --root spelled it). */
+static bool is_slash(int fd)
+{
+	struct stat a, b;
+	return fstat(fd, &a) != 0 || stat("/", &b) != 0 || (a.st_dev == b.st_dev && a.st_ino == b.st_ino);
+}
 
 int main(int argc, char *argv[])
 {
@@ -96,8 +106,9 @@ int main(int argc, char *argv[])
 	}
 	r->mode = cmd->mode;
 	/* Changing the machine needs root; say so before touching the lock.  (plan and
-	 * status work as far as an unprivileged user can see.) */
-	if ((cmd->needs & ROOT) && geteuid() != 0) {
+	 * status work as far as an unprivileged user can see.)  A --root tree other than /
+	 * is its owner's to change. */
+	if ((cmd->needs & ROOT) && geteuid() != 0 && is_slash(r->root_fd)) {
 		err_setx(&r->err, -EPERM, BS_EXIT_USAGE,
 			 "must run as root (it changes sysctl, iptables and /etc); try: sudo ecs-bootstrap");
 		return fatal(r);
