@@ -40,7 +40,10 @@ for f in $code; do
 		done
 	done
 done | grep . && fail=1
-# 7. cppcheck and clang-tidy
+# 7. library code reads no environment variable: src/cli.c does, and passes what it read in
+grep -nE '\b(getenv|secure_getenv|environ)\b' src/lib/*.c | grep -vE '^[^:]+:[0-9]+:[[:space:]]*(\*|/\*)' |
+	while IFS= read -r l; do echo "lint: $l: library code reads the environment (pass it in)"; done | grep . && fail=1
+# 8. cppcheck and clang-tidy
 if command -v cppcheck >/dev/null; then
 	cppcheck -q --error-exitcode=1 --std=c11 --enable=warning,portability,performance \
 		--suppress=missingIncludeSystem --inline-suppr -D_GNU_SOURCE -DBS_FAULT_INJECTION=1 \

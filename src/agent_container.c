@@ -266,22 +266,22 @@ int agent_container_start(struct run *r, struct docker *d, bool restart_policy, 
 
 int agent_start_with_restart_policy(struct run *r)
 {
-	struct docker d;
+	struct docker *d = &r->docker;
 	char cfg_hash[65];
-	int k = docker_open(&d, r->root, &r->err);
-	return k < 0 ? k : agent_container_start(r, &d, true, cfg_hash);
+	int k = docker_open(d, r->root, r->docker_host, &r->err);
+	return k < 0 ? k : agent_container_start(r, d, true, cfg_hash);
 }
 
 int agent_container_current(struct run *r)
 {
 	static const char *const keys[] = { SUPERVISOR_LABEL, CONFIG_LABEL };
-	struct docker d;
+	struct docker *d = &r->docker;
 	char supervisor[80], cfg_label[80], now[65];
 	char *vals[] = { supervisor, cfg_label };
-	int running = 0, code = 0, k = docker_open(&d, r->root, &r->err);
+	int running = 0, code = 0, k = docker_open(d, r->root, r->docker_host, &r->err);
 	if (k < 0)
 		return k;
-	k = docker_container_state(&d, AGENT_CONTAINER, &running, &code, &r->err);
+	k = docker_container_state(d, AGENT_CONTAINER, &running, &code, &r->err);
 	if (k == -ENOENT) {
 		err_clear(&r->err);
 		run_why(r, "no systemd: there is no ecs-agent container (Docker restart policy)");
@@ -293,7 +293,7 @@ int agent_container_current(struct run *r)
 		run_why(r, "no systemd: the ecs-agent container (Docker restart policy) is not running");
 		return 0;
 	}
-	k = docker_container_labels(&d, AGENT_CONTAINER, keys, vals, 2, sizeof supervisor, &r->err);
+	k = docker_container_labels(d, AGENT_CONTAINER, keys, vals, 2, sizeof supervisor, &r->err);
 	if (k < 0)
 		return k == -ENOENT ? 0 : k;
 	if (!strcmp(supervisor, "agent"))
@@ -308,15 +308,15 @@ int agent_container_current(struct run *r)
 
 void agent_status(struct run *r)
 {
-	struct docker d;
+	struct docker *d = &r->docker;
 	struct bs_err e;
 	int running = 0, code = 0, k;
 
-	if (docker_open(&d, r->root, &e) < 0) {
+	if (docker_open(d, r->root, r->docker_host, &e) < 0) {
 		printf("agent: Docker is not answering (%s)\n", e.msg);
 		return;
 	}
-	k = docker_container_state(&d, AGENT_CONTAINER, &running, &code, &e);
+	k = docker_container_state(d, AGENT_CONTAINER, &running, &code, &e);
 	if (k == -ENOENT)
 		printf("agent: no %s container\n", AGENT_CONTAINER);
 	else if (k < 0)

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/fault.h"
 #include "lib/tls.h"
 #include "log.h"
 #include "steps.h"
@@ -115,13 +116,13 @@ void cli_help(void)
 	for (unsigned i = 0; steps_name(i); i++)
 		printf(" %s", steps_name(i));
 	fputs("\n  preflight  root, /etc/os-release, iptables (nf_tables or legacy), systemd\n"
-	      "  options    /etc/ecs-bootstrap/options (and keyring copies): the options above, saved\n"
 	      "  sysctl     net.ipv4.conf.all.route_localnet=1 live and in /etc/sysctl.d/80-ecs-bootstrap.conf\n"
 	      "  nat        task IAM role DNAT/REDIRECT of 169.254.170.2:80 to 127.0.0.1:51679, and ecs-init's\n"
 	      "             INPUT rules (ECS_SKIP_LOCALHOST_TRAFFIC_FILTER, ECS_ALLOW_OFFHOST_INTROSPECTION_ACCESS)\n"
 	      "  ecs-config /etc/ecs/ecs.config: defaults < keys already in the file < --config-url < --set/--cluster\n"
 	      "  agent-image the agent tarball from the regional bucket, its OpenPGP signature verified, loaded\n"
 	      "             into Docker as amazon/amazon-ecs-agent:latest; cached in /var/cache/ecs\n"
+	      "  options    /etc/ecs-bootstrap/options (and keyring copies): the options above, saved\n"
 	      "  host-dirs  /var/log/ecs, /var/lib/ecs/data (SELinux: labelled for the container)\n"
 	      "  service    with systemd: /usr/local/bin/ecs-bootstrap and ecs.service, then\n"
 	      "             `systemctl enable --now --no-block ecs.service`; without: the container with\n"
@@ -154,16 +155,23 @@ void cli_version(void)
 #endif
 }
 
+void cli_usage(void)
+{
+	fputs(USAGE "\n", stderr);
+}
+
+static struct bs_err *cli_err; /* the run's, while cli_parse() runs */
+
+/* What is wrong with the command line, into the run's error (main reports it). */
 __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
 {
+	char msg[BS_ERR_MSG_MAX];
 	va_list ap;
 
-	fputs("ecs-bootstrap: fatal: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	(void) vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	fputs("\n" USAGE "\n", stderr);
-	return BS_EXIT_USAGE;
+	return err_setx(cli_err, -EINVAL, BS_EXIT_USAGE, "%s", msg);
 }
 
 static int add_set(struct run *r, char *kv)
@@ -242,6 +250,43 @@ static int parse_seconds(const char *s, int *ret_ms)
 	return 0;
 }
 
+/* A variable's value, NULL when unset or empty. */
+static const char *env(const char *name)
+{
+	const char *v = getenv(name);
+	return v && *v ? v : NULL;
+}
+
+/* What the environment says about the network and the tools: read here, once, and handed
+ * to library code in r->net, r->docker_host and r->tool_dir.  The AWS SDKs' names, and the
+ * usual proxy variables (lowercase http_proxy first: the uppercase one is unsafe in CGI). */
+static void from_env_net(struct run *r)
+{
+	struct net *n = &r->net;
+	const char *v;
+	long t;
+
+	n->https_proxy = env("HTTPS_PROXY") ? env("HTTPS_PROXY") : env("https_proxy");
+	n->http_proxy = env("http_proxy") ? env("http_proxy") : env("HTTP_PROXY");
+	n->no_proxy = env("NO_PROXY") ? env("NO_PROXY") : getenv("no_proxy");
+	v = env("ECS_BOOTSTRAP_HTTP_TIMEOUT"); /* seconds, 1..3600: how long a stalled server is waited for */
+	t = v ? strtol(v, NULL, 10) : 0;
+	n->io_timeout_ms = t >= 1 && t <= 3600 ? (int) t * 1000 : 0;
+	n->ssl_cert_file = env("SSL_CERT_FILE");
+	n->imds_endpoint = env("AWS_EC2_METADATA_SERVICE_ENDPOINT");
+	n->imds_disabled = (v = getenv("AWS_EC2_METADATA_DISABLED")) && !strcasecmp(v, "true");
+	n->imds_v1_allowed = (v = getenv("ECS_BOOTSTRAP_IMDS_V1")) && !strcmp(v, "1");
+	n->aws_region = env("AWS_REGION");
+	n->aws_default_region = env("AWS_DEFAULT_REGION");
+	n->s3_endpoint = env("AWS_ENDPOINT_URL_S3");
+	n->access_key_id = env("AWS_ACCESS_KEY_ID");
+	n->secret_access_key = env("AWS_SECRET_ACCESS_KEY");
+	n->session_token = env("AWS_SESSION_TOKEN");
+	r->docker_host = env("DOCKER_HOST");
+	r->tool_dir = env("BS_TOOL_DIR");
+	fault_setup(getenv("BS_FAULT_POINT"), getenv("BS_FAULT_SIGNAL"));
+}
+
 /* Environment first, so the command line (parsed next) wins. */
 static int from_env(struct run *r)
 {
@@ -249,6 +294,7 @@ static int from_env(struct run *r)
 	const char *v;
 	int k;
 
+	from_env_net(r);
 	if ((v = getenv("ECS_BOOTSTRAP_CLUSTER")) && *v && (k = set_cluster(r, v)))
 		return k;
 	if ((v = getenv("ECS_BOOTSTRAP_SET")) && *v) {
@@ -350,6 +396,7 @@ int cli_parse(int argc, char *argv[], struct cli *c, struct run *r)
 	int first = 1, k, o;
 	static char *permuted[1024];
 
+	cli_err = &r->err;
 	/* getopt may permute argv (fetch URL -o F): work on a copy of the pointers. */
 	if (argc > 1023)
 		return usage_error("more than %s arguments", "1022");

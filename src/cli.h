@@ -17,9 +17,12 @@ struct cli {
 	bool keyring_arg;       /* --keyring on the command line (the files are in r->keyrings) */
 };
 
-/* Parse argv (and ECS_BOOTSTRAP_* variables) into c and r.  0, or BS_EXIT_USAGE after
- * printing a one-line reason and the usage line. */
+/* Parse argv (and ECS_BOOTSTRAP_* variables) into c and r.  0, or < 0 with r->err saying
+ * what is wrong (exit class 100); main reports it, then cli_usage(). */
 int cli_parse(int argc, char *argv[], struct cli *c, struct run *r);
+
+/* The one-line usage, on stderr. */
+void cli_usage(void);
 
 void cli_help(void);
 void cli_version(void);

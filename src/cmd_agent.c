@@ -23,6 +23,7 @@
 
 #include "agent_container.h"
 #include "lib/docker.h"
+#include "lib/fault.h"
 #include "log.h"
 #include "steps.h"
 
@@ -44,7 +45,7 @@ static void nap_ms(long long ms)
 
 static int fail(struct run *r)
 {
-	return log_fatal("agent", &r->err);
+	return r->err.code < 0 ? r->err.code : -EIO; /* main reports it */
 }
 
 enum watch_end { END_SIGNAL, END_RECONFIGURED, END_EXITED };
@@ -127,7 +128,7 @@ static void back_off(long long *backoff)
 int cmd_agent(struct run *r)
 {
 	struct sigaction sa;
-	struct docker d;
+	struct docker *d = &r->docker;
 	long long backoff = 0;
 	int code;
 
@@ -144,19 +145,22 @@ int cmd_agent(struct run *r)
 	}
 	if (code)
 		return code;
-	if (docker_open(&d, r->root, &r->err) < 0)
+	if (docker_open(d, r->root, r->docker_host, &r->err) < 0)
 		return fail(r);
 	for (;;) {
 		char cfg_hash[65];
 		enum watch_end end;
 		int exit_code = 0;
 
-		if (agent_container_start(r, &d, false, cfg_hash) < 0 ||
-		    wait_container(r, &d, cfg_hash, &end, &exit_code) < 0)
+		FAULT_POINT("agent-before-container");
+		if (stopping) /* a SIGTERM since: no new container for a unit going down */
+			return log_msg(LOG_INFO, "agent", "stopped before the agent container was started"), BS_EXIT_OK;
+		if (agent_container_start(r, d, false, cfg_hash) < 0 ||
+		    wait_container(r, d, cfg_hash, &end, &exit_code) < 0)
 			return fail(r);
 		if (end == END_SIGNAL) {
 			log_msg(LOG_INFO, "agent", "stopping container %s (at most %d s)", AGENT_CONTAINER, STOP_GRACE_S);
-			if (docker_container_stop(&d, AGENT_CONTAINER, STOP_GRACE_S, &r->err) < 0)
+			if (docker_container_stop(d, AGENT_CONTAINER, STOP_GRACE_S, &r->err) < 0)
 				return fail(r);
 			log_msg(LOG_INFO, "agent", "stopped");
 			return BS_EXIT_OK;
@@ -164,7 +168,7 @@ int cmd_agent(struct run *r)
 		if (end == END_RECONFIGURED) {
 			log_msg(LOG_INFO, "agent", "ecs.config changed: restarting the agent to apply it (stopping %s, at most %d s)",
 				AGENT_CONTAINER, STOP_GRACE_S);
-			if (docker_container_stop(&d, AGENT_CONTAINER, STOP_GRACE_S, &r->err) < 0)
+			if (docker_container_stop(d, AGENT_CONTAINER, STOP_GRACE_S, &r->err) < 0)
 				return fail(r);
 			backoff = 0;
 			continue;

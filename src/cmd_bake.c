@@ -10,32 +10,28 @@
 #include "log.h"
 #include "steps.h"
 
-static int fail(struct run *r)
-{
-	return log_fatal("bake", &r->err);
-}
 
 int cmd_bake(struct run *r)
 {
-	struct docker d;
+	struct docker *d = &r->docker;
 	size_t n;
 	int code = steps_run_phase(r, STEP_AT_BAKE);
 
 	if (code)
 		return code;
 	/* The agent container and its state: an instance made from the image starts afresh. */
-	if (docker_open(&d, r->root, &r->err) == 0 && docker_container_remove(&d, AGENT_CONTAINER, &r->err) == 0)
+	if (docker_open(d, r->root, r->docker_host, &r->err) == 0 && docker_container_remove(d, AGENT_CONTAINER, &r->err) == 0)
 		log_msg(LOG_INFO, "bake", "removed: container %s (if it existed)", AGENT_CONTAINER);
 	else
 		log_msg(LOG_WARNING, "bake", "%s, ignoring", r->err.msg);
 	if (fileio_empty_dir(r->root_fd, "/var/lib/ecs/data", &n, &r->err) < 0)
-		return fail(r);
+		return r->err.code;
 	log_msg(LOG_INFO, "bake", "removed: %zu entries of agent data in /var/lib/ecs/data", n);
 	if (fileio_empty_dir(r->root_fd, "/var/log/ecs", &n, &r->err) < 0)
-		return fail(r);
+		return r->err.code;
 	log_msg(LOG_INFO, "bake", "removed: %zu agent log entries in /var/log/ecs", n);
 	if (steps_forget_instance(r) < 0)
-		return fail(r);
+		return r->err.code;
 	log_msg(LOG_INFO, "bake", "%s", r->cluster ? "kept: ECS_CLUSTER (given with --cluster)" : "removed: ECS_CLUSTER from ecs.config (set it at boot with --cluster)");
 	return BS_EXIT_OK;
 }

@@ -9,7 +9,6 @@
 #include "lib/ecsconfig.h"
 #include "lib/envfile.h"
 #include "lib/fileio.h"
-#include "log.h"
 
 struct show {
 	bool secrets;
@@ -45,14 +44,10 @@ int cmd_config_show(struct run *r, const char *file, bool show_secrets)
 
 	/* --file is a path of the caller, not of the --root tree. */
 	k = fileio_read_bounded(file ? AT_FDCWD : r->root_fd, path, r->cfg_old, sizeof r->cfg_old, &n, &r->err);
-	if (k < 0) {
-		log_msg(LOG_FATAL, "config", "%s", r->err.msg);
-		return err_exit_code(&r->err);
-	}
+	if (k < 0)
+		return k;
 	k = envfile_parse(r->cfg_old, n, &ops, &r->err);
-	if (k < 0) {
-		log_msg(LOG_FATAL, "config", "'%s': %s", path, r->err.msg);
-		return BS_EXIT_USAGE;
-	}
+	if (k < 0)
+		return err_class(&r->err, BS_EXIT_USAGE), err_wrap(&r->err, "'%s'", path);
 	return BS_EXIT_OK;
 }

@@ -174,14 +174,10 @@ int cmd_fetch(struct run *r, const char *url, const char *out, const char *want,
 	long long t0 = clock_ms();
 	int k;
 
-	if (want && !hex_ok(want)) {
-		log_msg(LOG_FATAL, "fetch", "--sha256 '%s': want 64 hex digits", want);
-		return BS_EXIT_USAGE;
-	}
-	if (!out && !(out = basename_of(url))) {
-		log_msg(LOG_FATAL, "fetch", "cannot name the output after '%s': give -o FILE", url);
-		return BS_EXIT_USAGE;
-	}
+	if (want && !hex_ok(want))
+		return err_setx(&r->err, -EINVAL, BS_EXIT_USAGE, "--sha256 '%s': want 64 hex digits", want);
+	if (!out && !(out = basename_of(url)))
+		return err_setx(&r->err, -EINVAL, BS_EXIT_USAGE, "cannot name the output after '%s': give -o FILE", url);
 	if (!strncmp(url, "http://", 7))
 		log_msg(LOG_WARNING, "fetch", "'%s' is plain http: nothing protects it in transit%s", url,
 			want ? " (the --sha256 check still does)" : "");
@@ -196,34 +192,27 @@ int cmd_fetch(struct run *r, const char *url, const char *out, const char *want,
 		/* /dev/null, a FIFO, /dev/stdout: write into it; renaming over it would replace the
 		 * device (as root: every later write to /dev/null would land in a regular file). */
 		d.fd = open(out, O_WRONLY | O_NOCTTY | O_CLOEXEC);
-		if (d.fd < 0) {
-			log_msg(LOG_FATAL, "fetch", "open '%s': %s", out, strerror(errno));
-			return BS_EXIT_USAGE;
-		}
+		if (d.fd < 0)
+			return err_setx(&r->err, -errno, BS_EXIT_USAGE, "open '%s': %s", out, strerror(errno));
 		d.in_place = true;
 		d.seekable = fstat(d.fd, &st) == 0 && S_ISREG(st.st_mode) && ftruncate(d.fd, 0) == 0;
 	} else {
-		if (snprintf(partial, sizeof partial, "%s.partial", out) >= (int) sizeof partial) {
-			log_msg(LOG_FATAL, "fetch", "output path too long");
-			return BS_EXIT_USAGE;
-		}
+		if (snprintf(partial, sizeof partial, "%s.partial", out) >= (int) sizeof partial)
+			return err_setx(&r->err, -ENAMETOOLONG, BS_EXIT_USAGE, "output path too long");
 		/* Ours from an interrupted fetch, or someone else's: never write into an existing one. */
-		if (unlink(partial) < 0 && errno != ENOENT) {
-			log_msg(LOG_FATAL, "fetch", "'%s' exists and cannot be removed (%s): remove it or choose another -o",
-				partial, strerror(errno));
-			return BS_EXIT_USAGE;
-		}
+		if (unlink(partial) < 0 && errno != ENOENT)
+			return err_setx(&r->err, -errno, BS_EXIT_USAGE,
+					"'%s' exists and cannot be removed (%s): remove it or choose another -o", partial,
+					strerror(errno));
 		d.fd = open(partial, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-		if (d.fd < 0) {
-			log_msg(LOG_FATAL, "fetch", "create '%s': %s%s", partial, strerror(errno),
-				errno == EEXIST ? " (created by someone else meanwhile)" : "");
-			return BS_EXIT_USAGE;
-		}
+		if (d.fd < 0)
+			return err_setx(&r->err, -errno, BS_EXIT_USAGE, "create '%s': %s%s", partial, strerror(errno),
+					errno == EEXIST ? " (created by someone else meanwhile)" : "");
 		d.seekable = true;
 	}
-	(void) tls_trust_load(r->root_fd, &r->err); /* errors resurface at the first https use */
+	(void) tls_trust_load(r->root_fd, r->net.ssl_cert_file, &r->err); /* errors resurface at the first https use */
 	err_clear(&r->err);
-	k = fetch_url(url, &fo, &sink, &resp, &r->err);
+	k = fetch_url(&r->net, url, &fo, &sink, &resp, &r->err);
 	if (d.done && d.tty)
 		progress(&d, true);
 	got[0] = '\0';
@@ -250,7 +239,7 @@ int cmd_fetch(struct run *r, const char *url, const char *out, const char *want,
 			(void) unlink(partial); /* never leave a complete-looking file behind */
 	}
 	if (k < 0)
-		return log_fatal("fetch", &r->err);
+		return k;
 	{
 		long long ms = clock_ms() - t0;
 		log_msg(LOG_INFO, "fetch", "%s -> '%s': %lld bytes in %lld ms (%.1f MiB/s)%s%s", url, out, d.done, ms,

@@ -21,7 +21,7 @@ int cmd_verify(struct run *r, const char *data, const char *sig, const char *con
 		log_msg(LOG_WARNING, "verify", "trust set replaced: keys from '%s' instead of the Amazon ECS key", keyrings[i]);
 	if (trust_load(&kr, keyrings, n_keyrings, now, &r->err) < 0 ||
 	    trust_verify_file(&kr, AT_FDCWD, data, sig, now, line, sizeof line, &r->err) < 0)
-		return log_fatal("verify", &r->err);
+		return r->err.code;
 	printf("%s\n", line);
 	return BS_EXIT_OK;
 }
@@ -30,17 +30,13 @@ int cmd_verify(struct run *r, const char *data, const char *sig, const char *con
 int cmd_image_inspect(struct run *r, const char *tar)
 {
 	static struct dimage_info ii;
-	int fd = open(tar, O_RDONLY | O_CLOEXEC | O_NOCTTY), code;
+	int fd = open(tar, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 
-	if (fd < 0) {
-		log_msg(LOG_FATAL, "image", "open '%s': %s", tar, strerror(errno));
-		return BS_EXIT_USAGE;
-	}
+	if (fd < 0)
+		return err_setx(&r->err, -errno, BS_EXIT_USAGE, "open '%s': %s", tar, strerror(errno));
 	if (dimage_inspect(fd, &ii, &r->err) < 0) {
 		(void) close(fd);
-		code = err_exit_code(&r->err);
-		log_msg(LOG_FATAL, "image", "'%s': %s (exit %d: %s)", tar, r->err.msg, code, err_exit_hint(code));
-		return code;
+		return err_wrap(&r->err, "'%s'", tar);
 	}
 	(void) close(fd);
 	if (ii.gzipped)

@@ -1,5 +1,6 @@
 /* main.c: argv/env -> struct run -> one command -> exit code.  No logic lives here: the
- * table below says, per command, what it needs before it runs. */
+ * table below says, per command, what it needs before it runs.  A command returns its
+ * exit code, or < 0 with r->err set: main is the one place that reports an error. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -24,7 +25,7 @@ static struct run run; /* all big buffers: static, never on the stack or heap */
 
 static int fatal(struct run *r)
 {
-	return log_fatal(NULL, &r->err);
+	return log_fatal(r->failed, &r->err);
 }
 
 static int do_run(struct run *r, struct cli *c) { (void) c; return steps_run(r); }
@@ -53,18 +54,19 @@ static const struct command {
 	int (*fn)(struct run *r, struct cli *c);
 	unsigned needs;
 	enum bs_mode mode;
+	const char *name; /* in its error report (the steps name themselves) */
 } commands[] = {
-	{ CMD_RUN,           do_run,           ROOT | LOCK | STEPS, MODE_RUN },
-	{ CMD_PLAN,          do_plan,          LOCK | STEPS,        MODE_PLAN },
-	{ CMD_STATUS,        do_status,        STEPS,               MODE_STATUS }, /* only reads: never waits for a run */
-	{ CMD_RESET,         do_reset,         ROOT | LOCK,         MODE_RUN },
-	{ CMD_AGENT,         do_agent,         ROOT | STEPS,        MODE_RUN },
-	{ CMD_BAKE,          do_bake,          ROOT | STEPS,        MODE_RUN },
-	{ CMD_OPTIONS,       do_options,       0,                   MODE_RUN },
-	{ CMD_CONFIG_SHOW,   do_config_show,   0,                   MODE_RUN },
-	{ CMD_FETCH,         do_fetch,         0,                   MODE_RUN },
-	{ CMD_VERIFY,        do_verify,        0,                   MODE_RUN },
-	{ CMD_IMAGE_INSPECT, do_image_inspect, 0,                   MODE_RUN },
+	{ CMD_RUN,           do_run,           ROOT | LOCK | STEPS, MODE_RUN,    NULL },
+	{ CMD_PLAN,          do_plan,          LOCK | STEPS,        MODE_PLAN,   NULL },
+	{ CMD_STATUS,        do_status,        STEPS,               MODE_STATUS, NULL }, /* only reads: never waits for a run */
+	{ CMD_RESET,         do_reset,         ROOT | LOCK,         MODE_RUN,    NULL },
+	{ CMD_AGENT,         do_agent,         ROOT | STEPS,        MODE_RUN,    "agent" },
+	{ CMD_BAKE,          do_bake,          ROOT | STEPS,        MODE_RUN,    "bake" },
+	{ CMD_OPTIONS,       do_options,       0,                   MODE_RUN,    "options" },
+	{ CMD_CONFIG_SHOW,   do_config_show,   0,                   MODE_RUN,    "config" },
+	{ CMD_FETCH,         do_fetch,         0,                   MODE_RUN,    "fetch" },
+	{ CMD_VERIFY,        do_verify,        0,                   MODE_RUN,    "verify" },
+	{ CMD_IMAGE_INSPECT, do_image_inspect, 0,                   MODE_RUN,    "image" },
 };
 
 /* Whether fd is the machine's / (however --root spelled it). */
@@ -83,9 +85,8 @@ int main(int argc, char *argv[])
 
 	(void) signal(SIGPIPE, SIG_IGN);
 	r->lock_fd = -1;
-	code = cli_parse(argc, argv, &c, r);
-	if (code)
-		return code;
+	if (cli_parse(argc, argv, &c, r) < 0)
+		return log_fatal(NULL, &r->err), cli_usage(), BS_EXIT_USAGE;
 	log_init(r->verbose, 0);
 	if (c.cmd == CMD_HELP)
 		return cli_help(), BS_EXIT_OK;
@@ -105,6 +106,7 @@ int main(int argc, char *argv[])
 		return fatal(r);
 	}
 	r->mode = cmd->mode;
+	r->failed = cmd->name;
 	/* Changing the machine needs root; say so before touching the lock.  (plan and
 	 * status work as far as an unprivileged user can see.)  A --root tree other than /
 	 * is its owner's to change. */
@@ -128,5 +130,5 @@ int main(int argc, char *argv[])
 	}
 	code = cmd->fn(r, &c);
 	(void) fflush(stdout);
-	return code;
+	return code < 0 ? fatal(r) : code;
 }

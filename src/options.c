@@ -343,9 +343,7 @@ int cmd_options(struct run *r, bool show_secrets)
 	}
 	if (k == 0)
 		k = envfile_parse(saved, len, &ops, &r->err);
-	if (k < 0) {
-		log_msg(LOG_FATAL, "options", "%s", r->err.msg);
-		return BS_EXIT_USAGE;
-	}
+	if (k < 0)
+		return err_class(&r->err, BS_EXIT_USAGE);
 	return BS_EXIT_OK;
 }

@@ -8,7 +8,9 @@
 #include <sys/types.h>
 
 #include "err.h"
+#include "lib/docker.h"
 #include "lib/ecsconfig.h"
+#include "lib/net.h"
 #include "paths.h"
 
 enum bs_mode { MODE_RUN, MODE_PLAN, MODE_STATUS };
@@ -78,12 +80,23 @@ struct run {
 	bool skip_localhost_filter;       /* ECS_SKIP_LOCALHOST_TRAFFIC_FILTER=true */
 	bool allow_offhost_introspection; /* ECS_ALLOW_OFFHOST_INTROSPECTION_ACCESS=true */
 
+	/* what the environment says beyond the options (cli.c reads it; library code is given it) */
+	const char *docker_host;  /* DOCKER_HOST */
+	const char *tool_dir;     /* BS_TOOL_DIR: tests' stand-ins for iptables, systemctl, ... */
+
+	/* the run's contexts: the network (proxies, IMDS session, credentials), a Docker client */
+	struct net net;
+	struct docker docker;
+
 	/* per step, reset by the runner before each check() */
 	char why[256];    /* check() returning 0 says why here ("rule missing: ...") */
 	char done[256];   /* apply() may say what it changed, for the [finished] line */
 	bool cp_valid;    /* the step's checkpoint matches its inputs and scope */
 
+	/* A command that fails returns < 0 with the error here; main reports it, once, naming
+	 * failed: the step that failed, else the command (NULL: none to name). */
 	struct bs_err err;
+	const char *failed;
 };
 
 /* Printf into r->why / r->done (truncated). */

@@ -65,7 +65,7 @@ static int imds_identity(struct run *r)
 	struct bs_err e;
 	struct json j;
 
-	if (imds_get("/latest/dynamic/instance-identity/document", 1, doc, sizeof doc, &n, &e) < 0 ||
+	if (imds_get(&r->net, "/latest/dynamic/instance-identity/document", 1, doc, sizeof doc, &n, &e) < 0 ||
 	    json_parse(&j, doc, n, tok, 128, &e) < 0 ||
 	    json_get_string(&j, 0, "instanceId", r->instance_id, sizeof r->instance_id) <= 0 ||
 	    !id_chars(r->instance_id, "abcdefghijklmnopqrstuvwxyz0123456789-")) {

@@ -48,7 +48,6 @@
 #define SIG_MAX 8192
 #define AGENT_TAR_MAX (2LL * 1024 * 1024 * 1024) /* 2 GiB: the agent is ~100 MB */
 
-static struct docker dk;
 
 static struct pgp_keyring kr;
 static bool kr_loaded;
@@ -83,7 +82,7 @@ int agent_image_prepare(struct run *r)
 	if (r->agent_url_opt) {
 		n = snprintf(r->agent_url, sizeof r->agent_url, "%s", r->agent_url_opt);
 	} else {
-		if (fetch_region_resolve(region, r->imds_region, reg, sizeof reg, &r->err) < 0)
+		if (fetch_region_resolve(&r->net, region, r->imds_region, reg, sizeof reg, &r->err) < 0)
 			return err_wrap(&r->err, "the agent's download URL");
 		region = reg;
 		if (!strcmp(region, "us-east-1"))
@@ -120,7 +119,7 @@ void agent_image_inputs(struct run *r, struct sha256_ctx *h)
 
 static int open_docker(struct run *r)
 {
-	return dk.api[0] ? 0 : docker_open(&dk, r->root, &r->err);
+	return r->docker.api[0] ? 0 : docker_open(&r->docker, r->root, r->docker_host, &r->err);
 }
 
 static int trust(struct run *r)
@@ -173,7 +172,7 @@ int agent_image_check(struct run *r)
 		run_why(r, "no verified agent image from %s yet", r->agent_url);
 		return 0;
 	}
-	k = docker_image_id(&dk, AGENT_REPO ":" AGENT_TAG, have, sizeof have, &r->err);
+	k = docker_image_id(&r->docker, AGENT_REPO ":" AGENT_TAG, have, sizeof have, &r->err);
 	if (k < 0)
 		return k;
 	if (k == 0 || strcmp(have, want) != 0) {
@@ -263,10 +262,10 @@ static int download(struct run *r)
 	struct dl d = { .v = &v, .sig = (const unsigned char *) sig };
 	int dfd = -1, k;
 
-	(void) tls_trust_load(r->root_fd, &r->err);
+	(void) tls_trust_load(r->root_fd, r->net.ssl_cert_file, &r->err);
 	err_clear(&r->err);
 	http_mem_sink(&s, &m, sig, sizeof sig);
-	k = fetch_url(r->agent_sig_url, &fo, &s, &resp, &r->err);
+	k = fetch_url(&r->net, r->agent_sig_url, &fo, &s, &resp, &r->err);
 	if (k < 0)
 		return err_wrap(&r->err, "agent signature");
 	k = pgp_verify_init(&v, &kr, (const unsigned char *) sig, m.len, (unsigned) time(NULL), &r->err);
@@ -278,7 +277,7 @@ static int download(struct run *r)
 		return err_set(&r->err, d.fd, "create '%s.partial': %s", PATH_AGENT_TAR, strerror(-d.fd));
 	fo.max_body = AGENT_TAR_MAX;
 	s = (struct http_sink) { dl_begin, dl_data, &d };
-	k = fetch_url(r->agent_url, &fo, &s, &resp, &r->err);
+	k = fetch_url(&r->net, r->agent_url, &fo, &s, &resp, &r->err);
 	bgpipe_finish(&d.hash); /* every byte hashed; the verifier is ours again */
 	FAULT_POINT("agent-image-after-download");
 	if (k == 0 && resp.content_length >= 0 && d.done != resp.content_length)
@@ -352,7 +351,7 @@ static int load(struct run *r)
 	if (k == 0 && fstat(fd, &st) < 0)
 		k = err_set(&r->err, -errno, "stat: %s", strerror(errno));
 	if (k == 0)
-		k = docker_image_load(&dk, fd, (long long) st.st_size, &r->err);
+		k = docker_image_load(&r->docker, fd, (long long) st.st_size, &r->err);
 	(void) close(fd);
 	log_msg(LOG_DEBUG, "agent-image", "inspected and loaded in %lld ms", clock_ms() - t0);
 	if (k < 0)
@@ -360,9 +359,9 @@ static int load(struct run *r)
 	FAULT_POINT("agent-image-after-load");
 	for (size_t i = 0; i < im->n_tags; i++)
 		tagged |= !strcmp(im->tags[i], AGENT_REPO ":" AGENT_TAG);
-	if (!tagged && (k = docker_image_tag(&dk, im->id, AGENT_REPO, AGENT_TAG, &r->err)) < 0)
+	if (!tagged && (k = docker_image_tag(&r->docker, im->id, AGENT_REPO, AGENT_TAG, &r->err)) < 0)
 		return k;
-	k = docker_image_id(&dk, AGENT_REPO ":" AGENT_TAG, have, sizeof have, &r->err);
+	k = docker_image_id(&r->docker, AGENT_REPO ":" AGENT_TAG, have, sizeof have, &r->err);
 	if (k < 0)
 		return k;
 	if (k == 0 || strcmp(have, im->id) != 0)

@@ -140,16 +140,13 @@ static int ipt(struct run *r, const struct rule *x, const char *op, const char *
 static int ipt_must(struct run *r, const struct rule *x, const char *op, const char *pos)
 {
 	char out[1024];
-	struct exec_result res = { .out = out, .out_cap = sizeof out };
+	struct exec_result res = { .tool_dir = r->tool_dir, .out = out, .out_cap = sizeof out };
 	int k = ipt(r, x, op, pos, true, &res);
 
-	if (k < 0)
-		return k;
-	if (res.status != 0)
-		return err_setx(&r->err, -EIO, BS_EXIT_TEMP, "%s -t %s %s %s (%s) exited %d: %s",
-				x->v6 ? "ip6tables" : "iptables", x->table, op, x->chain, x->id, res.status,
-				exec_first_line(&res));
-	return 0;
+	if (k == 0 && res.status != 0)
+		k = err_setx(&r->err, -EIO, BS_EXIT_TEMP, "exited %d: %s", res.status, exec_first_line(&res));
+	return k < 0 ? err_wrap(&r->err, "rule '%s': %s -t %s %s %s", x->id, x->v6 ? "ip6tables" : "iptables", x->table,
+				op, x->chain) : 0;
 }
 
 /* Count the occurrences of every rule in its chain: one `iptables-save -t TABLE` per
@@ -159,7 +156,7 @@ static int ipt_must(struct run *r, const struct rule *x, const char *op, const c
 static int survey(struct run *r, struct seen seen[N_RULES])
 {
 	static char out[LIST_MAX];
-	struct exec_result res = { .out = out, .out_cap = sizeof out };
+	struct exec_result res = { .tool_dir = r->tool_dir, .out = out, .out_cap = sizeof out };
 
 	for (size_t i = 0; i < N_RULES; i++)
 		seen[i].count = -1;
@@ -170,15 +167,12 @@ static int survey(struct run *r, struct seen seen[N_RULES])
 
 		if (seen[i].count >= 0 || !family_ok(r, x))
 			continue;
-		k = exec_run(argv, IPT_TIMEOUT_MS, &res, &r->err);
+		k = exec_must(argv, IPT_TIMEOUT_MS, &res, BS_EXIT_TEMP, &r->err);
 		if (k < 0)
 			return k;
 		if (res.truncated)
 			return err_setx(&r->err, -E2BIG, BS_EXIT_INTERNAL, "%s -t %s: more than %d bytes of rules", argv[0],
 					x->table, LIST_MAX);
-		if (res.status != 0)
-			return err_setx(&r->err, -EIO, BS_EXIT_TEMP, "%s -t %s exited %d: %s", argv[0], x->table, res.status,
-					exec_first_line(&res));
 		for (size_t j = i; j < N_RULES; j++)
 			if (rules[j].v6 == x->v6 && strcmp(rules[j].table, x->table) == 0)
 				seen[j].count = 0, seen[j].pos = -1;
@@ -203,7 +197,7 @@ static int survey(struct run *r, struct seen seen[N_RULES])
 	 * duplicate.  (A disabled rule is looked for by its text only.) */
 	for (size_t i = 0; i < N_RULES; i++) {
 		char out1[1024];
-		struct exec_result r1 = { .out = out1, .out_cap = sizeof out1 };
+		struct exec_result r1 = { .tool_dir = r->tool_dir, .out = out1, .out_cap = sizeof out1 };
 		int k;
 		if (seen[i].count != 0 || !enabled(r, &rules[i]))
 			continue;
@@ -267,7 +261,7 @@ static int delete_all(struct run *r, const struct rule *x)
 {
 	for (int n = 0; n < 64; n++) {
 		char out[1024];
-		struct exec_result res = { .out = out, .out_cap = sizeof out };
+		struct exec_result res = { .tool_dir = r->tool_dir, .out = out, .out_cap = sizeof out };
 		int k = ipt(r, x, "-C", NULL, true, &res);
 		if (k < 0)
 			return k;
@@ -319,7 +313,7 @@ static bool group_needs_redo(const struct run *r, const struct seen seen[N_RULES
 static int ensure_chain(struct run *r, const struct rule *x)
 {
 	char out[1024];
-	struct exec_result res = { .out = out, .out_cap = sizeof out };
+	struct exec_result res = { .tool_dir = r->tool_dir, .out = out, .out_cap = sizeof out };
 	const char *argv[] = { x->v6 ? "ip6tables" : "iptables", "-w", "5", "-t", x->table, "-N", x->chain, NULL };
 	int k = exec_run(argv, IPT_TIMEOUT_MS, &res, &r->err);
 

@@ -70,13 +70,13 @@ static int probe_iptables(struct run *r)
 {
 	static const char *const argv[] = { "iptables", "-V", NULL };
 	char out[1024], path[4096], real[PATH_MAX];
-	struct exec_result res = { .out = out, .out_cap = sizeof out };
+	struct exec_result res = { .tool_dir = r->tool_dir, .out = out, .out_cap = sizeof out };
 	const char *base;
 	int k;
 
 	r->have_ipv6 = fileio_exists(r->root_fd, PATH_PROC_IPV6) > 0;
-	r->have_ip6tables = exec_find("ip6tables", path, sizeof path) == 0;
-	if (exec_find("iptables", path, sizeof path) == 0 && realpath(path, real)) {
+	r->have_ip6tables = exec_find(r->tool_dir, "ip6tables", path, sizeof path) == 0;
+	if (exec_find(r->tool_dir, "iptables", path, sizeof path) == 0 && realpath(path, real)) {
 		base = strrchr(real, '/') ? strrchr(real, '/') + 1 : real;
 		if (!strcmp(base, "xtables-nft-multi") || !strcmp(base, "xtables-legacy-multi")) {
 			r->ipt_backend = strstr(base, "nft") ? "nf_tables" : "legacy";
@@ -84,15 +84,12 @@ static int probe_iptables(struct run *r)
 			return 0;
 		}
 	}
-	k = exec_run(argv, 10000, &res, &r->err);
+	k = exec_must(argv, 10000, &res, BS_EXIT_USAGE, &r->err);
 	if (k == -ENOENT)
 		return err_setx(&r->err, k, BS_EXIT_USAGE,
 				"iptables is not installed: install it (Debian/Ubuntu: apt-get install iptables; RHEL: dnf install iptables-nft)");
 	if (k < 0)
 		return k;
-	if (res.status != 0)
-		return err_setx(&r->err, -EIO, BS_EXIT_USAGE, "iptables -V exited %d: %s", res.status,
-				exec_first_line(&res));
 	(void) snprintf(r->ipt_version, sizeof r->ipt_version, "%s", exec_first_line(&res));
 	r->ipt_backend = strstr(r->ipt_version, "nf_tables") ? "nf_tables" : "legacy";
 	return 0;

@@ -73,16 +73,13 @@ static int systemctl_show(struct run *r, char *enabled, size_t ecap, char *activ
 {
 	static const char *const argv[] = { "systemctl", "show", "-p", "UnitFileState", "-p", "ActiveState", "ecs.service", NULL };
 	static char buf[4096];
-	struct exec_result res = { .out = buf, .out_cap = sizeof buf };
+	struct exec_result res = { .tool_dir = r->tool_dir, .out = buf, .out_cap = sizeof buf };
 	int k;
 
 	enabled[0] = active[0] = '\0';
-	k = exec_run(argv, 60000, &res, &r->err);
+	k = exec_must(argv, 60000, &res, BS_EXIT_TEMP, &r->err);
 	if (k < 0)
 		return k;
-	if (res.status != 0)
-		return err_setx(&r->err, -EIO, BS_EXIT_TEMP, "systemctl show ecs.service exited %d: %s", res.status,
-				exec_first_line(&res));
 	for (char *p = buf; p && *p;) {
 		char *nl = strchr(p, '\n');
 		if (nl)
@@ -100,7 +97,7 @@ static int systemctl_show(struct run *r, char *enabled, size_t ecap, char *activ
 static int run_status(struct run *r, const char *const argv[], int timeout_ms, char *out, size_t cap)
 {
 	static char buf[8192];
-	struct exec_result res = { .out = buf, .out_cap = sizeof buf };
+	struct exec_result res = { .tool_dir = r->tool_dir, .out = buf, .out_cap = sizeof buf };
 	int k = exec_run(argv, timeout_ms, &res, &r->err);
 
 	if (k < 0)
@@ -110,11 +107,19 @@ static int run_status(struct run *r, const char *const argv[], int timeout_ms, c
 	return res.status;
 }
 
-/* `systemctl ARGS...`: its first output line in out, its exit status returned (or < 0). */
-static int systemctl(struct run *r, const char *a1, const char *a2, const char *a3, const char *a4, char *out, size_t cap)
+/* Run a tool and require exit 0 (exec_must: the error names the command and its output). */
+static int must(struct run *r, const char *const argv[], int timeout_ms)
+{
+	static char buf[8192];
+	struct exec_result res = { .tool_dir = r->tool_dir, .out = buf, .out_cap = sizeof buf };
+	return exec_must(argv, timeout_ms, &res, BS_EXIT_TEMP, &r->err);
+}
+
+/* `systemctl ARGS...` must exit 0. */
+static int systemctl(struct run *r, const char *a1, const char *a2, const char *a3, const char *a4)
 {
 	const char *const argv[] = { "systemctl", a1, a2, a3, a4, NULL };
-	return run_status(r, argv, 60000, out, cap);
+	return must(r, argv, 60000);
 }
 
 /* ecs.service enabled, and (unless --no-start or baking an image) active or activating. */
@@ -150,16 +155,6 @@ static int tool(struct run *r, const char *const argv[], int timeout_ms, char *o
 {
 	int k = run_status(r, argv, timeout_ms, out, cap);
 	return k < 0 ? k : k == 0;
-}
-
-static int must(struct run *r, const char *const argv[], int timeout_ms)
-{
-	char out[512];
-	int k = tool(r, argv, timeout_ms, out, sizeof out);
-	if (k == 0)
-		return err_setx(&r->err, -EIO, BS_EXIT_TEMP, "%s %s %s failed: %s", argv[0], argv[1] ? argv[1] : "",
-				argv[1] && argv[2] ? argv[2] : "", out);
-	return k < 0 ? k : 0;
 }
 
 static const char *amazon_linux(const struct run *r)
@@ -273,7 +268,6 @@ int service_check(struct run *r)
 int service_apply(struct run *r)
 {
 	bool reload = false;
-	char out[256];
 	int k;
 
 	if (r->package)
@@ -299,15 +293,14 @@ int service_apply(struct run *r)
 	}
 	if (k < 0)
 		return k;
-	if (reload && (k = systemctl(r, "daemon-reload", NULL, NULL, NULL, out, sizeof out)) != 0)
-		return k < 0 ? k : err_setx(&r->err, -EIO, BS_EXIT_TEMP, "systemctl daemon-reload exited %d: %s", k, out);
+	if (reload && (k = systemctl(r, "daemon-reload", NULL, NULL, NULL)) < 0)
+		return k;
 	/* --no-block: queue the start and return, whatever is ordered before ecs.service.
 	 * --no-start and bake: enable only; a later run, or the instance's boot, starts it. */
-	k = r->no_start ? systemctl(r, "enable", "ecs.service", NULL, NULL, out, sizeof out)
-		    : systemctl(r, "enable", "--now", "--no-block", "ecs.service", out, sizeof out);
-	if (k != 0)
-		return k < 0 ? k : err_setx(&r->err, -EIO, BS_EXIT_TEMP, "systemctl enable%s ecs.service exited %d: %s",
-					    r->no_start ? "" : " --now --no-block", k, out);
+	k = r->no_start ? systemctl(r, "enable", "ecs.service", NULL, NULL)
+		    : systemctl(r, "enable", "--now", "--no-block", "ecs.service");
+	if (k < 0)
+		return k;
 	if (r->no_start)
 		run_done(r, "ecs.service enabled, not started (%s)", r->bake ? "an image" : "--no-start");
 	else

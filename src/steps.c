@@ -71,12 +71,12 @@ static int begin(struct run *r, const struct bs_step *s, char fp[65], struct sta
 	return 0;
 }
 
+/* The step failed: say so in its progress; main reports the error (r->err), naming it. */
 static int fail(struct run *r, const struct bs_step *s)
 {
-	int code = err_exit_code(&r->err);
-	log_msg(LOG_FATAL, s->name, "%s", r->err.msg);
-	log_msg(LOG_INFO, s->name, "[failed] exit %d: %s", code, err_exit_hint(code));
-	return code;
+	log_msg(LOG_INFO, s->name, "[failed]");
+	r->failed = s->name;
+	return r->err.code < 0 ? r->err.code : -EIO;
 }
 
 static int one(struct run *r, const struct bs_step *s, int *changed)
@@ -137,7 +137,7 @@ int steps_prepare(struct run *r)
 			continue;
 		k = steps[i].prepare(r);
 		if (k < 0)
-			return k;
+			return r->failed = steps[i].name, k;
 		log_msg(LOG_DEBUG, steps[i].name, "prepared (%lld ms)", clock_ms() - t0);
 	}
 	return 0;
@@ -165,10 +165,8 @@ int steps_run_phase(struct run *r, unsigned phase)
 {
 	int changed = 0, code = BS_EXIT_OK, fd = state_lock(r, r->lock_timeout_ms, &r->err);
 
-	if (fd < 0) {
-		log_msg(LOG_FATAL, NULL, "%s", r->err.msg);
-		return err_exit_code(&r->err);
-	}
+	if (fd < 0)
+		return fd;
 	for (size_t i = 0; i < N_STEPS && code == BS_EXIT_OK; i++)
 		if (steps[i].flags & phase)
 			code = one(r, &steps[i], &changed);
@@ -265,10 +263,8 @@ int steps_reset(struct run *r, char *const names[], int n)
 		bool known = false;
 		for (size_t i = 0; i < N_STEPS; i++)
 			known |= strcmp(names[j], steps[i].name) == 0 && !(steps[i].flags & STEP_READONLY);
-		if (!known) {
-			log_msg(LOG_FATAL, NULL, "reset: no step named '%s' has a checkpoint", names[j]);
-			return BS_EXIT_USAGE;
-		}
+		if (!known)
+			return err_setx(&r->err, -EINVAL, BS_EXIT_USAGE, "reset: no step named '%s' has a checkpoint", names[j]);
 	}
 	for (size_t i = 0; i < N_STEPS; i++) {
 		bool want = n == 0;
@@ -278,10 +274,8 @@ int steps_reset(struct run *r, char *const names[], int n)
 			want |= strcmp(names[j], steps[i].name) == 0;
 		if (!want)
 			continue;
-		if (state_forget(r, steps[i].name, &r->err) < 0) {
-			log_msg(LOG_FATAL, steps[i].name, "%s", r->err.msg);
-			return err_exit_code(&r->err);
-		}
+		if (state_forget(r, steps[i].name, &r->err) < 0)
+			return r->failed = steps[i].name, r->err.code;
 		log_msg(LOG_INFO, steps[i].name, "checkpoint forgotten");
 	}
 	return BS_EXIT_OK;

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "lib/conn.h"
-#include "lib/http.h"
+#include "lib/http.h" /* the client's reader, and http_parse.h's parser */
 
 struct acc {
 	size_t n;

@@ -12,9 +12,6 @@
 #define OUR_API_MAJOR 1
 #define OUR_API_MINOR 41
 #define MIN_API_MINOR 21
-#define ANSWER_MAX (1024 * 1024)
-
-static char answer[ANSWER_MAX + 1];
 
 static void opts(struct docker *d, struct http_opts *o, const char *method, int attempts)
 {
@@ -36,7 +33,7 @@ static int call(struct docker *d, const char *method, const char *path, struct h
 	char url[1024];
 	int k;
 
-	http_mem_sink(&s, &m, answer, sizeof answer);
+	http_mem_sink(&s, &m, d->answer, sizeof d->answer);
 	(void) snprintf(url, sizeof url, "http://docker/v%s%s", d->api, path);
 	o->method = method;
 	k = http_request(url, o, &s, r, e);
@@ -50,22 +47,19 @@ static int call(struct docker *d, const char *method, const char *path, struct h
 /* Docker's {"message": "..."} of a failed call, into e. */
 static int api_error(struct docker *d, const char *what, const struct http_resp *r, struct bs_err *e)
 {
-	static jsmntok_t tok[32];
 	char msg[400] = "";
 	struct json j;
 	struct bs_err ignore;
 
-	if (json_parse(&j, r->err_body, r->err_body_len, tok, 32, &ignore) == 0)
+	if (json_parse(&j, r->err_body, r->err_body_len, d->tok, 32, &ignore) == 0)
 		(void) json_get_string(&j, 0, "message", msg, sizeof msg);
-	(void) d;
 	return err_setx(e, -EIO, r->status >= 500 ? BS_EXIT_TEMP : BS_EXIT_USAGE, "Docker %s: HTTP %d%s%s", what, r->status,
 			msg[0] ? ": " : "", msg);
 }
 
-int docker_open(struct docker *d, const char *root, struct bs_err *e)
+int docker_open(struct docker *d, const char *root, const char *host, struct bs_err *e)
 {
-	static struct http_resp r;
-	const char *host = getenv("DOCKER_HOST");
+	struct http_resp *r = &d->resp;
 	struct http_opts o;
 	struct http_mem m;
 	struct http_sink s;
@@ -80,16 +74,16 @@ int docker_open(struct docker *d, const char *root, struct bs_err *e)
 	}
 	opts(d, &o, "GET", 5);
 	o.io_timeout_ms = 10000;
-	http_mem_sink(&s, &m, answer, sizeof answer);
-	k = http_request("http://docker/_ping", &o, &s, &r, e);
+	http_mem_sink(&s, &m, d->answer, sizeof d->answer);
+	k = http_request("http://docker/_ping", &o, &s, r, e);
 	if (k < 0) {
 		err_class(e, BS_EXIT_TEMP);
 		return err_wrap(e, "Docker is not answering on '%s' (is docker running?)", d->sock);
 	}
-	if (r.status != 200)
-		return err_setx(e, -EIO, BS_EXIT_TEMP, "Docker /_ping on '%s': HTTP %d", d->sock, r.status);
+	if (r->status != 200)
+		return err_setx(e, -EIO, BS_EXIT_TEMP, "Docker /_ping on '%s': HTTP %d", d->sock, r->status);
 	/* No Api-Version header: a daemon old enough to predate it; assume 1.24 like Docker's client. */
-	if (!r.api_version[0] || sscanf(r.api_version, "%d.%d", &maj, &min) != 2)
+	if (!r->api_version[0] || sscanf(r->api_version, "%d.%d", &maj, &min) != 2)
 		maj = 1, min = 24;
 	if (maj < 1 || (maj == 1 && min < MIN_API_MINOR))
 		return err_setx(e, -ENOTSUP, BS_EXIT_USAGE, "Docker API %d.%d is too old: Docker 1.9 (API 1.21) or later is required",
@@ -103,20 +97,19 @@ int docker_open(struct docker *d, const char *root, struct bs_err *e)
 /* GET path (an inspect), parsed into j.  0, -ENOENT on 404, or < 0 (e). */
 static int inspect(struct docker *d, const char *path, const char *what, struct json *j, struct bs_err *e)
 {
-	static struct http_resp r;
-	static jsmntok_t tok[8192];
+	struct http_resp *r = &d->resp;
 	struct http_opts o;
 	int k;
 
 	opts(d, &o, "GET", 3);
-	k = call(d, "GET", path, &o, &r, e);
+	k = call(d, "GET", path, &o, r, e);
 	if (k < 0)
 		return k;
-	if (r.status == 404)
+	if (r->status == 404)
 		return -ENOENT;
-	if (r.status != 200)
-		return api_error(d, what, &r, e);
-	return json_parse(j, answer, strlen(answer), tok, sizeof tok / sizeof tok[0], e) < 0 ? -EBADMSG : 0;
+	if (r->status != 200)
+		return api_error(d, what, r, e);
+	return json_parse(j, d->answer, strlen(d->answer), d->tok, DOCKER_TOKENS, e) < 0 ? -EBADMSG : 0;
 }
 
 static int container_inspect(struct docker *d, const char *name, struct json *j, struct bs_err *e)
@@ -143,8 +136,7 @@ int docker_image_id(struct docker *d, const char *ref, char *id, size_t cap, str
 
 int docker_image_load(struct docker *d, int fd, long long size, struct bs_err *e)
 {
-	static struct http_resp r;
-	static jsmntok_t tok[64];
+	struct http_resp *r = &d->resp;
 	struct http_opts o;
 	char *line, *save = NULL;
 	bool loaded = false;
@@ -155,17 +147,17 @@ int docker_image_load(struct docker *d, int fd, long long size, struct bs_err *e
 	o.body_from_fd = true;
 	o.body_fd = fd;
 	o.body_len = (size_t) size;
-	k = call(d, "POST", "/images/load?quiet=1", &o, &r, e);
+	k = call(d, "POST", "/images/load?quiet=1", &o, r, e);
 	if (k < 0)
 		return k;
-	if (r.status != 200)
-		return api_error(d, "image load", &r, e);
+	if (r->status != 200)
+		return api_error(d, "image load", r, e);
 	/* A stream of JSON objects, one a line: {"stream":...} or {"errorDetail":{...},"error":...}. */
-	for (line = strtok_r(answer, "\r\n", &save); line; line = strtok_r(NULL, "\r\n", &save)) {
+	for (line = strtok_r(d->answer, "\r\n", &save); line; line = strtok_r(NULL, "\r\n", &save)) {
 		struct json j;
 		struct bs_err ignore;
 		char msg[400];
-		if (json_parse(&j, line, strlen(line), tok, 64, &ignore) < 0)
+		if (json_parse(&j, line, strlen(line), d->tok, 64, &ignore) < 0)
 			continue;
 		if (json_get(&j, 0, "errorDetail") >= 0 || json_get(&j, 0, "error") >= 0) {
 			if (json_get_string(&j, json_get(&j, 0, "errorDetail"), "message", msg, sizeof msg) <= 0 &&
@@ -185,15 +177,15 @@ int docker_image_load(struct docker *d, int fd, long long size, struct bs_err *e
 static int simple(struct docker *d, const char *method, const char *path, const char *what, int ok1, int ok2,
 		  struct bs_err *e)
 {
-	static struct http_resp r;
+	struct http_resp *r = &d->resp;
 	struct http_opts o;
 	int k;
 
 	opts(d, &o, method, 3);
-	k = call(d, method, path, &o, &r, e);
+	k = call(d, method, path, &o, r, e);
 	if (k < 0)
 		return k;
-	return r.status == ok1 || r.status == ok2 ? 0 : api_error(d, what, &r, e);
+	return r->status == ok1 || r->status == ok2 ? 0 : api_error(d, what, r, e);
 }
 
 int docker_image_tag(struct docker *d, const char *id, const char *repo, const char *tag, struct bs_err *e)
@@ -207,8 +199,7 @@ int docker_image_tag(struct docker *d, const char *id, const char *repo, const c
 int docker_container_create(struct docker *d, const char *name, const char *json, size_t json_len, char *id, size_t cap,
 			    struct bs_err *e)
 {
-	static struct http_resp r;
-	static jsmntok_t tok[64];
+	struct http_resp *r = &d->resp;
 	struct http_opts o;
 	struct json j;
 	char path[300];
@@ -219,12 +210,12 @@ int docker_container_create(struct docker *d, const char *name, const char *json
 	o.body = json;
 	o.body_len = json_len;
 	(void) snprintf(path, sizeof path, "/containers/create?name=%s", name);
-	k = call(d, "POST", path, &o, &r, e);
+	k = call(d, "POST", path, &o, r, e);
 	if (k < 0)
 		return k;
-	if (r.status != 201)
-		return api_error(d, "container create", &r, e);
-	if (json_parse(&j, answer, strlen(answer), tok, 64, e) < 0 || json_get_string(&j, 0, "Id", id, cap) <= 0)
+	if (r->status != 201)
+		return api_error(d, "container create", r, e);
+	if (json_parse(&j, d->answer, strlen(d->answer), d->tok, 64, e) < 0 || json_get_string(&j, 0, "Id", id, cap) <= 0)
 		return err_setx(e, -EBADMSG, BS_EXIT_TEMP, "Docker container create: no Id in the answer");
 	return 0;
 }

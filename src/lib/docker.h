@@ -1,6 +1,7 @@
 /* docker.h: the Docker Engine API over its unix socket, through the HTTP client.
  *
- * The socket is $DOCKER_HOST (unix:// only) or /var/run/docker.sock.  The API version is
+ * The socket is the caller's host (DOCKER_HOST's value, unix:// only) or
+ * /var/run/docker.sock under the root.  The API version is
  * negotiated from /_ping's Api-Version: the lower of the daemon's and ours (1.41);
  * daemons below 1.21 (Docker 1.9) are refused.  Requests are versioned (/v1.41/...).
  * A daemon that does not answer is a temporary failure (exit class 111).
@@ -11,14 +12,25 @@
 #include <stddef.h>
 
 #include "../err.h"
+#include "http.h"
+#include "json.h"
 
+#define DOCKER_ANSWER_MAX (1024 * 1024)
+#define DOCKER_TOKENS 8192
+
+/* A client: the caller's, with the buffers its calls answer into (about 1.2 MiB; one per
+ * program, not on the stack).  What a call returns points into it until the next call. */
 struct docker {
 	char sock[512];
 	char api[16];  /* "1.41" */
+	struct http_resp resp;
+	char answer[DOCKER_ANSWER_MAX + 1];
+	jsmntok_t tok[DOCKER_TOKENS];
 };
 
-/* root: the --root directory ("/" normally) under which the default socket is found. */
-int docker_open(struct docker *d, const char *root, struct bs_err *e);
+/* root: the --root directory ("/" normally) under which the default socket is found;
+ * host: DOCKER_HOST's value (NULL or "": the default socket). */
+int docker_open(struct docker *d, const char *root, const char *host, struct bs_err *e);
 
 /* The image id ("sha256:...") of ref into id: 1, or 0 when Docker has no such image. */
 int docker_image_id(struct docker *d, const char *ref, char *id, size_t cap, struct bs_err *e);

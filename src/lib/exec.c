@@ -25,9 +25,9 @@ static int try_dir(const char *dir, size_t dlen, const char *name, char *buf, si
 	return stat(buf, &st) == 0 && S_ISREG(st.st_mode) && access(buf, X_OK) == 0;
 }
 
-int exec_find(const char *name, char *buf, size_t cap)
+int exec_find(const char *td, const char *name, char *buf, size_t cap)
 {
-	const char *td = getenv("BS_TOOL_DIR"), *p = TOOL_PATH;
+	const char *p = TOOL_PATH;
 
 	if (strchr(name, '/'))
 		return -EINVAL;
@@ -56,10 +56,10 @@ int exec_run(const char *const argv[], int timeout_ms, struct exec_result *ret, 
 	ret->truncated = false;
 	ret->out[0] = '\0';
 	ret->status = -1;
-	r = exec_find(argv[0], path, sizeof path);
+	r = exec_find(ret->tool_dir, argv[0], path, sizeof path);
 	if (r < 0)
-		return err_set(e, -ENOENT, "'%s' not found in %s%s", argv[0], getenv("BS_TOOL_DIR") ? "$BS_TOOL_DIR:" : "",
-			       TOOL_PATH);
+		return err_set(e, -ENOENT, "'%s' not found in %s%s%s", argv[0], ret->tool_dir ? ret->tool_dir : "",
+			       ret->tool_dir ? ":" : "", TOOL_PATH);
 	if (pipe2(pfd, O_CLOEXEC) < 0)
 		return err_set(e, -errno, "%s: pipe: %s", argv[0], strerror(errno));
 	pid = fork();
@@ -117,6 +117,21 @@ int exec_run(const char *const argv[], int timeout_ms, struct exec_result *ret, 
 		return err_set(e, -ETIMEDOUT, "%s: killed after %d ms without finishing", argv[0], timeout_ms);
 	ret->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 	return 0;
+}
+
+int exec_must(const char *const argv[], int timeout_ms, struct exec_result *ret, int exit_class, struct bs_err *e)
+{
+	char cmd[256];
+	size_t n = 0;
+	int k = exec_run(argv, timeout_ms, ret, e);
+
+	if (k < 0 || ret->status == 0)
+		return k;
+	for (size_t i = 0; argv[i] && n < sizeof cmd - 1; i++) {
+		int w = snprintf(cmd + n, sizeof cmd - n, "%s%s", i ? " " : "", argv[i]);
+		n += w < 0 ? 0 : (size_t) w;
+	}
+	return err_setx(e, -EIO, exit_class, "%s exited %d: %s", cmd, ret->status, exec_first_line(ret));
 }
 
 const char *exec_first_line(struct exec_result *res)

@@ -15,8 +15,6 @@ struct s3_ctx {
 	const char *akid, *secret, *token;
 };
 
-static struct imds_creds creds;  /* role or environment credentials: static, never logged */
-
 static int s3_sign(void *ctx, const struct url *u, const char *method, char *buf, size_t cap, struct bs_err *e)
 {
 	static struct sigv4_out out;
@@ -80,16 +78,16 @@ int fetch_region_check(const char *region, const char *from, struct bs_err *e)
 			shown, from, FETCH_REGION_MAX);
 }
 
-int fetch_region_resolve(const char *given, const char *known, char *buf, size_t cap, struct bs_err *e)
+int fetch_region_resolve(struct net *n, const char *given, const char *known, char *buf, size_t cap, struct bs_err *e)
 {
 	const char *v = given, *from = "--region";
-	size_t n;
+	size_t len;
 	int k;
 
 	if (!v || !*v)
-		v = getenv("AWS_REGION"), from = "AWS_REGION";
+		v = n->aws_region, from = "AWS_REGION";
 	if (!v || !*v)
-		v = getenv("AWS_DEFAULT_REGION"), from = "AWS_DEFAULT_REGION";
+		v = n->aws_default_region, from = "AWS_DEFAULT_REGION";
 	if ((!v || !*v) && known && *known)
 		v = known, from = "IMDS (identity document)";
 	if (v && *v) {
@@ -99,36 +97,36 @@ int fetch_region_resolve(const char *given, const char *known, char *buf, size_t
 		(void) snprintf(buf, cap, "%s", v); /* fits: checked above */
 		return 0;
 	}
-	k = imds_get("/latest/meta-data/placement/region", 0, buf, cap, &n, e);
+	k = imds_get(n, "/latest/meta-data/placement/region", 0, buf, cap, &len, e);
 	if (k < 0)
 		return err_wrap(e, "no region given (--region, AWS_REGION, AWS_DEFAULT_REGION) and IMDS cannot tell it");
 	buf[strcspn(buf, "\r\n")] = '\0';
 	return fetch_region_check(buf, "IMDS", e);
 }
 
-static int load_creds(struct s3_ctx *c, struct bs_err *e)
+static int load_creds(struct net *n, struct s3_ctx *c, struct bs_err *e)
 {
-	const char *ak = getenv("AWS_ACCESS_KEY_ID"), *sk = getenv("AWS_SECRET_ACCESS_KEY");
+	struct aws_creds *creds = &n->creds;
+	const char *ak = n->access_key_id, *sk = n->secret_access_key;
 	if (ak && *ak && sk && *sk) {
-		const char *tk = getenv("AWS_SESSION_TOKEN");
-		(void) snprintf(creds.access_key, sizeof creds.access_key, "%s", ak);
-		(void) snprintf(creds.secret_key, sizeof creds.secret_key, "%s", sk);
-		(void) snprintf(creds.token, sizeof creds.token, "%s", tk ? tk : "");
+		const char *tk = n->session_token;
+		(void) snprintf(creds->access_key, sizeof creds->access_key, "%s", ak);
+		(void) snprintf(creds->secret_key, sizeof creds->secret_key, "%s", sk);
+		(void) snprintf(creds->token, sizeof creds->token, "%s", tk ? tk : "");
 	} else {
-		int k = imds_role_creds(&creds, e);
+		int k = imds_role_creds(n, creds, e);
 		if (k < 0)
 			return err_wrap(e, "S3 credentials (no AWS_ACCESS_KEY_ID; instance role)");
 	}
-	c->akid = creds.access_key;
-	c->secret = creds.secret_key;
-	c->token = creds.token;
+	c->akid = creds->access_key;
+	c->secret = creds->secret_key;
+	c->token = creds->token;
 	return 0;
 }
 
-static int s3_url(const struct url *s3, const char *region, char *buf, size_t cap, struct bs_err *e)
+static int s3_url(const struct url *s3, const char *region, const char *ep, char *buf, size_t cap, struct bs_err *e)
 {
 	char key[URL_PATH_MAX * 3];
-	const char *ep = getenv("AWS_ENDPOINT_URL_S3");
 	size_t kl;
 	int n;
 
@@ -150,7 +148,7 @@ static int s3_url(const struct url *s3, const char *region, char *buf, size_t ca
 	return 0;
 }
 
-int fetch_url(const char *url, const struct fetch_opts *fo, const struct http_sink *s, struct http_resp *r,
+int fetch_url(struct net *n, const char *url, const struct fetch_opts *fo, const struct http_sink *s, struct http_resp *r,
 	      struct bs_err *e)
 {
 	static char https[URL_HOST_MAX + URL_PATH_MAX * 4], region[256]; /* room to show a bad IMDS answer */
@@ -165,18 +163,19 @@ int fetch_url(const char *url, const struct fetch_opts *fo, const struct http_si
 	if (k < 0)
 		return err_class(e, BS_EXIT_USAGE);
 	is_s3 = u.scheme == URL_S3;
+	o.net = n;
 	o.max_body = fo->max_body;
 	o.max_attempts = fo->max_attempts;
 	o.max_total_ms = fo->max_total_ms;
 	if (is_s3) {
-		k = fetch_region_resolve(fo->region, NULL, region, sizeof region, e);
+		k = fetch_region_resolve(n, fo->region, NULL, region, sizeof region, e);
 		if (k < 0)
 			return k;
-		k = load_creds(&c, e);
+		k = load_creds(n, &c, e);
 		if (k < 0)
 			return k;
 		c.region = region;
-		k = s3_url(&u, region, https, sizeof https, e);
+		k = s3_url(&u, region, n->s3_endpoint, https, sizeof https, e);
 		if (k < 0)
 			return k;
 		o.prepare = s3_sign;

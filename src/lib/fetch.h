@@ -1,9 +1,10 @@
 /* fetch.h: GET a URL of any supported kind into a sink: https:// and http:// directly,
- * s3://BUCKET/KEY through the S3 REST API with SigV4 (credentials from
- * AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY[/AWS_SESSION_TOKEN], else the instance role
- * via IMDSv2; region from the caller, AWS_REGION, AWS_DEFAULT_REGION, else IMDS; endpoint
- * https://BUCKET.s3.REGION.amazonaws.com/KEY, path style for dotted buckets and for
- * AWS_ENDPOINT_URL_S3; the region is checked first, wherever it came from).  The key
+ * s3://BUCKET/KEY through the S3 REST API with SigV4 (credentials: the context's
+ * access_key_id/secret_access_key[/session_token] (AWS_ACCESS_KEY_ID, ...), else the
+ * instance role via IMDSv2; region from the caller, AWS_REGION, AWS_DEFAULT_REGION, else
+ * IMDS; endpoint https://BUCKET.s3.REGION.amazonaws.com/KEY, path style for dotted buckets
+ * and for s3_endpoint (AWS_ENDPOINT_URL_S3); the region is checked first, wherever it came
+ * from).  The context (net.h) is the caller's: it also carries proxies and the CA bundle.  The key
  * is taken as written (see url.h) and percent-encoded once on the request line, which
  * is also the canonical URI signed.  A non-2xx answer is an error naming the status and, for S3,
  * the error code (AccessDenied, NoSuchKey, SignatureDoesNotMatch, ...): 4xx are
@@ -20,7 +21,7 @@ struct fetch_opts {
 	int max_total_ms;     /* 0: http default */
 };
 
-int fetch_url(const char *url, const struct fetch_opts *fo, const struct http_sink *s, struct http_resp *r,
+int fetch_url(struct net *n, const char *url, const struct fetch_opts *fo, const struct http_sink *s, struct http_resp *r,
 	      struct bs_err *e);
 
 #define FETCH_REGION_MAX 40
@@ -33,9 +34,9 @@ int fetch_url(const char *url, const struct fetch_opts *fo, const struct http_si
  * "IMDS"). */
 int fetch_region_check(const char *region, const char *from, struct bs_err *e);
 
-/* The one region resolution: given (--region), else AWS_REGION, else AWS_DEFAULT_REGION,
+/* The one region resolution: given (--region), else n's AWS_REGION, else AWS_DEFAULT_REGION,
  * else known (the identity document's region, when IMDS gave it; may be NULL), else IMDS's
  * placement/region; checked with fetch_region_check.  0 with the region in buf, or < 0. */
-int fetch_region_resolve(const char *given, const char *known, char *buf, size_t cap, struct bs_err *e);
+int fetch_region_resolve(struct net *n, const char *given, const char *known, char *buf, size_t cap, struct bs_err *e);
 
 #endif

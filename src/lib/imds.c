@@ -16,26 +16,15 @@
 #define TOKEN_TTL 21600
 #define IMDS_BODY_MAX 65536
 
-static char token[256];
-static long long token_expiry; /* monotonic seconds */
-static bool use_v1;
-
-static const char *endpoint(void)
+static const char *endpoint(const struct net *n)
 {
-	const char *ep = getenv("AWS_EC2_METADATA_SERVICE_ENDPOINT");
-	return ep && *ep ? ep : "http://169.254.169.254";
+	return n->imds_endpoint && *n->imds_endpoint ? n->imds_endpoint : "http://169.254.169.254";
 }
 
-static bool disabled(void)
+static void forget_token(struct net *n)
 {
-	const char *v = getenv("AWS_EC2_METADATA_DISABLED");
-	return v && !strcasecmp(v, "true");
-}
-
-void imds_forget_token(void)
-{
-	token[0] = '\0';
-	token_expiry = 0;
+	explicit_bzero(n->imds_token, sizeof n->imds_token);
+	n->imds_token_expiry = 0;
 }
 
 static void base_opts(struct http_opts *o, int attempts)
@@ -50,42 +39,42 @@ static void base_opts(struct http_opts *o, int attempts)
 	o->max_body = IMDS_BODY_MAX;
 }
 
-static int get_token(int attempts, struct bs_err *e)
+static int get_token(struct net *n, int attempts, struct bs_err *e)
 {
 	static struct http_resp r;
+	char *token = n->imds_token;
 	struct http_mem m;
 	struct http_sink s;
 	struct http_opts o;
 	char url[512];
 	int k;
 
-	if (token[0] && (clock_ms() / 1000) < token_expiry)
+	if (token[0] && (clock_ms() / 1000) < n->imds_token_expiry)
 		return 0;
-	http_mem_sink(&s, &m, token, sizeof token);
+	http_mem_sink(&s, &m, token, sizeof n->imds_token);
 	base_opts(&o, attempts);
 	o.method = "PUT";
 	o.headers = "X-aws-ec2-metadata-token-ttl-seconds: 21600\r\n";
-	(void) snprintf(url, sizeof url, "%s/latest/api/token", endpoint());
+	(void) snprintf(url, sizeof url, "%s/latest/api/token", endpoint(n));
 	k = http_request(url, &o, &s, &r, e);
 	if (k < 0) {
 		token[0] = '\0';
-		return err_wrap(e, "IMDS token from %s", endpoint());
+		return err_wrap(e, "IMDS token from %s", endpoint(n));
 	}
 	if (r.status != 200 || m.len == 0) {
 		token[0] = '\0';
-		const char *v1 = getenv("ECS_BOOTSTRAP_IMDS_V1");
-		if ((r.status == 403 || r.status == 404 || r.status == 405) && v1 && !strcmp(v1, "1")) {
-			use_v1 = true; /* asked for: IMDSv1 */
+		if ((r.status == 403 || r.status == 404 || r.status == 405) && n->imds_v1_allowed) {
+			n->imds_v1 = true; /* asked for: IMDSv1 */
 			return 0;
 		}
 		return err_setx(e, -EACCES, BS_EXIT_TEMP, "IMDS token PUT to %s: HTTP %d (IMDSv2 required; set ECS_BOOTSTRAP_IMDS_V1=1 to allow v1)",
-				endpoint(), r.status);
+				endpoint(n), r.status);
 	}
-	token_expiry = (clock_ms() / 1000) + TOKEN_TTL - 60;
+	n->imds_token_expiry = (clock_ms() / 1000) + TOKEN_TTL - 60;
 	return 0;
 }
 
-int imds_get(const char *path, int attempts, char *buf, size_t cap, size_t *ret_len, struct bs_err *e)
+int imds_get(struct net *n, const char *path, int attempts, char *buf, size_t cap, size_t *ret_len, struct bs_err *e)
 {
 	static struct http_resp r;
 	struct http_mem m;
@@ -94,24 +83,24 @@ int imds_get(const char *path, int attempts, char *buf, size_t cap, size_t *ret_
 	char url[512], hdr[512];
 	int k;
 
-	if (disabled())
+	if (n->imds_disabled)
 		return err_setx(e, -ENODEV, BS_EXIT_USAGE, "IMDS is disabled (AWS_EC2_METADATA_DISABLED=true)");
 	http_mem_sink(&s, &m, buf, cap);
 	for (int tries = 0; tries < 2; tries++) {
-		k = get_token(attempts, e);
+		k = get_token(n, attempts, e);
 		if (k < 0)
 			return k;
 		base_opts(&o, attempts);
-		if (!use_v1) {
-			(void) snprintf(hdr, sizeof hdr, "X-aws-ec2-metadata-token: %s\r\n", token);
+		if (!n->imds_v1) {
+			(void) snprintf(hdr, sizeof hdr, "X-aws-ec2-metadata-token: %s\r\n", n->imds_token);
 			o.headers = hdr;
 		}
-		(void) snprintf(url, sizeof url, "%s%s", endpoint(), path);
+		(void) snprintf(url, sizeof url, "%s%s", endpoint(n), path);
 		k = http_request(url, &o, &s, &r, e);
 		if (k < 0)
 			return err_wrap(e, "IMDS GET %s", path);
-		if (r.status == 401 && !use_v1) { /* the token expired or IMDS restarted: get a new one, once */
-			imds_forget_token();
+		if (r.status == 401 && !n->imds_v1) { /* the token expired or IMDS restarted: get a new one, once */
+			forget_token(n);
 			continue;
 		}
 		if (r.status == 404)
@@ -125,15 +114,15 @@ int imds_get(const char *path, int attempts, char *buf, size_t cap, size_t *ret_
 	return err_setx(e, -EACCES, BS_EXIT_TEMP, "IMDS GET %s: token refused twice (401)", path);
 }
 
-int imds_role_creds(struct imds_creds *c, struct bs_err *e)
+int imds_role_creds(struct net *n, struct aws_creds *c, struct bs_err *e)
 {
 	static char body[IMDS_BODY_MAX], role[256], path[512];
 	static jsmntok_t tok[64];
 	struct json j;
-	size_t n = 0;
+	size_t len = 0;
 	int k;
 
-	k = imds_get("/latest/meta-data/iam/security-credentials/", 0, role, sizeof role, &n, e);
+	k = imds_get(n, "/latest/meta-data/iam/security-credentials/", 0, role, sizeof role, &len, e);
 	if (k == -ENOENT)
 		return err_setx(e, k, BS_EXIT_USAGE, "this instance has no IAM role (IMDS has no security-credentials)");
 	if (k < 0)
@@ -142,10 +131,10 @@ int imds_role_creds(struct imds_creds *c, struct bs_err *e)
 	if (!role[0] || strchr(role, '/'))
 		return err_setx(e, -EBADMSG, BS_EXIT_TEMP, "IMDS: bad role name");
 	(void) snprintf(path, sizeof path, "/latest/meta-data/iam/security-credentials/%s", role);
-	k = imds_get(path, 0, body, sizeof body, &n, e);
+	k = imds_get(n, path, 0, body, sizeof body, &len, e);
 	if (k < 0)
 		return k;
-	if (json_parse(&j, body, n, tok, sizeof tok / sizeof tok[0], e) < 0) {
+	if (json_parse(&j, body, len, tok, sizeof tok / sizeof tok[0], e) < 0) {
 		err_class(e, BS_EXIT_TEMP);
 		return err_wrap(e, "IMDS credentials of role %s", role);
 	}

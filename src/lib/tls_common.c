@@ -83,14 +83,13 @@ static int load_bundle(int dirfd, const char *path, struct bs_err *e)
 	return w.added;
 }
 
-int tls_trust_load(int root_fd, struct bs_err *e)
+int tls_trust_load(int root_fd, const char *cert_file, struct bs_err *e)
 {
 	static const char *const system_bundles[] = {
 		"/etc/ssl/certs/ca-certificates.crt", /* Debian, Ubuntu, Amazon Linux 2023 symlink */
 		"/etc/pki/tls/certs/ca-bundle.crt",   /* RHEL, Amazon Linux 2 */
 		"/etc/ssl/cert.pem",                  /* Alpine */
 	};
-	const char *env = getenv("SSL_CERT_FILE");
 	int k;
 
 	if (loaded)
@@ -101,8 +100,8 @@ int tls_trust_load(int root_fd, struct bs_err *e)
 			return err_setx(e, k < 0 ? k : -EBADMSG, BS_EXIT_INTERNAL, "embedded trust anchor %s does not decode",
 					embedded_tas[i].name);
 	}
-	if (env && *env) {
-		k = load_bundle(AT_FDCWD, env, e);
+	if (cert_file && *cert_file) {
+		k = load_bundle(AT_FDCWD, cert_file, e);
 		if (k < 0)
 			return err_wrap(e, "SSL_CERT_FILE");
 	} else {

@@ -29,34 +29,33 @@ static void serve(const char *const *answers, int n)
 
 int main(void)
 {
-	struct docker d;
+	static struct docker d;
 	struct bs_err e;
 	char id[80];
 	int k, fd;
 
-	setenv("DOCKER_HOST", "unix://" SOCK, 1);
 	{
 		const char *a[] = { PING("Api-Version: 1.43\r\n") };
 		serve(a, 1);
-		k = docker_open(&d, "/", &e);
+		k = docker_open(&d, "/", "unix://" SOCK, &e);
 		OK(k == 0 && !strcmp(d.api, "1.41"), "a newer daemon: we speak our 1.41 (%s)", k ? e.msg : d.api);
 	}
 	{
 		const char *a[] = { PING("Api-Version: 1.30\r\n") };
 		serve(a, 1);
-		k = docker_open(&d, "/", &e);
+		k = docker_open(&d, "/", "unix://" SOCK, &e);
 		OK(k == 0 && !strcmp(d.api, "1.30"), "an older daemon: its 1.30 (%s)", k ? e.msg : d.api);
 	}
 	{
 		const char *a[] = { PING("Api-Version: 1.20\r\n") };
 		serve(a, 1);
-		k = docker_open(&d, "/", &e);
+		k = docker_open(&d, "/", "unix://" SOCK, &e);
 		OK(k == -ENOTSUP && err_exit_code(&e) == 100 && strstr(e.msg, "Docker 1.9"), "API 1.20 refused, exit 100: %s", e.msg);
 	}
 	{
 		const char *a[] = { PING("") };
 		serve(a, 1);
-		k = docker_open(&d, "/", &e);
+		k = docker_open(&d, "/", "unix://" SOCK, &e);
 		OK(k == 0 && !strcmp(d.api, "1.24"), "no Api-Version header: assume 1.24 (%s)", k ? e.msg : d.api);
 	}
 	{
@@ -67,7 +66,7 @@ int main(void)
 				    "HTTP/1.1 404 Not Found\r\nContent-Length: 44\r\n\r\n{\"message\":\"No such image: amazon/x:latest\"}",
 				    "HTTP/1.1 200 OK\r\nContent-Length: 20\r\n\r\n{\"Id\":\"sha256:abcd\"}" };
 		serve(a, 5);
-		k = docker_open(&d, "/", &e);
+		k = docker_open(&d, "/", "unix://" SOCK, &e);
 		fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		k = k ? k : docker_image_load(&d, fd, 0, &e);
 		OK(k < 0 && strstr(e.msg, "Docker refused the image: unexpected EOF"),
@@ -86,10 +85,9 @@ int main(void)
 		waitpid(srv, &st, 0);
 		srv = 0;
 		unlink(SOCK);
-		k = docker_open(&d, "/", &e);
+		k = docker_open(&d, "/", "unix://" SOCK, &e);
 		OK(k < 0 && err_exit_code(&e) == 111 && strstr(e.msg, "Docker is not answering"), "no daemon: exit 111 (%s)", e.msg);
 	}
-	setenv("DOCKER_HOST", "tcp://127.0.0.1:2375", 1);
-	OK(docker_open(&d, "/", &e) == -EINVAL, "DOCKER_HOST tcp:// refused: %s", e.msg);
+	OK(docker_open(&d, "/", "tcp://127.0.0.1:2375", &e) == -EINVAL, "DOCKER_HOST tcp:// refused: %s", e.msg);
 	return tap_done();
 }

@@ -491,11 +491,15 @@ int main(void)
 		OK(url_resolve(&base, "//other/y", &to, &e) == 0 && !strcmp(to.host, "other") && to.scheme == URL_HTTPS,
 		   "url: scheme-relative redirect keeps https");
 	}
-	setenv("NO_PROXY", "169.254.169.254, .internal,example.com", 1);
-	OK(http_no_proxy("169.254.169.254"), "NO_PROXY: exact address");
-	OK(http_no_proxy("a.b.internal"), "NO_PROXY: .suffix");
-	OK(http_no_proxy("s3.example.com") && http_no_proxy("example.com"), "NO_PROXY: domain matches itself and subdomains");
-	OK(!http_no_proxy("badexample.com"), "NO_PROXY: no partial-label match");
+	{
+		const char *np = "169.254.169.254, .internal,example.com";
+		OK(http_no_proxy(np, "169.254.169.254"), "NO_PROXY: exact address");
+		OK(http_no_proxy(np, "a.b.internal"), "NO_PROXY: .suffix");
+		OK(http_no_proxy(np, "s3.example.com") && http_no_proxy(np, "example.com"),
+		   "NO_PROXY: domain matches itself and subdomains");
+		OK(!http_no_proxy(np, "badexample.com"), "NO_PROXY: no partial-label match");
+		OK(http_no_proxy("*", "anything") && !http_no_proxy(NULL, "anything"), "NO_PROXY: '*' matches all, none nothing");
+	}
 	{
 		char code[64];
 		http_s3_error_code("<Error><Code>NoSuchKey</Code><Message>x</Message></Error>", code, sizeof code);

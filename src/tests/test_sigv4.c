@@ -31,6 +31,7 @@
 #define DATA "src/tests/data/sigv4"
 
 static int skipped;
+static struct net net; /* what the environment would say; nothing here reads the real one */
 
 static ssize_t slurp(const char *path, char *buf, size_t cap)
 {
@@ -346,17 +347,17 @@ static int fetch_via(const char *url, const struct fetch_opts *fo, char *req, si
 		return -errno;
 	pid = tcp_server(&port, ok, 1, pfd[1]);
 	snprintf(ep, sizeof ep, "http://127.0.0.1:%u", port);
-	setenv("AWS_ENDPOINT_URL_S3", ep, 1);
+	net.s3_endpoint = ep;
 	http_mem_sink(&s, &m, body, sizeof body);
 	err_clear(e);
-	k = fetch_url(url, fo, &s, &r, e);
+	k = fetch_url(&net, url, fo, &s, &r, e);
 	kill(pid, SIGTERM);
 	waitpid(pid, &st, 0);
 	close(pfd[1]);
 	n = read(pfd[0], req, cap - 1);
 	req[n > 0 ? n : 0] = '\0';
 	close(pfd[0]);
-	unsetenv("AWS_ENDPOINT_URL_S3");
+	net.s3_endpoint = NULL;
 	return k == 0 && strcmp(body, "ok") != 0 ? -EIO : k;
 }
 
@@ -379,11 +380,10 @@ static void s3_wire(void)
 	struct fetch_opts fo = { .region = "us-east-1", .max_attempts = 1 };
 	struct bs_err e;
 
-	setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE", 1);
-	setenv("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", 1);
-	unsetenv("AWS_SESSION_TOKEN");
-	unsetenv("http_proxy");
-	unsetenv("HTTP_PROXY");
+	net.access_key_id = "AKIDEXAMPLE";
+	net.secret_access_key = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+	net.session_token = NULL;
+	net.http_proxy = NULL;
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
 		char url[256], target[512], host[128], date[32], sha[80], auth[512], want_line[600];
 		struct sigv4_header h[3];
@@ -433,25 +433,25 @@ static void s3_region(void)
 	struct bs_err e;
 	int k;
 
-	setenv("HTTPS_PROXY", "http://127.0.0.1:1", 1); /* nothing leaves this machine */
-	unsetenv("AWS_ENDPOINT_URL_S3");
+	net.https_proxy = "http://127.0.0.1:1"; /* nothing leaves this machine */
+	net.s3_endpoint = NULL;
 	fo.region = "evil.example/x";
 	err_clear(&e);
-	k = fetch_url("s3://bucket/k", &fo, NULL, &resp, &e);
+	k = fetch_url(&net, "s3://bucket/k", &fo, NULL, &resp, &e);
 	OK(k == -EINVAL && err_exit_code(&e) == BS_EXIT_USAGE && strstr(e.msg, "'evil.example/x'") && strstr(e.msg, "--region"),
 	   "region from --region 'evil.example/x': refused, exit 100, named with its source (%s)", e.msg);
 	fo.region = NULL;
-	setenv("AWS_REGION", "us-east-1.evil.example", 1);
+	net.aws_region = "us-east-1.evil.example";
 	err_clear(&e);
-	k = fetch_url("s3://bucket/k", &fo, NULL, &resp, &e);
+	k = fetch_url(&net, "s3://bucket/k", &fo, NULL, &resp, &e);
 	OK(k == -EINVAL && strstr(e.msg, "'us-east-1.evil.example'") && strstr(e.msg, "AWS_REGION"),
 	   "region from AWS_REGION with dots: refused naming AWS_REGION (%s)", e.msg);
-	unsetenv("AWS_REGION");
-	setenv("AWS_DEFAULT_REGION", "US-EAST-1", 1);
+	net.aws_region = NULL;
+	net.aws_default_region = "US-EAST-1";
 	err_clear(&e);
-	k = fetch_url("s3://bucket/k", &fo, NULL, &resp, &e);
+	k = fetch_url(&net, "s3://bucket/k", &fo, NULL, &resp, &e);
 	OK(k == -EINVAL && strstr(e.msg, "AWS_DEFAULT_REGION"), "region from AWS_DEFAULT_REGION in capitals: refused (%s)", e.msg);
-	unsetenv("AWS_DEFAULT_REGION");
+	net.aws_default_region = NULL;
 	{
 		/* from IMDS: a token, then the region document */
 		static const char *const imds[] = {
@@ -467,18 +467,18 @@ static void s3_region(void)
 			return;
 		pid = tcp_server(&port, imds, 2, pfd[1]);
 		snprintf(ep, sizeof ep, "http://127.0.0.1:%u", port);
-		setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", ep, 1);
+		net.imds_endpoint = ep;
 		err_clear(&e);
-		k = fetch_url("s3://bucket/k", &fo, NULL, &resp, &e);
+		k = fetch_url(&net, "s3://bucket/k", &fo, NULL, &resp, &e);
 		OK(k == -EINVAL && strstr(e.msg, "'us-east-1.evil.example:1'") && strstr(e.msg, "IMDS"),
 		   "region from IMDS 'us-east-1.evil.example:1': refused naming IMDS (%s)", e.msg);
 		kill(pid, SIGTERM);
 		waitpid(pid, &st, 0);
 		close(pfd[0]);
 		close(pfd[1]);
-		unsetenv("AWS_EC2_METADATA_SERVICE_ENDPOINT");
+		net.imds_endpoint = NULL;
 	}
-	unsetenv("HTTPS_PROXY");
+	net.https_proxy = NULL;
 	{
 		static const char *const good[] = { "us-east-1", "cn-north-1", "us-gov-west-1", "eu-isoe-west-1",
 						    "ap-southeast-5", "il-central-1", "local",
