@@ -272,9 +272,23 @@ def sigv4_verify(h, service, region, max_skew, canonical):
     if token is not None and h.headers.get("x-amz-security-token") != token:
         raise SigV4Error("bad_token", akid=akid)
     canon_uri, payload_hash = canonical()
-    raw_query = h.path.partition("?")[2]
-    q = urllib.parse.parse_qsl(raw_query, keep_blank_values=True)
-    canon_query = "&".join("%s=%s" % (uri_encode(k, False), uri_encode(v, False)) for k, v in sorted(q))
+    q = urllib.parse.parse_qsl(h.path.partition("?")[2], keep_blank_values=True)
+    check_signature(h, akid, secret, given, signed, canon_uri, q, payload_hash, amzdate, (date, cregion, cservice))
+    return akid
+
+
+def signing_key(secret, date, region, service):
+    k = ("AWS4" + secret).encode()
+    for part in (date, region, service, "aws4_request"):
+        k = hmac.new(k, part.encode(), hashlib.sha256).digest()
+    return k
+
+
+def check_signature(h, akid, secret, given, signed, canon_uri, query, payload_hash, amzdate, scope):
+    """The signature request h should carry (canonical request from its method, the signed
+    headers' values, canon_uri, the query pairs and payload_hash; scope = (date, region,
+    service)) against given; raises SigV4Error header_missing or mismatch."""
+    canon_query = "&".join("%s=%s" % (uri_encode(k, False), uri_encode(v, False)) for k, v in sorted(query))
     hdrs = {}
     for k in signed:
         vals = h.headers.get_all(k)
@@ -283,15 +297,71 @@ def sigv4_verify(h, service, region, max_skew, canonical):
         hdrs[k] = ",".join(" ".join(v.split()) for v in vals)
     canon_headers = "".join("%s:%s\n" % (k, hdrs[k]) for k in signed)
     creq = "\n".join([h.command, canon_uri, canon_query, canon_headers, ";".join(signed), payload_hash])
-    scope = "/".join([date, cregion, cservice, term])
-    sts = "\n".join(["AWS4-HMAC-SHA256", amzdate, scope, hashlib.sha256(creq.encode()).hexdigest()])
-    k = ("AWS4" + secret).encode()
-    for part in (date, cregion, cservice, term):
-        k = hmac.new(k, part.encode(), hashlib.sha256).digest()
-    want = hmac.new(k, sts.encode(), hashlib.sha256).hexdigest()
+    sts = "\n".join(["AWS4-HMAC-SHA256", amzdate, "/".join(scope) + "/aws4_request",
+                     hashlib.sha256(creq.encode()).hexdigest()])
+    want = hmac.new(signing_key(secret, *scope), sts.encode(), hashlib.sha256).hexdigest()
     if not hmac.compare_digest(want, given):
         raise SigV4Error("mismatch", akid=akid, sts=sts, given=given, creq=creq)
+
+
+def presigned_verify(h, region, canon_uri):
+    """Verify a presigned (query-string) SigV4 GET as S3 does: X-Amz-Algorithm, -Credential
+    (a known key, this region, s3), -Date, -Expires (1..604800 s, not passed), -SignedHeaders
+    (host among them), -Signature over the canonical query without the signature and an
+    UNSIGNED-PAYLOAD.  Returns the access key id; raises SigV4Error (kinds as sigv4_verify's,
+    and "expired")."""
+    q = urllib.parse.parse_qsl(h.path.partition("?")[2], keep_blank_values=True)
+    d = dict(q)
+    if d.get("X-Amz-Algorithm") != "AWS4-HMAC-SHA256":
+        raise SigV4Error("type")
+    try:
+        akid, date, cregion, cservice, term = d["X-Amz-Credential"].split("/")
+        signed = d["X-Amz-SignedHeaders"].split(";")
+        given, amzdate, expires = d["X-Amz-Signature"], d["X-Amz-Date"], int(d["X-Amz-Expires"])
+        t = datetime.datetime.strptime(amzdate, "%Y%m%dT%H%M%SZ").replace(tzinfo=datetime.timezone.utc)
+    except Exception:
+        raise SigV4Error("malformed", auth=h.path)
+    if akid not in CREDS:
+        raise SigV4Error("unknown_key", akid=akid)
+    secret, token = CREDS[akid]
+    if cservice != "s3" or term != "aws4_request":
+        raise SigV4Error("scope_service", service=cservice)
+    if cregion != region:
+        raise SigV4Error("scope_region", region=cregion)
+    if amzdate[:8] != date:
+        raise SigV4Error("scope_date", date=date, amzdate=amzdate)
+    if not 1 <= expires <= 604800 or (now() - t).total_seconds() > expires:
+        raise SigV4Error("expired")
+    if "host" not in signed:
+        raise SigV4Error("host_unsigned")
+    if token is not None and d.get("X-Amz-Security-Token") != token:
+        raise SigV4Error("bad_token", akid=akid)
+    check_signature(h, akid, secret, given, signed, canon_uri, [(k, v) for k, v in q if k != "X-Amz-Signature"],
+                    "UNSIGNED-PAYLOAD", amzdate, (date, cregion, cservice))
     return akid
+
+
+def presign(argv):
+    """fake_aws.py presign URL [--akid K] [--region R] [--expires S]: the URL presigned for a GET
+    (query-string SigV4, as `aws s3 presign` makes it), by default with the static test key."""
+    p = argparse.ArgumentParser(prog="fake_aws.py presign")
+    p.add_argument("url"); p.add_argument("--akid", default="AKIDSTATICTEST0001")
+    p.add_argument("--region", default="us-east-1"); p.add_argument("--expires", type=int, default=3600)
+    a = p.parse_args(argv)
+    secret, token = CREDS[a.akid]
+    u = urllib.parse.urlsplit(a.url)
+    amzdate = now().strftime("%Y%m%dT%H%M%SZ")
+    scope = "/".join([amzdate[:8], a.region, "s3", "aws4_request"])
+    q = [("X-Amz-Algorithm", "AWS4-HMAC-SHA256"), ("X-Amz-Credential", a.akid + "/" + scope),
+         ("X-Amz-Date", amzdate), ("X-Amz-Expires", str(a.expires)), ("X-Amz-SignedHeaders", "host")]
+    if token:
+        q.append(("X-Amz-Security-Token", token))
+    canon_query = "&".join("%s=%s" % (uri_encode(k, False), uri_encode(v, False)) for k, v in sorted(q))
+    canon_uri = uri_encode(urllib.parse.unquote_to_bytes(u.path), True)
+    creq = "\n".join(["GET", canon_uri, canon_query, "host:%s\n" % u.netloc, "host", "UNSIGNED-PAYLOAD"])
+    sts = "\n".join(["AWS4-HMAC-SHA256", amzdate, scope, hashlib.sha256(creq.encode()).hexdigest()])
+    sig = hmac.new(signing_key(secret, amzdate[:8], a.region, "s3"), sts.encode(), hashlib.sha256).hexdigest()
+    print("%s://%s%s?%s&X-Amz-Signature=%s" % (u.scheme, u.netloc, canon_uri, canon_query, sig))
 
 
 def s3_error(code, msg, **extra):
@@ -322,9 +392,18 @@ class S3(http.server.BaseHTTPRequestHandler):
     def verify(self, body):
         """Returns None if OK, else (status, code, message, extra)."""
         a = S3.args
-        if not self.headers.get("Authorization"):
+        presigned = "X-Amz-Signature=" in self.path.partition("?")[2] or "X-Amz-Algorithm=" in self.path.partition("?")[2]
+        if not self.headers.get("Authorization") and not presigned:
             return None if (a.anonymous_read and self.command in ("GET", "HEAD")) else \
                 (403, "AccessDenied", "Access Denied", {})
+
+        def canonical_uri():
+            raw_path = self.path.partition("?")[0]
+            why = raw_path_error(raw_path)
+            if why:  # S3 answers 400 InvalidURI to a request-target it cannot parse
+                raise SigV4Error("bad_uri", detail=why)
+            # S3: decode once, byte for byte, then encode once; no normalisation
+            return uri_encode(urllib.parse.unquote_to_bytes(raw_path), True)
 
         def canonical():  # S3: the client's payload hash, the path decoded once and encoded once
             payload_hash = self.headers.get("x-amz-content-sha256")
@@ -332,18 +411,17 @@ class S3(http.server.BaseHTTPRequestHandler):
                 raise SigV4Error("payload_missing")
             if payload_hash not in ("UNSIGNED-PAYLOAD",) and payload_hash != hashlib.sha256(body).hexdigest():
                 raise SigV4Error("payload_mismatch")
-            raw_path = self.path.partition("?")[0]
-            why = raw_path_error(raw_path)
-            if why:  # S3 answers 400 InvalidURI to a request-target it cannot parse
-                raise SigV4Error("bad_uri", detail=why)
-            # S3: decode once, byte for byte, then encode once; no normalisation
-            return uri_encode(urllib.parse.unquote_to_bytes(raw_path), True), payload_hash
+            return canonical_uri(), payload_hash
         try:
-            sigv4_verify(self, "s3", a.region, 900, canonical)
+            if self.headers.get("Authorization"):
+                sigv4_verify(self, "s3", a.region, 900, canonical)
+            else:  # a presigned URL is verified even where anonymous reads are allowed, as S3 does
+                presigned_verify(self, a.region, canonical_uri())
         except SigV4Error as e:
             i = e.info
             return {
                 "type": (400, "InvalidArgument", "Unsupported Authorization Type", {}),
+                "expired": (403, "AccessDenied", "Request has expired", {}),
                 "malformed": (400, "AuthorizationHeaderMalformed", "The authorization header is malformed.", {}),
                 "unknown_key": (403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.",
                                 {"AWSAccessKeyId": i.get("akid", "")}),
@@ -994,6 +1072,8 @@ def ecs_call(argv):
 def main():
     if sys.argv[1:2] == ["ecs-call"]:
         return ecs_call(sys.argv[2:])
+    if sys.argv[1:2] == ["presign"]:
+        return presign(sys.argv[2:])
     p = argparse.ArgumentParser()
     p.add_argument("mode", choices=["imds", "s3", "ecs"])
     p.add_argument("--bind", default="127.0.0.1")

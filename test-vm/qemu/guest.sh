@@ -154,9 +154,13 @@ t "reboot: the agent ran from the image already loaded (one download in all, nev
 	[ "$(downloads "ecs-agent-$PIN.tar")/$(downloads ecs-agent-latest.tar)" = 1/0 ]
 t "reboot: the IMDS block holds (ecs.service's agent did not remove it)" imds_blocked
 t "reboot: the pinned agent runs" pinned_runs
-G -t 120 "systemctl restart ecs.service" > /dev/null 2>&1
+started() { G "docker inspect -f '{{.Id}} {{.State.StartedAt}}' ecs-agent; systemctl show -p MainPID --value ecs.service" 2>/dev/null | tr '\n' ' '; }
+before_restart=$(started)
 t0=$(date +%s.%N)
+t "systemctl restart ecs: exit 0" G -t 120 "systemctl restart ecs.service"
 restart_reg=$(wait_registered "$t0" 300) || restart_reg=""
+replaced() { local now; now=$(started); [ -n "$before_restart" ] && [ "$now" != "$before_restart" ] || { echo "before: $before_restart; now: $now"; return 1; }; }
+t "systemctl restart ecs: a new supervisor and agent container (id, start time, MainPID changed)" replaced
 t "systemctl restart ecs: registered again" [ -n "$restart_reg" ]
 t "systemctl restart ecs: the IMDS block holds" imds_blocked
 t "systemctl restart ecs: the pinned agent runs" pinned_runs

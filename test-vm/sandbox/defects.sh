@@ -99,6 +99,9 @@ t "SIGTERM during agent's nat step: exit 0" [ "$rct" = 0 ]
 no_container() { ! grep -q 'container ecs-agent started' "$W/agent-term.out" && ! docker_api 'http://d/containers/json?all=1' | grep -q ecs-agent; }
 t "... no agent container was started" no_container
 t "... and it says why" grep -q 'stopped before the agent container was started' "$W/agent-term.out"
+IN env BS_FAULT_POINT=agent-before-container BS_FAULT_SIGNAL=TERM "$FBIN" agent >"$W/agent-term.out" 2>&1; rct=$?
+t "SIGTERM after the steps, before the container is made: exit 0" [ "$rct" = 0 ]
+t "... no agent container was started" no_container
 
 # ---- --wait and an agent registered in another cluster
 use_standin "an agent registered in a cluster other than ecs.config's (the real agent refuses to start then: agent.sh shows its exit 5)"

@@ -111,6 +111,23 @@ run "$BIN" run --cluster img --agent-url https://s3.amazonaws.com/amazon-ecs-age
 gz_loaded() { rc 0 && tagged "$GZ"; }
 t "gzip'd agent tarball: exit 0, loaded and tagged" gz_loaded
 
+# an archive holding two images, one of them tagged as the agent: loaded (Docker imports both),
+# the agent's tag names the agent's image
+publish_agent ecs-agent-two.tar --image example/other:1
+TWO=$(sed -n 1p "$W/agent-build.id") OTHER=$(sed -n 2p "$W/agent-build.id")
+run "$BIN" run --cluster img --agent-url https://s3.amazonaws.com/amazon-ecs-agent-us-east-1/ecs-agent-two.tar
+two_loaded() { rc 0 && tagged "$TWO" && [ "$TWO" != "$OTHER" ]; }
+t "two images, one tagged as the agent: exit 0, the tag names the agent's image" two_loaded
+# two images, neither tagged as the agent: which one is the agent cannot be told; nothing loaded
+PUBLISH_TAG=example/agent:x publish_agent ecs-agent-none.tar --image example/other:2
+NONE1=$(sed -n 1p "$W/agent-build.id") NONE2=$(sed -n 2p "$W/agent-build.id")
+run "$BIN" run --cluster img --agent-url https://s3.amazonaws.com/amazon-ecs-agent-us-east-1/ecs-agent-none.tar
+t "two images, none tagged as the agent: exit 102, naming what it holds" \
+	bash -c "[ \$(cat $W/rc) = 102 ] && grep -q 'none tagged amazon/amazon-ecs-agent:latest' $W/out && grep -q 'example/other:2' $W/out"
+neither_loaded() { not_loaded "$NONE1" && not_loaded "$NONE2"; }
+t "... neither image was loaded" neither_loaded
+t "... the agent's tag unchanged" tagged "$TWO"
+
 # a crash right after the download: the next run verifies the cache and loads it
 docker_api -X DELETE "http://d/images/amazon/amazon-ecs-agent:latest?force=1" >/dev/null
 IN sh -c 'rm -f /var/cache/ecs/ecs-agent.tar*'

@@ -119,11 +119,12 @@ SBX_ECS_ARGS=()
 SBX_REAL_CONFIG=(ECS_ENABLE_TASK_ENI=false ECS_IMAGE_PULL_BEHAVIOR=prefer-cached)
 STANDIN=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/standin-agent
 publish_agent() { # NAME [mkimage options...]: build, sign with the test key, put in the agent bucket
+	# (tagged $PUBLISH_TAG, default amazon/amazon-ecs-agent:latest; its image ids, one a line, in $W/agent-build.id)
 	local name=$1; shift
 	# the stand-in agent (make build/standin-agent), plus random bytes so every image differs
 	[ -x "$STANDIN" ] || { echo "missing $STANDIN (make build/standin-agent)"; return 1; }
 	cp "$STANDIN" "$W/agent.bin" && head -c 100000 /dev/urandom >> "$W/agent.bin"
-	python3 "$(dirname "${BASH_SOURCE[0]}")/../image/mkimage.py" "$@" "$W/agent-build.tar" amazon/amazon-ecs-agent:latest \
+	python3 "$(dirname "${BASH_SOURCE[0]}")/../image/mkimage.py" "$@" "$W/agent-build.tar" "${PUBLISH_TAG:-amazon/amazon-ecs-agent:latest}" \
 		"$W/agent.bin=/agent" > "$W/agent-build.id" || return 1
 	mkdir -p "$W/s3/amazon-ecs-agent-us-east-1"
 	cp "$W/agent-build.tar" "$W/s3/amazon-ecs-agent-us-east-1/$name"

@@ -21,7 +21,7 @@ imds_absent() { local n; n=$(imds_rules); [ "$n" = 0 ] || { echo "DOCKER-USER ru
 tagged() { [ "$(image_id_of amazon/amazon-ecs-agent:latest)" = "$1" ] || { echo "tagged: $(image_id_of amazon/amazon-ecs-agent:latest), want $1"; return 1; }; }
 gets() { grep -c "\"path\": \"/amazon-ecs-agent-us-east-1/$1\", \"status\": 200" "$W/s3.log"; }
 opts() { IN "$BIN" options "$@"; }
-opt_is() { opts | grep -qxF -- "$1" || { echo "options lack '$1':"; opts; return 1; }; }
+opt_is() { local want=$1; shift; opts "$@" | grep -qxF -- "$want" || { echo "options lack '$want':"; opts; return 1; }; }
 opt_none() { ! opts | grep -q "^$1=" || { echo "options still have $1:"; opts; return 1; }; }
 
 # the pinned version: a second image, signed by the same key, that must differ from latest (the
@@ -74,7 +74,7 @@ t "... and forgotten" opt_none ECS_BOOTSTRAP_BLOCK_IMDS
 run run
 t "... a plain run after it keeps it off" imds_absent
 run run --agent-version latest --keyring=
-t "run --agent-version latest --keyring= : the embedded Amazon key is back, so the test-signed latest is refused (102)" bash -c "[ \$(cat $W/rc) = 102 ] && grep -q 'agent-image: \[failed\] exit 102' $W/out"
+t "run --agent-version latest --keyring= : the embedded Amazon key is back, so the test-signed latest is refused (102)" bash -c "[ \$(cat $W/rc) = 102 ] && grep -q 'agent-image: fatal: .*(exit 102' $W/out"
 t "... a run that failed saved nothing: the pinned version and the keyring copy stay" bash -c "[ -s $W/etc.upper/ecs-bootstrap/keyring-1.gpg ] && grep -qx ECS_BOOTSTRAP_AGENT_VERSION=v1.90.0 $W/etc.upper/ecs-bootstrap/options"
 run run --agent-version latest --keyring "$AGENT_KEYRING"
 t "run --agent-version latest --keyring KEY: exit 0" rc 0
@@ -87,6 +87,24 @@ t "then one: the second copy is removed" bash -c "[ \$(cat $W/rc) = 0 ] && [ ! -
 IN env ECS_BOOTSTRAP_BLOCK_IMDS=1 "$BIN" plan >"$W/plan.out" 2>&1; rcp=$?
 t "the environment counts as given: ECS_BOOTSTRAP_BLOCK_IMDS=1 plan shows options and nat pending" bash -c "[ $rcp = 1 ] && grep -q '^options .*would change' $W/plan.out && grep -q '^nat .*would change' $W/plan.out"
 t "plan changed nothing" opt_none ECS_BOOTSTRAP_BLOCK_IMDS
+
+# a presigned --config-url (its query string is a credential, as `aws s3 presign` makes it; the
+# fake S3 verifies it): the options file holding it is 0600, `options` masks it
+mkdir -p "$W/s3/cfg-bucket"; printf 'ECS_RESERVED_MEMORY=40\n' > "$W/s3/cfg-bucket/frag.config"
+PRE=$(python3 "$FAKE/fake_aws.py" presign https://s3.us-east-1.amazonaws.com/cfg-bucket/frag.config)
+mode_of_options() { stat -c %a "$W/etc.upper/ecs-bootstrap/options"; }
+run run --config-url "$PRE"
+t "run --config-url PRESIGNED-URL: exit 0, the fragment merged" bash -c "[ \$(cat $W/rc) = 0 ] && grep -qx ECS_RESERVED_MEMORY=40 $W/etc.upper/ecs/ecs.config"
+t "... the options file holding it is 0600" [ "$(mode_of_options)" = 600 ]
+masked() { opts | grep -q '^ECS_BOOTSTRAP_CONFIG_URL=<masked: a URL with credentials' || { opts; return 1; }; }
+t "... options masks it" masked
+t "... options --show-secrets shows it" opt_is "ECS_BOOTSTRAP_CONFIG_URL=$PRE" --show-secrets
+t "... and no log line of the run holds its signature" bash -c "! grep -q '${PRE##*X-Amz-Signature=}' $W/out"
+run run --config-url "${PRE%?}x"
+t "a tampered presigned URL: S3 refuses it (SignatureDoesNotMatch), exit 100" bash -c "[ \$(cat $W/rc) = 100 ] && grep -q SignatureDoesNotMatch $W/out"
+t "... nothing saved: the good one stays" opt_is "ECS_BOOTSTRAP_CONFIG_URL=$PRE" --show-secrets
+run run --config-url=
+t "--config-url= : forgotten, the options file back to 0644" bash -c "[ \$(cat $W/rc) = 0 ] && [ \$(stat -c %a $W/etc.upper/ecs-bootstrap/options) = 644 ] && ! grep -q CONFIG_URL $W/etc.upper/ecs-bootstrap/options"
 
 # a hand-broken options file is a clear usage error naming it
 IN sh -c 'printf "ECS_BOOTSTRAP_METHOD=sideways\n" >> /etc/ecs-bootstrap/options'
