@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "cursor.h"
+
 bool envfile_utf8_valid(const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *) s;
@@ -143,21 +145,20 @@ static int one_line(const struct envfile_ops *ops, const char *raw, size_t raw_l
 
 int envfile_parse(const char *data, size_t len, const struct envfile_ops *ops, struct bs_err *e)
 {
-	size_t off = 0;
+	struct cursor c = cursor_of(data, len);
 	unsigned lineno = 0;
+	const char *line;
+	size_t n;
 
-	while (off < len) {
-		const char *nl = memchr(data + off, '\n', len - off);
-		size_t n = nl ? (size_t) (nl - (data + off)) : len - off;
+	while ((line = cursor_line(&c, &n))) {
 		int r;
 
 		lineno++;
 		if (n > ENVFILE_LINE_MAX)
 			return err_set(e, -E2BIG, "line %u: too long (limit %d bytes)", lineno, ENVFILE_LINE_MAX);
-		r = one_line(ops, data + off, n, lineno, e);
+		r = one_line(ops, line, n, lineno, e);
 		if (r < 0)
 			return r;
-		off += n + (nl ? 1 : 0);
 	}
 	return (int) lineno;
 }

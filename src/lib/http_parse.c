@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cursor.h"
 #include "hex.h"
 
 #define CHUNK_EXT_MAX 1024
@@ -104,10 +105,11 @@ static int end_field(struct http_resp *r, const char *name, size_t nn, const cha
 int http_parse_head(const char *buf, size_t len, struct http_resp *r, struct bs_err *e)
 {
 	static char unfolded[HTTP_HEAD_MAX]; /* a folded field's value, joined: never longer than the head */
-	size_t off, eol, nn = 0, vn = 0;
+	struct cursor c = cursor_of(buf, len);
+	size_t eol, nn = 0, vn = 0;
 	unsigned lines = 0;
 	bool seen_cl = false, seen_te = false;
-	const char *nl, *name = NULL, *val = NULL;
+	const char *name = NULL, *val = NULL;
 	int k;
 
 	r->status = 0;
@@ -118,10 +120,9 @@ int http_parse_head(const char *buf, size_t len, struct http_resp *r, struct bs_
 	if (len > HTTP_HEAD_MAX)
 		return http_proto_err(e, "response head over %lu KiB", HTTP_HEAD_MAX / 1024);
 	/* Status line: HTTP/1.x SP 3DIGIT SP reason CRLF */
-	nl = memchr(buf, '\n', len);
-	if (!nl || nl == buf || nl[-1] != '\r')
+	if (!cursor_until(&c, '\n', &eol) || eol == 0 || buf[eol - 1] != '\r')
 		return http_proto_err(e, "status line does not end in CRLF");
-	eol = (size_t) (nl - buf) - 1;
+	eol--;
 	if (eol < 12 || memcmp(buf, "HTTP/1.", 7) != 0 || (buf[7] != '0' && buf[7] != '1') || buf[8] != ' ' ||
 	    buf[9] < '1' || buf[9] > '5' || buf[10] < '0' || buf[10] > '9' || buf[11] < '0' || buf[11] > '9' ||
 	    (eol > 12 && buf[12] != ' '))
@@ -131,18 +132,16 @@ int http_parse_head(const char *buf, size_t len, struct http_resp *r, struct bs_
 	for (size_t i = 13; i < eol; i++)
 		if ((unsigned char) buf[i] < 0x20 && buf[i] != '\t')
 			return http_proto_err(e, "control character in the reason phrase");
-	off = eol + 2;
 	for (;;) {
-		const char *line = buf + off, *colon;
+		const char *line, *colon;
 		size_t ln;
 
-		nl = memchr(line, '\n', len - off);
-		if (!nl)
+		line = cursor_until(&c, '\n', &ln);
+		if (!line)
 			return http_proto_err(e, "header block not terminated");
-		if (nl == line || nl[-1] != '\r')
+		if (ln == 0 || line[ln - 1] != '\r')
 			return http_proto_err(e, "header line does not end in CRLF");
-		ln = (size_t) (nl - line) - 1;
-		off += ln + 2;
+		ln--;
 		if (ln == 0)
 			break; /* the empty line */
 		if (++lines > HTTP_HEADERS_MAX) /* folded lines count: the limit is on lines read */
@@ -184,7 +183,7 @@ int http_parse_head(const char *buf, size_t len, struct http_resp *r, struct bs_
 	}
 	if (name && (k = end_field(r, name, nn, val, vn, &seen_cl, &seen_te, e)) < 0)
 		return k;
-	if (off != len)
+	if (cursor_left(&c))
 		return http_proto_err(e, "junk after the header block");
 	if (seen_cl && seen_te)
 		return http_proto_err(e, "both Transfer-Encoding and Content-Length");

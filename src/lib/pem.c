@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base64.h"
+#include "cursor.h"
 
 static bool starts(const unsigned char *s, size_t n, const char *with)
 {
@@ -23,19 +24,18 @@ static bool ends(const unsigned char *s, size_t n, const char *with)
 int pem_each(const unsigned char *in, size_t len, unsigned char *der, size_t cap, pem_fn *fn, void *ctx,
 	     size_t *bad_line)
 {
-	const unsigned char *p = in, *end = in + len;
+	struct cursor c = cursor_of(in, len);
 	char label[PEM_LABEL_MAX + 1];
-	size_t line_no = 0, o = 0, lab = 0;
+	size_t line_no = 0, o = 0, lab = 0, n;
 	bool inside = false, too_big = false;
 	struct b64 st = { 0 };
+	const char *line;
 
-	while (p < end) {
-		const unsigned char *nl = memchr(p, '\n', (size_t) (end - p)), *s = p, *le = nl ? nl : end;
-		size_t n;
+	while ((line = cursor_line(&c, &n))) {
+		const unsigned char *s = (const unsigned char *) line, *le = s + n;
 		int k;
 
 		line_no++;
-		p = nl ? nl + 1 : end;
 		while (s < le && (*s == ' ' || *s == '\t'))
 			s++;
 		while (le > s && (le[-1] == '\r' || le[-1] == ' ' || le[-1] == '\t'))

@@ -1,4 +1,4 @@
-/* pgp.c: see pgp.h.  Every read of packet data goes through explicit lengths (struct rd). */
+/* pgp.c: see pgp.h.  Every read of packet data goes through a bounded cursor (cursor.h). */
 #include "pgp.h"
 
 #include <bearssl_rsa.h>
@@ -7,51 +7,16 @@
 #include <string.h>
 
 #include "base64.h"
+#include "cursor.h"
 
 /* ------------------------------------------------------------------ byte reader */
 
-struct rd {
-	const unsigned char *p;
-	size_t len, off;
-	bool bad;
-};
-
-static unsigned u8(struct rd *r)
-{
-	if (r->off >= r->len) {
-		r->bad = true;
-		return 0;
-	}
-	return r->p[r->off++];
-}
-
-static uint32_t be(struct rd *r, int n)
-{
-	uint32_t v = 0;
-	while (n--)
-		v = (v << 8) | u8(r);
-	return v;
-}
-
-static const unsigned char *take(struct rd *r, size_t n)
-{
-	const unsigned char *q;
-	if (n > r->len - r->off) {
-		r->bad = true;
-		r->off = r->len;
-		return NULL;
-	}
-	q = r->p + r->off;
-	r->off += n;
-	return q;
-}
-
 /* An MPI: 2-byte bit count, then the bytes.  Copies into out (cap), no leading zeros. */
-static int mpi(struct rd *r, unsigned char *out, size_t cap, size_t *ret_len)
+static int mpi(struct cursor *r, unsigned char *out, size_t cap, size_t *ret_len)
 {
-	uint32_t bits = be(r, 2);
+	uint32_t bits = cursor_be(r, 2);
 	size_t n = (bits + 7) / 8;
-	const unsigned char *q = take(r, n);
+	const unsigned char *q = cursor_take(r, n);
 	if (!q || n > cap || n == 0 || (q[0] >> ((bits - 1) % 8)) != 1)
 		return -EBADMSG; /* the bit count must match the first byte exactly */
 	memcpy(out, q, n);
@@ -173,7 +138,7 @@ struct pkt {
 	size_t off; /* of the header, for messages */
 };
 
-static int next_packet(struct rd *r, struct pkt *p, struct bs_err *e)
+static int next_packet(struct cursor *r, struct pkt *p, struct bs_err *e)
 {
 	unsigned h;
 	size_t len;
@@ -181,18 +146,18 @@ static int next_packet(struct rd *r, struct pkt *p, struct bs_err *e)
 	if (r->off >= r->len)
 		return 0;
 	p->off = r->off;
-	h = u8(r);
+	h = cursor_u8(r);
 	if (!(h & 0x80))
 		{ err_set(e, -EBADMSG, "malformed packet at offset %zu: not a packet header", p->off); return -EBADMSG; }
 	if (h & 0x40) { /* new format */
-		unsigned l1 = u8(r);
+		unsigned l1 = cursor_u8(r);
 		p->tag = (int) (h & 0x3F);
 		if (l1 < 192)
 			len = l1;
 		else if (l1 < 224)
-			len = ((l1 - 192) << 8) + u8(r) + 192;
+			len = ((l1 - 192) << 8) + cursor_u8(r) + 192;
 		else if (l1 == 255)
-			len = be(r, 4);
+			len = cursor_be(r, 4);
 		else
 			{ err_set(e, -EBADMSG, "malformed packet at offset %zu: partial lengths are not allowed here", p->off); return -EBADMSG; }
 	} else {
@@ -200,9 +165,9 @@ static int next_packet(struct rd *r, struct pkt *p, struct bs_err *e)
 		p->tag = (int) ((h >> 2) & 0xF);
 		if (lt == 3)
 			{ err_set(e, -EBADMSG, "malformed packet at offset %zu: indeterminate length", p->off); return -EBADMSG; }
-		len = be(r, lt == 0 ? 1 : lt == 1 ? 2 : 4);
+		len = cursor_be(r, lt == 0 ? 1 : lt == 1 ? 2 : 4);
 	}
-	p->body = take(r, len);
+	p->body = cursor_take(r, len);
 	p->len = len;
 	if (r->bad || !p->body)
 		{ err_set(e, -EBADMSG, "malformed packet at offset %zu: truncated (tag %d, %zu bytes)", p->off, p->tag, len); return -EBADMSG; }
@@ -312,7 +277,7 @@ static uint32_t time_add(uint32_t t, uint32_t secs)
 static int parse_sig(const unsigned char *body, size_t len, struct pgp_sig *s, struct pgp_sig *embedded,
 		     uint32_t *key_expiry_secs, unsigned *key_flags, struct bs_err *e)
 {
-	struct rd r = { body, len, 0, false };
+	struct cursor r = cursor_of(body, len);
 	size_t hl;
 
 	memset(s, 0, sizeof *s);
@@ -320,37 +285,37 @@ static int parse_sig(const unsigned char *body, size_t len, struct pgp_sig *s, s
 		*key_expiry_secs = 0;
 	if (key_flags)
 		*key_flags = 0x100; /* "no flags subpacket" */
-	if (u8(&r) != 4) {
+	if (cursor_u8(&r) != 4) {
 		s->bad = "not a version 4 signature";
 		return 0;
 	}
-	s->type = (int) u8(&r);
-	s->pk_algo = (int) u8(&r);
-	s->hash_algo = (int) u8(&r);
-	hl = be(&r, 2);
+	s->type = (int) cursor_u8(&r);
+	s->pk_algo = (int) cursor_u8(&r);
+	s->hash_algo = (int) cursor_u8(&r);
+	hl = cursor_be(&r, 2);
 	s->hashed = body;
 	if (r.bad || hl > len - r.off)
 		return err_set(e, -EBADMSG, "signature: hashed subpackets run past the packet");
 	s->hashed_len = 6 + hl;
 	for (int area = 0; area < 2; area++) {
-		size_t alen = area == 0 ? hl : be(&r, 2), end = r.off + alen; /* be() moves r.off first */
+		size_t alen = area == 0 ? hl : cursor_be(&r, 2), end = r.off + alen; /* cursor_be() moves r.off first */
 		if (r.bad || end > len)
 			return err_set(e, -EBADMSG, "signature: subpackets run past the packet");
 		while (r.off < end) {
-			size_t sl = u8(&r);
+			size_t sl = cursor_u8(&r);
 			unsigned type;
 			bool critical;
 			const unsigned char *d;
 			if (sl >= 192 && sl < 255)
-				sl = ((sl - 192) << 8) + u8(&r) + 192;
+				sl = ((sl - 192) << 8) + cursor_u8(&r) + 192;
 			else if (sl == 255)
-				sl = be(&r, 4);
+				sl = cursor_be(&r, 4);
 			if (r.bad || sl == 0 || sl > end - r.off)
 				return err_set(e, -EBADMSG, "signature: bad subpacket length");
-			type = u8(&r);
+			type = cursor_u8(&r);
 			critical = type & 0x80;
 			type &= 0x7F;
-			d = take(&r, sl - 1);
+			d = cursor_take(&r, sl - 1);
 			sl -= 1;
 			if (!d)
 				return err_set(e, -EBADMSG, "signature: truncated subpacket");
@@ -381,7 +346,7 @@ static int parse_sig(const unsigned char *body, size_t len, struct pgp_sig *s, s
 		}
 	}
 	{
-		const unsigned char *l16 = take(&r, 2);
+		const unsigned char *l16 = cursor_take(&r, 2);
 		if (!l16)
 			return err_set(e, -EBADMSG, "signature: truncated");
 		memcpy(s->left16, l16, 2);
@@ -404,18 +369,18 @@ static int parse_sig(const unsigned char *body, size_t len, struct pgp_sig *s, s
 
 static int parse_key(const struct pkt *p, struct pgp_key *k, struct bs_err *e)
 {
-	struct rd r = { p->body, p->len, 0, false };
+	struct cursor r = cursor_of(p->body, p->len);
 	br_sha1_context sh;
 	unsigned char hd[3] = { 0x99, (unsigned char) (p->len >> 8), (unsigned char) p->len };
 	int algo;
 
 	memset(k, 0, sizeof *k);
-	if (u8(&r) != 4) {
+	if (cursor_u8(&r) != 4) {
 		snprintf(k->why, sizeof k->why, "not a version 4 key");
 		return 0;
 	}
-	k->created = be(&r, 4);
-	algo = (int) u8(&r);
+	k->created = cursor_be(&r, 4);
+	algo = (int) cursor_u8(&r);
 	br_sha1_init(&sh);
 	br_sha1_update(&sh, hd, 3);
 	br_sha1_update(&sh, p->body, p->len);
@@ -465,14 +430,14 @@ int pgp_keyring_add(struct pgp_keyring *kr, const unsigned char *data, size_t le
 {
 	static unsigned char buf[65536];
 	struct pkt p, primary_pkt = { 0 }, sub_pkt = { 0 }, uid_pkt = { 0 };
-	struct rd r;
+	struct cursor r;
 	int n, k, primary = -1, sub = -1;
 	uint32_t best_self = 0, best_bind = 0; /* creation times of the self-signature / binding in force */
 
 	n = dearmor(data, len, buf, sizeof buf, true, e);
 	if (n < 0)
 		return n;
-	r = (struct rd) { buf, (size_t) n, 0, false };
+	r = cursor_of(buf, (size_t) n);
 	while ((k = next_packet(&r, &p, e)) > 0) {
 		if (p.tag == 6 || p.tag == 14) {
 			struct pgp_key *key;
@@ -635,7 +600,7 @@ int pgp_verify_init(struct pgp_verify *v, const struct pgp_keyring *kr, const un
 		    uint32_t now, struct bs_err *e)
 {
 	struct pkt p;
-	struct rd r;
+	struct cursor r;
 	const char *why = NULL;
 	char idhex[41];
 	int n, k;
@@ -644,7 +609,7 @@ int pgp_verify_init(struct pgp_verify *v, const struct pgp_keyring *kr, const un
 	n = pgp_dearmor(sig, len, v->sigbuf, sizeof v->sigbuf, e);
 	if (n < 0)
 		return n;
-	r = (struct rd) { v->sigbuf, (size_t) n, 0, false };
+	r = cursor_of(v->sigbuf, (size_t) n);
 	idhex[0] = '\0';
 	while ((k = next_packet(&r, &p, e)) > 0) {
 		struct pgp_sig *s;

@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cursor.h"
+
 /* zlib's allocations come from the reader's arena: nothing to free, whatever path ends the read. */
 static voidpf gz_alloc(voidpf opaque, uInt items, uInt size)
 {
@@ -206,48 +208,49 @@ static void field(char *dst, size_t cap, const unsigned char *src, size_t n)
 /* Parse pax records "LEN KEY=VALUE\n" in buf[0..n). */
 static int pax(const char *buf, size_t n, char *path, char *link, long long *size, struct bs_err *e, long long at)
 {
-	size_t off = 0;
-	while (off < n) {
-		size_t len = 0, i = off;
-		const char *eq, *rec;
-		if (buf[off] == '\0')
-			break; /* NUL padding after the records */
-		while (i < n && buf[i] >= '0' && buf[i] <= '9' && len < 1000000)
-			len = len * 10 + (size_t) (buf[i++] - '0');
-		if (i == off || i >= n || buf[i] != ' ' || len < 5 || len > n - off || buf[off + len - 1] != '\n')
+	struct cursor c = cursor_of(buf, n);
+
+	/* records "LEN key=value\n", LEN counting the whole record; NUL padding after them */
+	while (cursor_left(&c) && c.p[c.off] != '\0') {
+		size_t start = c.off, len = 0, rl, kl, vl;
+		const char *rec, *eq, *v;
+		while (cursor_left(&c) && c.p[c.off] >= '0' && c.p[c.off] <= '9' && len < 1000000)
+			len = len * 10 + (size_t) (cursor_u8(&c) - '0');
+		if (c.off == start || cursor_u8(&c) != ' ' || c.bad || len < 5 || len <= c.off - start)
 			return err_setx(e, -EBADMSG, BS_EXIT_INTEGRITY, "tar: bad pax record in the header at offset %lld", at);
-		rec = buf + i + 1;
-		eq = memchr(rec, '=', (size_t) (buf + off + len - 1 - rec));
+		rl = len - (c.off - start); /* "key=value\n" */
+		rec = (const char *) cursor_take(&c, rl);
+		if (!rec || rec[rl - 1] != '\n')
+			return err_setx(e, -EBADMSG, BS_EXIT_INTEGRITY, "tar: bad pax record in the header at offset %lld", at);
+		eq = memchr(rec, '=', rl - 1);
 		if (!eq)
 			return err_setx(e, -EBADMSG, BS_EXIT_INTEGRITY, "tar: pax record without '=' at offset %lld", at);
-		{
-			size_t kl = (size_t) (eq - rec), vl = (size_t) (buf + off + len - 1 - eq - 1);
-			const char *v = eq + 1;
-			if (kl == 4 && !memcmp(rec, "path", 4)) {
-				if (vl >= TAR_NAME_MAX || memchr(v, '\0', vl))
-					return err_setx(e, -EBADMSG, BS_EXIT_INTEGRITY, "tar: bad pax path at offset %lld", at);
-				memcpy(path, v, vl);
-				path[vl] = '\0';
-			} else if (kl == 8 && !memcmp(rec, "linkpath", 8)) {
-				if (vl >= TAR_NAME_MAX || memchr(v, '\0', vl))
-					return err_setx(e, -EBADMSG, BS_EXIT_INTEGRITY, "tar: bad pax linkpath at offset %lld", at);
-				memcpy(link, v, vl);
-				link[vl] = '\0';
-			} else if (kl == 4 && !memcmp(rec, "size", 4)) {
-				long long s = 0;
-				while (vl > 1 && *v == '0')
-					v++, vl--; /* leading zeros are allowed, and do not count toward the limit */
-				if (vl == 0 || vl > 18)
+		kl = (size_t) (eq - rec);
+		vl = rl - 1 - kl - 1;
+		v = eq + 1;
+		if (kl == 4 && !memcmp(rec, "path", 4)) {
+			if (vl >= TAR_NAME_MAX || memchr(v, '\0', vl))
+				return err_setx(e, -EBADMSG, BS_EXIT_INTEGRITY, "tar: bad pax path at offset %lld", at);
+			memcpy(path, v, vl);
+			path[vl] = '\0';
+		} else if (kl == 8 && !memcmp(rec, "linkpath", 8)) {
+			if (vl >= TAR_NAME_MAX || memchr(v, '\0', vl))
+				return err_setx(e, -EBADMSG, BS_EXIT_INTEGRITY, "tar: bad pax linkpath at offset %lld", at);
+			memcpy(link, v, vl);
+			link[vl] = '\0';
+		} else if (kl == 4 && !memcmp(rec, "size", 4)) {
+			long long sz = 0;
+			while (vl > 1 && *v == '0')
+				v++, vl--; /* leading zeros are allowed, and do not count toward the limit */
+			if (vl == 0 || vl > 18)
+				return err_setx(e, -EBADMSG, BS_EXIT_INTEGRITY, "tar: bad pax size at offset %lld", at);
+			for (size_t q = 0; q < vl; q++) {
+				if (v[q] < '0' || v[q] > '9')
 					return err_setx(e, -EBADMSG, BS_EXIT_INTEGRITY, "tar: bad pax size at offset %lld", at);
-				for (size_t q = 0; q < vl; q++) {
-					if (v[q] < '0' || v[q] > '9')
-						return err_setx(e, -EBADMSG, BS_EXIT_INTEGRITY, "tar: bad pax size at offset %lld", at);
-					s = s * 10 + (v[q] - '0');
-				}
-				*size = s;
+				sz = sz * 10 + (v[q] - '0');
 			}
+			*size = sz;
 		}
-		off += len;
 	}
 	return 0;
 }
