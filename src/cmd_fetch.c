@@ -23,6 +23,7 @@
 #include "lib/fetch.h"
 #include "lib/sha256.h"
 #include "lib/tls.h"
+#include "lib/fileio.h"
 #include "log.h"
 #include "lib/clock.h"
 
@@ -91,20 +92,16 @@ static int dl_begin(void *ctx, const struct http_resp *r, struct bs_err *e)
 static int dl_data(void *ctx, const void *p, size_t n, struct bs_err *e)
 {
 	struct dl *d = ctx;
-	const char *c = p;
+	size_t w = 0;
+	int k;
+
 	if (d->hash)
 		sha256_update(&d->h, p, n);
-	while (n) {
-		ssize_t w = write(d->fd, c, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return err_setx(e, -errno, errno == ENOSPC ? BS_EXIT_TEMP : BS_EXIT_USAGE, "write: %s", strerror(errno));
-		c += w;
-		n -= (size_t) w;
-		d->written += w;
-	}
-	d->done += (long long) (c - (const char *) p);
+	k = fileio_write_all(d->fd, p, n, &w);
+	d->written += (long long) w;
+	if (k < 0)
+		return err_setx(e, k, k == -ENOSPC ? BS_EXIT_TEMP : BS_EXIT_USAGE, "write: %s", strerror(-k));
+	d->done += (long long) n;
 	progress(d, false);
 	return 0;
 }

@@ -225,19 +225,12 @@ static int dl_begin(void *ctx, const struct http_resp *resp, struct bs_err *e)
 static int dl_data(void *ctx, const void *p, size_t n, struct bs_err *e)
 {
 	struct dl *d = ctx;
-	const char *c = p;
-	size_t left = n;
+	int k;
 
 	bgpipe_push(&d->hash, p, n);
-	while (left) {
-		ssize_t w = write(d->fd, c, left);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return err_setx(e, -errno, BS_EXIT_TEMP, "write '%s.partial': %s", PATH_AGENT_TAR, strerror(errno));
-		c += w;
-		left -= (size_t) w;
-	}
+	k = fileio_write_all(d->fd, p, n, NULL);
+	if (k < 0)
+		return err_setx(e, k, BS_EXIT_TEMP, "write '%s.partial': %s", PATH_AGENT_TAR, strerror(-k));
 	d->done += (long long) n;
 	if (d->total > 0 && d->done * 2 >= d->total && (d->done - (long long) n) * 2 < d->total)
 		FAULT_POINT("agent-image-mid-download"); /* half of it in .partial */

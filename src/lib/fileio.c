@@ -263,20 +263,25 @@ static int open_parent(int root_fd, const char *path, const char **ret_name, str
 	return fd;
 }
 
-static int write_all(int fd, const void *data, size_t len)
+int fileio_write_all(int fd, const void *data, size_t len, size_t *ret_written)
 {
 	const char *p = data;
-	while (len) {
-		ssize_t n = write(fd, p, len);
+	size_t done = 0;
+	int r = 0;
+
+	while (done < len) {
+		ssize_t n = write(fd, p + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
 		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
+			r = -errno;
+			break;
 		}
-		p += n;
-		len -= (size_t) n;
+		done += (size_t) n;
 	}
-	return 0;
+	if (ret_written)
+		*ret_written = done;
+	return r;
 }
 
 int fileio_write_atomic(int root_fd, const char *path, const void *data, size_t len, mode_t mode,
@@ -310,10 +315,10 @@ int fileio_write_atomic(int root_fd, const char *path, const void *data, size_t 
 		goto fail;
 	}
 	/* Two writes, so a crash test can stop the process with half the file written. */
-	r = write_all(fd, data, len / 2);
+	r = fileio_write_all(fd, data, len / 2, NULL);
 	FAULT_POINT_AT("fileio-mid-write", path);
 	if (r == 0)
-		r = write_all(fd, (const char *) data + len / 2, len - len / 2);
+		r = fileio_write_all(fd, (const char *) data + len / 2, len - len / 2, NULL);
 	if (r < 0) {
 		err_set(e, r, "write '%s.tmp': %s", path, strerror(-r));
 		goto fail;

@@ -36,6 +36,10 @@ int fileio_read_bounded(int root_fd, const char *path, char *buf, size_t cap, si
 int fileio_write_atomic(int root_fd, const char *path, const void *data, size_t len, mode_t mode,
 			struct bs_err *e);
 
+/* Write all of data[0..len) to fd (again after EINTR and short writes): 0, or -errno; the
+ * bytes that went out in *ret_written when not NULL. */
+int fileio_write_all(int fd, const void *data, size_t len, size_t *ret_written);
+
 /* 1 if path exists, is a regular file, holds exactly data[0..len) and (mode != (mode_t)-1)
  * has that permission mode, and no "<path>.tmp" of an interrupted write is left beside it;
  * 0 if not (including missing); -errno on other errors. */
