@@ -27,7 +27,6 @@
 
 #define BIN_PATH  "/usr/local/bin/ecs-bootstrap"
 #define UNIT_PATH "/etc/systemd/system/ecs.service"
-#define BIN_MAX (16 * 1024 * 1024)
 
 /* Checklist: README's service section, DESIGN's unit description. */
 #define SERVICE_UNIT \
@@ -50,8 +49,6 @@
 	"[Install]\n" \
 	"WantedBy=multi-user.target\n"
 
-static char self[BIN_MAX];
-static size_t self_len;
 
 void service_inputs(struct run *r, struct sha256_ctx *h)
 {
@@ -61,11 +58,22 @@ void service_inputs(struct run *r, struct sha256_ctx *h)
 		sha256_update_str(h, r->have_systemd ? SERVICE_UNIT : "docker restart policy on-failure:10");
 }
 
-static int read_self(struct run *r)
+/* This binary, to compare with and copy to BIN_PATH a piece at a time (never held whole). */
+static int open_self(struct run *r)
 {
-	if (self_len)
-		return 0;
-	return fileio_read_bounded(AT_FDCWD, "/proc/self/exe", self, sizeof self, &self_len, &r->err);
+	int fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	return fd >= 0 ? fd : err_set(&r->err, -errno, "open '/proc/self/exe': %s", strerror(errno));
+}
+
+/* 1 when BIN_PATH is this binary (0755), 0 when not, < 0 on errors. */
+static int self_installed(struct run *r)
+{
+	int fd = open_self(r), k;
+	if (fd < 0)
+		return fd;
+	k = fileio_equals_file(r->root_fd, BIN_PATH, fd, 0755, &r->err);
+	(void) close(fd);
+	return k;
 }
 
 /* `systemctl show -p UnitFileState -p ActiveState ecs.service` into the two buffers. */
@@ -247,10 +255,7 @@ int service_check(struct run *r)
 	if (!r->have_systemd) {
 		return agent_container_current(r); /* running, and made from the ecs.config of now */
 	}
-	k = read_self(r);
-	if (k < 0)
-		return k;
-	k = fileio_equals(r->root_fd, BIN_PATH, self, self_len, 0755, &r->err);
+	k = self_installed(r);
 	if (k <= 0) {
 		if (k == 0)
 			run_why(r, "'%s' is not this binary", BIN_PATH);
@@ -279,11 +284,13 @@ int service_apply(struct run *r)
 			run_done(r, "ecs-agent container started with a Docker restart policy");
 		return k;
 	}
-	k = read_self(r);
-	if (k == 0)
-		k = fileio_mkdir_p(r->root_fd, "/usr/local/bin", 0755, &r->err);
-	if (k == 0 && (k = fileio_equals(r->root_fd, BIN_PATH, self, self_len, 0755, &r->err)) == 0)
-		k = fileio_write_atomic(r->root_fd, BIN_PATH, self, self_len, 0755, &r->err);
+	k = fileio_mkdir_p(r->root_fd, "/usr/local/bin", 0755, &r->err);
+	if (k == 0 && (k = self_installed(r)) == 0) {
+		int fd = open_self(r);
+		k = fd < 0 ? fd : fileio_copy_atomic(r->root_fd, BIN_PATH, fd, 0755, &r->err);
+		if (fd >= 0)
+			(void) close(fd);
+	}
 	if (k < 0)
 		return k;
 	k = fileio_mkdir_p(r->root_fd, "/etc/systemd/system", 0755, &r->err);

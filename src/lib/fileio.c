@@ -284,8 +284,52 @@ int fileio_write_all(int fd, const void *data, size_t len, size_t *ret_written)
 	return r;
 }
 
-int fileio_write_atomic(int root_fd, const char *path, const void *data, size_t len, mode_t mode,
-			struct bs_err *e)
+/* Where the bytes of a write or a comparison come from: a buffer, or the caller's file (read
+ * with pread, a piece at a time: a 16 MiB binary is never held in memory). */
+struct src {
+	const char *data; /* NULL: read fd */
+	int fd;
+	size_t len;
+};
+
+#define PIECE (32 * 1024)
+
+/* The n <= PIECE bytes of s at off: in s's buffer, or read into scratch.  NULL (with *err) when
+ * the file is shorter or cannot be read. */
+static const char *src_at(const struct src *s, size_t off, size_t n, char scratch[PIECE], int *err)
+{
+	size_t got = 0;
+	if (s->data)
+		return s->data + off;
+	while (got < n) {
+		ssize_t k = pread(s->fd, scratch + got, n - got, (off_t) (off + got));
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			*err = k < 0 ? -errno : -EIO;
+			return NULL;
+		}
+		got += (size_t) k;
+	}
+	return scratch;
+}
+
+/* Write s[from, to) to fd. */
+static int src_write(int fd, const struct src *s, size_t from, size_t to)
+{
+	char scratch[PIECE];
+	int err = 0;
+	for (size_t off = from; off < to;) {
+		size_t n = to - off < PIECE ? to - off : PIECE;
+		const char *p = src_at(s, off, n, scratch, &err);
+		if (!p || (err = fileio_write_all(fd, p, n, NULL)) < 0)
+			return err;
+		off += n;
+	}
+	return 0;
+}
+
+static int write_atomic(int root_fd, const char *path, const struct src *src, mode_t mode, struct bs_err *e)
 {
 	char tmp[256];
 	const char *name = NULL;
@@ -314,11 +358,11 @@ int fileio_write_atomic(int root_fd, const char *path, const void *data, size_t 
 		r = err_set(e, -errno, "chmod '%s.tmp': %s", path, strerror(errno));
 		goto fail;
 	}
-	/* Two writes, so a crash test can stop the process with half the file written. */
-	r = fileio_write_all(fd, data, len / 2, NULL);
+	/* Two halves, so a crash test can stop the process with half the file written. */
+	r = src_write(fd, src, 0, src->len / 2);
 	FAULT_POINT_AT("fileio-mid-write", path);
 	if (r == 0)
-		r = fileio_write_all(fd, (const char *) data + len / 2, len - len / 2, NULL);
+		r = src_write(fd, src, src->len / 2, src->len);
 	if (r < 0) {
 		err_set(e, r, "write '%s.tmp': %s", path, strerror(-r));
 		goto fail;
@@ -350,10 +394,28 @@ out:
 	return r;
 }
 
-int fileio_equals(int root_fd, const char *path, const void *data, size_t len, mode_t mode,
-		  struct bs_err *e)
+int fileio_write_atomic(int root_fd, const char *path, const void *data, size_t len, mode_t mode,
+			struct bs_err *e)
 {
-	char buf[65536];
+	struct src s = { data, -1, len };
+	return write_atomic(root_fd, path, &s, mode, e);
+}
+
+int fileio_copy_atomic(int root_fd, const char *path, int src_fd, mode_t mode, struct bs_err *e)
+{
+	struct stat st;
+	struct src s = { NULL, src_fd, 0 };
+	if (fstat(src_fd, &st) < 0)
+		return err_set(e, -errno, "stat the copy of '%s': %s", path, strerror(errno));
+	s.len = (size_t) st.st_size;
+	return write_atomic(root_fd, path, &s, mode, e);
+}
+
+static int equals(int root_fd, const char *path, const struct src *src, mode_t mode, struct bs_err *e)
+{
+	char buf[PIECE], scratch[PIECE];
+	size_t len = src->len;
+	int err = 0;
 	struct stat st;
 	size_t off = 0;
 	int fd, r = 1;
@@ -380,9 +442,20 @@ int fileio_equals(int root_fd, const char *path, const void *data, size_t len, m
 			r = err_set(e, -errno, "read '%s': %s", path, strerror(errno));
 			goto out;
 		}
-		if (n == 0 || (size_t) n > len - off || memcmp(buf, (const char *) data + off, (size_t) n) != 0) {
+		if (n == 0 || (size_t) n > len - off) {
 			r = 0;
 			goto out;
+		}
+		{
+			const char *want = src_at(src, off, (size_t) n, scratch, &err);
+			if (!want) {
+				r = err_set(e, err, "read the copy of '%s': %s", path, strerror(-err));
+				goto out;
+			}
+			if (memcmp(buf, want, (size_t) n) != 0) {
+				r = 0;
+				goto out;
+			}
 		}
 		off += (size_t) n;
 	}
@@ -395,6 +468,23 @@ int fileio_equals(int root_fd, const char *path, const void *data, size_t len, m
 out:
 	CLOSE_SAFE(fd);
 	return r;
+}
+
+int fileio_equals(int root_fd, const char *path, const void *data, size_t len, mode_t mode,
+		  struct bs_err *e)
+{
+	struct src s = { data, -1, len };
+	return equals(root_fd, path, &s, mode, e);
+}
+
+int fileio_equals_file(int root_fd, const char *path, int src_fd, mode_t mode, struct bs_err *e)
+{
+	struct stat st;
+	struct src s = { NULL, src_fd, 0 };
+	if (fstat(src_fd, &st) < 0)
+		return err_set(e, -errno, "stat the copy of '%s': %s", path, strerror(errno));
+	s.len = (size_t) st.st_size;
+	return equals(root_fd, path, &s, mode, e);
 }
 
 int fileio_mkdir_p(int root_fd, const char *path, mode_t mode, struct bs_err *e)

@@ -36,6 +36,12 @@ int fileio_read_bounded(int root_fd, const char *path, char *buf, size_t cap, si
 int fileio_write_atomic(int root_fd, const char *path, const void *data, size_t len, mode_t mode,
 			struct bs_err *e);
 
+/* fileio_write_atomic and fileio_equals with the bytes of the caller's regular file src_fd
+ * (read with pread, a piece at a time, from offset 0 to its size): copying a binary needs no
+ * buffer of its size. */
+int fileio_copy_atomic(int root_fd, const char *path, int src_fd, mode_t mode, struct bs_err *e);
+int fileio_equals_file(int root_fd, const char *path, int src_fd, mode_t mode, struct bs_err *e);
+
 /* Write all of data[0..len) to fd (again after EINTR and short writes): 0, or -errno; the
  * bytes that went out in *ret_written when not NULL. */
 int fileio_write_all(int fd, const void *data, size_t len, size_t *ret_written);

@@ -38,6 +38,28 @@ int main(void)
 	EQ_INT(fileio_equals(root, "/etc/ecs/ecs.config", "A=2\n", 4, 0600, &e), 0, "equals: other bytes");
 	EQ_INT(fileio_equals(root, "/etc/ecs/ecs.config", "A=1\nB", 5, 0600, &e), 0, "equals: other length");
 	EQ_INT(fileio_equals(root, "/etc/ecs/none", "", 0, 0600, &e), 0, "equals: missing file");
+	{
+		/* a file copied a piece at a time (100001 bytes: three 32 KiB pieces and an odd rest) */
+		static char big[100001];
+		char src[300];
+		int fd;
+		for (size_t i = 0; i < sizeof big; i++)
+			big[i] = (char) (i * 7 + i / 4096);
+		(void) snprintf(src, sizeof src, "%s/src.bin", outside);
+		fd = open(src, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		OK(fd >= 0 && write(fd, big, sizeof big) == (ssize_t) sizeof big, "copy: the source written");
+		EQ_INT(fileio_equals_file(root, "/etc/ecs/bin", fd, 0755, &e), 0, "equals_file: missing");
+		r = fileio_copy_atomic(root, "/etc/ecs/bin", fd, 0755, &e);
+		OK(r == 0, "copy_atomic (%s)", r ? e.msg : "ok");
+		EQ_INT(fileio_equals(root, "/etc/ecs/bin", big, sizeof big, 0755, &e), 1, "copy_atomic: every byte, mode 0755");
+		EQ_INT(fileio_equals_file(root, "/etc/ecs/bin", fd, 0755, &e), 1, "equals_file: same bytes and mode");
+		EQ_INT(fileio_equals_file(root, "/etc/ecs/bin", fd, 0700, &e), 0, "equals_file: other mode");
+		OK(pwrite(fd, "X", 1, 70000) == 1, "the source changed in its third piece");
+		EQ_INT(fileio_equals_file(root, "/etc/ecs/bin", fd, 0755, &e), 0, "equals_file: other bytes");
+		OK(ftruncate(fd, 5000) == 0, "the source shortened");
+		EQ_INT(fileio_equals_file(root, "/etc/ecs/bin", fd, 0755, &e), 0, "equals_file: other length");
+		close(fd);
+	}
 	EQ_INT(fileio_read_bounded(root, "/etc/ecs/ecs.config", buf, 4, &n, &e), -E2BIG, "bounded read refuses a larger file");
 
 	/* A file equal to what we want, beside the .tmp of an interrupted write: not converged. */
