@@ -292,7 +292,7 @@ struct src {
 	size_t len;
 };
 
-#define PIECE (32 * 1024)
+#define PIECE (32UL * 1024)
 
 /* The n <= PIECE bytes of s at off: in s's buffer, or read into scratch.  NULL (with *err) when
  * the file is shorter or cannot be read. */
@@ -401,14 +401,21 @@ int fileio_write_atomic(int root_fd, const char *path, const void *data, size_t 
 	return write_atomic(root_fd, path, &s, mode, e);
 }
 
-int fileio_copy_atomic(int root_fd, const char *path, int src_fd, mode_t mode, struct bs_err *e)
+/* The caller's file src_fd as a source for path: its size now. */
+static int src_of_file(int src_fd, const char *path, struct src *s, struct bs_err *e)
 {
 	struct stat st;
-	struct src s = { NULL, src_fd, 0 };
 	if (fstat(src_fd, &st) < 0)
 		return err_set(e, -errno, "stat the copy of '%s': %s", path, strerror(errno));
-	s.len = (size_t) st.st_size;
-	return write_atomic(root_fd, path, &s, mode, e);
+	*s = (struct src) { NULL, src_fd, (size_t) st.st_size };
+	return 0;
+}
+
+int fileio_copy_atomic(int root_fd, const char *path, int src_fd, mode_t mode, struct bs_err *e)
+{
+	struct src s = { NULL, -1, 0 };
+	int k = src_of_file(src_fd, path, &s, e);
+	return k < 0 ? k : write_atomic(root_fd, path, &s, mode, e);
 }
 
 static int equals(int root_fd, const char *path, const struct src *src, mode_t mode, struct bs_err *e)
@@ -479,12 +486,9 @@ int fileio_equals(int root_fd, const char *path, const void *data, size_t len, m
 
 int fileio_equals_file(int root_fd, const char *path, int src_fd, mode_t mode, struct bs_err *e)
 {
-	struct stat st;
-	struct src s = { NULL, src_fd, 0 };
-	if (fstat(src_fd, &st) < 0)
-		return err_set(e, -errno, "stat the copy of '%s': %s", path, strerror(errno));
-	s.len = (size_t) st.st_size;
-	return equals(root_fd, path, &s, mode, e);
+	struct src s = { NULL, -1, 0 };
+	int k = src_of_file(src_fd, path, &s, e);
+	return k < 0 ? k : equals(root_fd, path, &s, mode, e);
 }
 
 int fileio_mkdir_p(int root_fd, const char *path, mode_t mode, struct bs_err *e)
