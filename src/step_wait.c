@@ -59,7 +59,7 @@ static int poll_once(struct run *r, char *last, size_t cap)
 	static struct http_resp resp;
 	static jsmntok_t tok[256];
 	struct http_opts o = { .connect_timeout_ms = 1000, .io_timeout_ms = 2000, .max_attempts = 1, .max_redirects = -1,
-			       .no_proxy = true, .max_body = sizeof body - 1 };
+			       .no_proxy = true, .max_body = sizeof body - 1, .bufs = &r->net.bufs };
 	struct http_mem m;
 	struct http_sink s;
 	struct json j;

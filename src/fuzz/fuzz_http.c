@@ -32,6 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct http_resp r;
+	static struct http_bufs bufs;
 	struct bs_err e;
 
 	if (size < 2)
@@ -53,7 +54,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		close(sv[0]);
 		c.fd = sv[1];
 		e.msg[0] = '\0';
-		k = http_read_response(&c, "GET", NULL, &r, &e);
+		k = http_read_response(&c, "GET", NULL, &r, &bufs, &e);
 		close(sv[1]);
 		if ((k == 0 && r.status == 206) || (k < 0 && !e.msg[0]))
 			abort();

@@ -18,6 +18,7 @@ static void opts(struct docker *d, struct http_opts *o, const char *method, int 
 	memset(o, 0, sizeof *o);
 	o->method = method;
 	o->unix_path = d->sock;
+	o->bufs = &d->bufs;
 	o->no_proxy = true;
 	o->max_redirects = -1;
 	o->max_attempts = attempts;

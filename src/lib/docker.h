@@ -18,12 +18,13 @@
 #define DOCKER_ANSWER_MAX (1024 * 1024)
 #define DOCKER_TOKENS 8192
 
-/* A client: the caller's, with the buffers its calls answer into (about 1.2 MiB; one per
- * program, not on the stack).  What a call returns points into it until the next call. */
+/* A client: the caller's, with the buffers its calls work and answer in (about 2.4 MiB; one
+ * per program, not on the stack).  What a call returns points into it until the next call. */
 struct docker {
 	char sock[512];
 	char api[16];  /* "1.41" */
 	struct http_resp resp;
+	struct http_bufs bufs;
 	char answer[DOCKER_ANSWER_MAX + 1];
 	jsmntok_t tok[DOCKER_TOKENS];
 };

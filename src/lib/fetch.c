@@ -164,6 +164,7 @@ int fetch_url(struct net *n, const char *url, const struct fetch_opts *fo, const
 		return err_class(e, BS_EXIT_USAGE);
 	is_s3 = u.scheme == URL_S3;
 	o.net = n;
+	o.bufs = &n->bufs;
 	o.max_body = fo->max_body;
 	o.max_attempts = fo->max_attempts;
 	o.max_total_ms = fo->max_total_ms;

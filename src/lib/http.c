@@ -23,7 +23,6 @@
 #define BS_VERSION "0"
 #endif
 
-#define REQ_MAX (16 * 1024)
 #define ERRBODY_DRAIN_MAX (1024UL * 1024) /* read at most this much of an error body */
 
 /* ------------------------------------------------------------------ proxies */
@@ -64,6 +63,7 @@ static const char *proxy_for(const struct url *u, const struct net *n)
 
 struct attempt {
 	const struct http_opts *o;
+	struct http_bufs *b;
 	const struct http_sink *s;
 	struct http_resp *r;
 	bool ok2xx;
@@ -182,7 +182,8 @@ static int read_head(struct conn *c, char *head, size_t *ret_head_len, size_t *r
 static int read_body(struct conn *c, struct attempt *a, const char *method, const char *pre, size_t pre_len,
 		     struct bs_err *e)
 {
-	static char buf[65536];
+	char *buf = a->b->io;
+	const size_t cap = sizeof a->b->io;
 	struct http_resp *r = a->r;
 	struct http_chunked ch;
 	long long left = r->content_length;
@@ -196,7 +197,7 @@ static int read_body(struct conn *c, struct attempt *a, const char *method, cons
 		http_chunked_init(&ch);
 		k = pre_len ? http_chunked_push(&ch, pre, pre_len, &used, deliver, a, e) : 0;
 		while (k == 0) {
-			ssize_t n = conn_read(c, buf, sizeof buf, e);
+			ssize_t n = conn_read(c, buf, cap, e);
 			if (n < 0)
 				return (int) n;
 			if (n == 0)
@@ -218,7 +219,7 @@ static int read_body(struct conn *c, struct attempt *a, const char *method, cons
 			left -= (long long) pre_len;
 	}
 	while (left != 0) {
-		size_t want = left > 0 && left < (long long) sizeof buf ? (size_t) left : sizeof buf;
+		size_t want = left > 0 && left < (long long) cap ? (size_t) left : cap;
 		ssize_t n = conn_read(c, buf, want, e);
 		if (n < 0) {
 			if (left > 0)
@@ -247,7 +248,8 @@ static int read_body(struct conn *c, struct attempt *a, const char *method, cons
 static int open_conn(struct conn *c, const struct url *u, const struct http_opts *o, bool *ret_absolute,
 		     struct bs_err *e)
 {
-	static char head[1024 + HTTP_HEAD_MAX];
+	char *head = o->bufs->head;
+	const size_t head_cap = sizeof o->bufs->head;
 	const char *proxy = o->no_proxy || o->unix_path ? NULL : proxy_for(u, o->net);
 	int cto = o->connect_timeout_ms ? o->connect_timeout_ms : 10000;
 	int ito = o->io_timeout_ms ? o->io_timeout_ms : o->net && o->net->io_timeout_ms ? o->net->io_timeout_ms : 30000;
@@ -266,7 +268,7 @@ static int open_conn(struct conn *c, const struct url *u, const struct http_opts
 	}
 	{
 		struct url p;
-		static struct http_resp pr;
+		struct http_resp *pr = &o->bufs->proxy;
 		size_t hl = 0, have = 0, n;
 		char hp[URL_HOST_MAX + 16];
 
@@ -283,13 +285,13 @@ static int open_conn(struct conn *c, const struct url *u, const struct http_opts
 		(void) url_hostport(u, hp, sizeof hp);
 		if (strchr(hp, ':') == NULL)
 			(void) snprintf(hp + strlen(hp), sizeof hp - strlen(hp), ":%u", u->port);
-		n = (size_t) snprintf(head, sizeof head, "CONNECT %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: ecs-bootstrap/%s\r\n\r\n",
+		n = (size_t) snprintf(head, head_cap, "CONNECT %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: ecs-bootstrap/%s\r\n\r\n",
 				      hp, hp, BS_VERSION);
 		k = conn_write_all(c, head, n, e);
 		if (k == 0)
-			k = read_head(c, head, &hl, &have, &pr, e);
-		if (k == 0 && (pr.status < 200 || pr.status > 299))
-			k = err_set(e, -ECONNREFUSED, "proxy %s refused CONNECT %s: HTTP %d", p.host, hp, pr.status);
+			k = read_head(c, head, &hl, &have, pr, e);
+		if (k == 0 && (pr->status < 200 || pr->status > 299))
+			k = err_set(e, -ECONNREFUSED, "proxy %s refused CONNECT %s: HTTP %d", p.host, hp, pr->status);
 		if (k == 0 && have != hl)
 			k = http_proto_err(e, "proxy %s sent data after its CONNECT answer", p.host);
 		if (k == 0)
@@ -305,11 +307,12 @@ static int read_response(struct conn *c, struct attempt *a, const char *method, 
 /* Stream body_len bytes of body_fd, from its start (so a retry sends the same bytes). */
 static int send_fd_body(struct conn *c, const struct http_opts *o, struct bs_err *e)
 {
-	static char buf[1024 * 1024]; /* big writes: Docker reads a load stream faster that way */
+	char *buf = o->bufs->send;
+	const size_t cap = sizeof o->bufs->send;
 	long long off = 0, len = (long long) o->body_len;
 	bool copy = false; /* sendfile (no copy through here) unless the connection cannot */
 	while (off < len) {
-		size_t want = len - off < (long long) sizeof buf ? (size_t) (len - off) : sizeof buf;
+		size_t want = len - off < (long long) cap ? (size_t) (len - off) : cap;
 		ssize_t n;
 		int k = 0;
 		if (BS_FAULT_INJECTION && off == 0 && len > 1 && want == (size_t) len)
@@ -340,7 +343,7 @@ static int send_fd_body(struct conn *c, const struct http_opts *o, struct bs_err
 
 static int one_attempt(const struct url *u, struct attempt *a, struct bs_err *e)
 {
-	static char req[REQ_MAX];
+	char *req = a->b->req;
 	const struct http_opts *o = a->o;
 	const char *method = o->method ? o->method : "GET";
 	struct conn c = { .fd = -1 };
@@ -356,7 +359,7 @@ static int one_attempt(const struct url *u, struct attempt *a, struct bs_err *e)
 	k = open_conn(&c, u, o, &absolute, e);
 	if (k < 0)
 		return k;
-	k = build_request(u, o, absolute, req, sizeof req, &rl, e);
+	k = build_request(u, o, absolute, req, sizeof a->b->req, &rl, e);
 	if (k == 0)
 		k = conn_write_all(&c, req, rl, e);
 	if (k == 0 && o->body && o->body_len)
@@ -384,7 +387,7 @@ static bool asked_range(const char *h)
 
 static int read_response(struct conn *c, struct attempt *a, const char *method, struct bs_err *e)
 {
-	static char head[HTTP_HEAD_MAX];
+	char *head = a->b->head;
 	size_t hl = 0, have = 0;
 	int k = read_head(c, head, &hl, &have, a->r, e);
 
@@ -407,10 +410,10 @@ static int read_response(struct conn *c, struct attempt *a, const char *method, 
 }
 
 int http_read_response(struct conn *c, const char *method, const struct http_sink *s, struct http_resp *r,
-		       struct bs_err *e)
+		       struct http_bufs *b, struct bs_err *e)
 {
 	static const struct http_opts none;
-	struct attempt a = { .o = &none, .s = s, .r = r };
+	struct attempt a = { .o = &none, .b = b, .s = s, .r = r };
 	memset(r, 0, sizeof *r);
 	return read_response(c, &a, method, e);
 }
@@ -451,7 +454,7 @@ int http_request(const char *url_s, const struct http_opts *o, const struct http
 		 struct bs_err *e)
 {
 	struct url u, next;
-	struct attempt a = { .o = o, .s = s, .r = r };
+	struct attempt a = { .o = o, .b = o->bufs, .s = s, .r = r };
 	int max_attempts = o->max_attempts ? o->max_attempts : 5;
 	int max_total = o->max_total_ms ? o->max_total_ms : 120000;
 	int redirects_left = o->max_redirects < 0 ? 0 : o->max_redirects ? o->max_redirects : 5;
@@ -459,6 +462,8 @@ int http_request(const char *url_s, const struct http_opts *o, const struct http
 	int k;
 
 	memset(r, 0, sizeof *r);
+	if (!o->bufs)
+		return err_setx(e, -EINVAL, BS_EXIT_INTERNAL, "http_request without its buffers");
 	k = url_parse(url_s, &u, e);
 	if (k < 0)
 		return err_class(e, BS_EXIT_USAGE);

@@ -55,6 +55,7 @@ struct http_opts {
 	int max_total_ms;              /* 0: 120 s */
 	int max_redirects;             /* 0: 5; -1: none */
 	const struct net *net;         /* proxies, default timeout, CA bundle; NULL: none of them */
+	struct http_bufs *bufs;        /* what the request works in (net.h): required */
 	bool no_proxy;                 /* never use a proxy (IMDS, unix sockets) */
 	const char *unix_path;         /* connect here instead of host:port */
 	long long max_body;            /* 0: unlimited; more is -E2BIG */
@@ -72,7 +73,7 @@ int http_request(const char *url, const struct http_opts *o, const struct http_s
  * tests, which feed recorded responses through a socketpair. */
 struct conn;
 int http_read_response(struct conn *c, const char *method, const struct http_sink *s, struct http_resp *r,
-		       struct bs_err *e);
+		       struct http_bufs *b, struct bs_err *e);
 
 
 

@@ -27,9 +27,10 @@ static void forget_token(struct net *n)
 	n->imds_token_expiry = 0;
 }
 
-static void base_opts(struct http_opts *o, int attempts)
+static void base_opts(struct net *n, struct http_opts *o, int attempts)
 {
 	memset(o, 0, sizeof *o);
+	o->bufs = &n->bufs;
 	o->connect_timeout_ms = attempts == 1 ? 500 : 1000;
 	o->io_timeout_ms = 2000;
 	o->max_attempts = attempts ? attempts : 3;
@@ -52,7 +53,7 @@ static int get_token(struct net *n, int attempts, struct bs_err *e)
 	if (token[0] && (clock_ms() / 1000) < n->imds_token_expiry)
 		return 0;
 	http_mem_sink(&s, &m, token, sizeof n->imds_token);
-	base_opts(&o, attempts);
+	base_opts(n, &o, attempts);
 	o.method = "PUT";
 	o.headers = "X-aws-ec2-metadata-token-ttl-seconds: 21600\r\n";
 	(void) snprintf(url, sizeof url, "%s/latest/api/token", endpoint(n));
@@ -90,7 +91,7 @@ int imds_get(struct net *n, const char *path, int attempts, char *buf, size_t ca
 		k = get_token(n, attempts, e);
 		if (k < 0)
 			return k;
-		base_opts(&o, attempts);
+		base_opts(n, &o, attempts);
 		if (!n->imds_v1) {
 			(void) snprintf(hdr, sizeof hdr, "X-aws-ec2-metadata-token: %s\r\n", n->imds_token);
 			o.headers = hdr;

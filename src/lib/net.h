@@ -12,6 +12,24 @@
 
 #include <stdbool.h>
 
+#include "http_parse.h"
+
+#define HTTP_REQ_MAX (16 * 1024)
+#define HTTP_IO_MAX (64 * 1024)
+#define HTTP_SEND_MAX (1024 * 1024) /* big writes: Docker reads a load stream faster that way */
+
+/* The buffers an HTTP request works in (http.h), the caller's: struct net holds one, struct
+ * docker another, so two clients never share a buffer by accident.  About 1.2 MiB, of which
+ * a request touches what it uses (send: only a body streamed from a file that sendfile cannot
+ * take). */
+struct http_bufs {
+	char req[HTTP_REQ_MAX];            /* the request head */
+	char head[1024 + HTTP_HEAD_MAX];   /* a response head (a proxy's CONNECT answer first) */
+	char io[HTTP_IO_MAX];              /* body reads */
+	char send[HTTP_SEND_MAX];          /* a body copied from a file */
+	struct http_resp proxy;            /* the proxy's CONNECT answer */
+};
+
 struct aws_creds {
 	char access_key[128];
 	char secret_key[256];
@@ -35,6 +53,8 @@ struct net {
 	const char *access_key_id;       /* AWS_ACCESS_KEY_ID */
 	const char *secret_access_key;   /* AWS_SECRET_ACCESS_KEY */
 	const char *session_token;       /* AWS_SESSION_TOKEN */
+
+	struct http_bufs bufs;           /* what the requests through this context work in */
 
 	/* What the run learns (imds.c and fetch.c keep it here; never logged). */
 	char imds_token[256];

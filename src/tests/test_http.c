@@ -34,6 +34,8 @@
 
 #define DATA "src/tests/data/llhttp/response"
 
+static struct http_bufs bufs; /* what every request and read here works in */
+
 static const struct {
 	const char *title;   /* the case's "## " title */
 	int ok;              /* our outcome: 1 accepted, 0 refused */
@@ -174,7 +176,7 @@ static int run_ours(const struct md_case *mc, struct http_resp *r, struct bs_err
 	c.fd = sv[1];
 	c.tls = false;
 	c.io_timeout_ms = 1000;
-	k = http_read_response(&c, "GET", NULL, r, e);
+	k = http_read_response(&c, "GET", NULL, r, &bufs, e);
 	close(sv[1]);
 	return k;
 }
@@ -257,7 +259,7 @@ static void unix_cases(void)
 	static char body[256];
 	struct http_mem m;
 	struct http_sink s;
-	struct http_opts o = { .unix_path = "/tmp/bs-test-http.sock", .max_attempts = 3, .max_total_ms = 5000 };
+	struct http_opts o = { .unix_path = "/tmp/bs-test-http.sock", .max_attempts = 3, .max_total_ms = 5000, .bufs = &bufs };
 	struct bs_err e;
 	const char *ok[] = { "HTTP/1.1 200 OK\r\nApi-Version: 1.47\r\nContent-Length: 2\r\n\r\nOK" };
 	const char *daemon_error[] = { "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 21\r\n\r\n{\"message\":\"no caps\"}" };
@@ -310,7 +312,7 @@ static int feed(const char *in, size_t n, struct http_resp *r, struct bs_err *e)
 	c.tls = false;
 	c.io_timeout_ms = 1000;
 	err_clear(e);
-	k = http_read_response(&c, "GET", NULL, r, e);
+	k = http_read_response(&c, "GET", NULL, r, &bufs, e);
 	close(sv[1]);
 	return k;
 }
@@ -321,7 +323,7 @@ static int scripted(const char *answer, const char *headers, struct http_resp *r
 		    struct bs_err *e)
 {
 	const char *answers[3] = { answer, answer, answer };
-	struct http_opts o = { .unix_path = SOCK, .max_attempts = 3, .max_total_ms = 5000, .headers = headers };
+	struct http_opts o = { .unix_path = SOCK, .max_attempts = 3, .max_total_ms = 5000, .headers = headers, .bufs = &bufs };
 	struct http_mem m;
 	struct http_sink s;
 	pid_t pid;
