@@ -13,6 +13,8 @@ mkdir -p "$T/usr/lib" "$T/proc/sys/net/ipv4/conf/all" "$T/var/lib/ecs-bootstrap/
 printf 'ID=debian\nVERSION_ID=12\n' >"$T/usr/lib/os-release"
 echo 0 >"$T/proc/sys/net/ipv4/conf/all/route_localnet"
 echo 1 >"$T/var/lib/ecs-bootstrap/state/sysctl"
+# the binary from a place every user can reach (the clone may sit under a private home)
+cp "$BIN" "$W/ecs-bootstrap" && chmod 755 "$W" "$W/ecs-bootstrap" && BIN=$W/ecs-bootstrap
 if [ "$(id -u)" = 0 ]; then
 	chown -R 65534:65534 "$W"
 	as() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
