@@ -245,8 +245,60 @@ static int container_body(struct run *r, struct strbuf *b, bool restart_policy, 
 	return 0;
 }
 
+int agent_config_cluster(struct run *r, char *buf, size_t cap)
+{
+	static char cfg[BS_CONFIG_MAX];
+	const char *v;
+	size_t len = 0, vl;
+	int k = fileio_read_bounded(r->root_fd, PATH_ECS_CONFIG, cfg, sizeof cfg, &len, &r->err);
+
+	if (k == -ENOENT)
+		return err_clear(&r->err), 0;
+	if (k < 0)
+		return k;
+	if (ecsconfig_get(cfg, len, "ECS_CLUSTER", &v, &vl) != 1 || vl == 0)
+		return 0;
+	(void) snprintf(buf, cap, "%.*s", (int) vl, v);
+	return 1;
+}
+
+/* A cluster change.  The agent's data (PATH_AGENT_DATA) holds its registration, in the
+ * cluster it last ran in; started with another, the real agent refuses ("Data mismatch;
+ * saved cluster ... does not match configured cluster", exit 5, terminal).  So when ecs.config
+ * names another cluster than the last start did, the data goes first and the agent registers
+ * in the new cluster as a new container instance: what the ECS documents tell an operator to
+ * do by hand.  The old container instance stays in the old cluster (disconnected) until
+ * deregistered: said in the log.  Returns 0 or < 0. */
+static int cluster_switch(struct run *r, char now[300])
+{
+	char was[300];
+	size_t n = 0, removed = 0;
+	struct bs_err ignore;
+	int k = agent_config_cluster(r, now, 300);
+
+	if (k < 0)
+		return k;
+	if (k == 0)
+		(void) snprintf(now, 300, "default"); /* the agent's own default */
+	if (fileio_read_bounded(r->root_fd, PATH_AGENT_CLUSTER, was, sizeof was, &n, &ignore) < 0)
+		return 0; /* no record (a first start, or an older ecs-bootstrap): nothing to compare */
+	was[strcspn(was, "\n")] = '\0';
+	if (!strcmp(was, now))
+		return 0;
+	k = fileio_empty_dir(r->root_fd, PATH_AGENT_DATA, &removed, &r->err);
+	if (k < 0)
+		return err_wrap(&r->err, "ECS_CLUSTER changed from '%s' to '%s'", was, now);
+	log_msg(LOG_WARNING, "agent",
+		"ECS_CLUSTER changed from '%s' to '%s': the agent's data removed (%zu entries), so it registers in '%s' "
+		"as a new container instance; the old one stays in '%s' until deregistered "
+		"(aws ecs deregister-container-instance --cluster %s --container-instance ID --force)",
+		was, now, removed, now, was, was);
+	return 0;
+}
+
 int agent_container_start(struct run *r, struct docker *d, bool restart_policy, char cfg_hash[65])
 {
+	char cluster[300], line[310];
 	static char body[BODY_MAX];
 	struct strbuf b = { body, 0, sizeof body, false };
 	char id[80];
@@ -254,11 +306,19 @@ int agent_container_start(struct run *r, struct docker *d, bool restart_policy, 
 
 	k = docker_container_remove(d, AGENT_CONTAINER, &r->err); /* a stale one from an earlier life */
 	if (k == 0)
+		k = cluster_switch(r, cluster);
+	if (k == 0)
 		k = container_body(r, &b, restart_policy, cfg_hash);
 	if (k == 0)
 		k = docker_container_create(d, AGENT_CONTAINER, body, b.len, id, sizeof id, &r->err);
 	if (k == 0)
 		k = docker_container_start(d, AGENT_CONTAINER, &r->err);
+	if (k == 0) { /* the cluster it started in, for the next start to compare */
+		struct bs_err e;
+		int n = snprintf(line, sizeof line, "%s\n", cluster);
+		if (fileio_write_atomic(r->root_fd, PATH_AGENT_CLUSTER, line, (size_t) n, 0644, &e) < 0)
+			log_msg(LOG_WARNING, "agent", "%s (a later change of cluster will not be noticed)", e.msg);
+	}
 	if (k == 0)
 		log_msg(LOG_INFO, "agent", "container %s started (%.12s)", AGENT_CONTAINER, id);
 	return k;

@@ -22,6 +22,10 @@ int agent_start_with_restart_policy(struct run *r);
 int agent_container_current(struct run *r);
 /* The sha256 of ecs.config as it is now ("" when it cannot be read). */
 void agent_config_hash(struct run *r, char hex[65]);
+
+/* The cluster ecs.config names (ECS_CLUSTER) into buf: 1, or 0 when it names none (an image
+ * made by bake without --cluster), or < 0 when ecs.config cannot be read. */
+int agent_config_cluster(struct run *r, char *buf, size_t cap);
 /* For `status`: one line on the container's state. */
 void agent_status(struct run *r);
 

@@ -84,6 +84,30 @@ static int wait_container(struct run *r, struct docker *d, const char *cfg_hash,
 	return 0;
 }
 
+/* An image made by bake without --cluster boots with an ecs.config that names no cluster, and
+ * ecs.service starts before the user data's run sets one: the agent would register in
+ * "default" (creating it), and then refuse the cluster the run names (exit 5).  So no agent
+ * until ecs.config names a cluster (checked every 2 s), or a SIGTERM.  0 or < 0. */
+static int wait_cluster(struct run *r)
+{
+	char cluster[300];
+	bool said = false;
+	int k = 0;
+
+	while (!stopping && (k = agent_config_cluster(r, cluster, sizeof cluster)) == 0) {
+		if (!said)
+			log_msg(LOG_INFO, "agent", "ecs.config names no cluster (an image made by bake): the agent waits until a run "
+				"sets one (ecs-bootstrap run --cluster NAME)");
+		said = true;
+		nap_ms(2000);
+	}
+	if (!stopping && k < 0)
+		return k;
+	if (said && !stopping)
+		log_msg(LOG_INFO, "agent", "ecs.config names cluster '%s': starting the agent", cluster);
+	return 0;
+}
+
 enum decision { EXIT_NOW, RESTART_NOW, RESTART_LATER };
 
 /* What an exit of the agent calls for (logged); *code: the exit code for EXIT_NOW. */
@@ -153,6 +177,8 @@ int cmd_agent(struct run *r)
 		int exit_code = 0;
 
 		FAULT_POINT("agent-before-container");
+		if (wait_cluster(r) < 0)
+			return fail(r);
 		if (stopping) /* a SIGTERM since: no new container for a unit going down */
 			return log_msg(LOG_INFO, "agent", "stopped before the agent container was started"), BS_EXIT_OK;
 		if (agent_container_start(r, d, false, cfg_hash) < 0 ||

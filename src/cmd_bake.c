@@ -24,13 +24,13 @@ int cmd_bake(struct run *r)
 		log_msg(LOG_INFO, "bake", "removed: container %s (if it existed)", AGENT_CONTAINER);
 	else
 		log_msg(LOG_WARNING, "bake", "%s, ignoring", r->err.msg);
-	if (fileio_empty_dir(r->root_fd, "/var/lib/ecs/data", &n, &r->err) < 0)
+	if (fileio_empty_dir(r->root_fd, PATH_AGENT_DATA, &n, &r->err) < 0)
 		return r->err.code;
 	log_msg(LOG_INFO, "bake", "removed: %zu entries of agent data in /var/lib/ecs/data", n);
 	if (fileio_empty_dir(r->root_fd, "/var/log/ecs", &n, &r->err) < 0)
 		return r->err.code;
 	log_msg(LOG_INFO, "bake", "removed: %zu agent log entries in /var/log/ecs", n);
-	if (steps_forget_instance(r) < 0)
+	if (steps_forget_instance(r) < 0 || fileio_unlink(r->root_fd, PATH_AGENT_CLUSTER, &r->err) < 0)
 		return r->err.code;
 	log_msg(LOG_INFO, "bake", "%s", r->cluster ? "kept: ECS_CLUSTER (given with --cluster)" : "removed: ECS_CLUSTER from ecs.config (set it at boot with --cluster)");
 	return BS_EXIT_OK;

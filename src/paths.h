@@ -22,6 +22,8 @@
 #define PATH_AGENT_TAR         "/var/cache/ecs/ecs-agent.tar"
 #define PATH_AGENT_SIG         "/var/cache/ecs/ecs-agent.tar.asc"
 #define PATH_AGENT_ID          "/var/cache/ecs/ecs-agent.tar.id"   /* image id + source, after verify+load */
+#define PATH_AGENT_DATA        "/var/lib/ecs/data"                 /* the agent's state: its registration */
+#define PATH_AGENT_CLUSTER     "/var/lib/ecs-bootstrap/agent-cluster" /* the cluster the agent last started in */
 #define AGENT_REPO             "amazon/amazon-ecs-agent"
 #define AGENT_TAG              "latest"
 

@@ -1,7 +1,8 @@
 #!/bin/bash
 # test-vm/sandbox/bake.sh BIN FAULT_BIN BACKEND
 # `bake` (a Packer step, through docs/examples/packer/bake.sh) and the first boot of an instance made from the image: no
-# download, no load, the agent started with the boot's cluster.
+# download, no load, the agent started with the boot's cluster (ecs.service's agent, started
+# before the user data, waits for it); then a cluster change on the registered instance.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
@@ -34,6 +35,29 @@ N=$(gets)
 # the first boot of an instance made from the image: new boot id, new instance id
 sbx_reboot
 IN sh -c 'echo i-0firstboot0000001 > /var/lib/cloud/data/instance-id'
+# ecs.service starts before the user data's run: its agent waits for a cluster, then starts
+# when the run names one, and registers there only (not in "default" first)
+no_container() { [ "$(nsenter -t $HOLDER -m -n curl -s -o /dev/null -w '%{http_code}' --unix-socket /run/docker.sock http://d/containers/ecs-agent/json)" = 404 ]; }
+registrations() { ecs_calls RegisterContainerInstance | grep -c .; }
+REG0=$(registrations)
+IN_BG "$BIN" agent >>"$W/agent.log" 2>&1; AGENT=$BG_PID
+for _ in $(seq 100); do grep -q 'names no cluster' "$W/agent.log" && break; sleep 0.1; done
+sleep 3
+waits() { grep -q 'names no cluster (an image made by bake): the agent waits' "$W/agent.log" && no_container && kill -0 "$AGENT"; }
+t "first boot, before the user data: agent waits for a cluster, no container" waits
+t "... nothing registered meanwhile" [ "$(registrations)" = "$REG0" ]
+run "$BIN" run --cluster boot-cluster --no-start
+for _ in $(seq 600); do [ "$(registrations)" != "$REG0" ] && break; sleep 0.1; done
+once_in_boot() {
+	ecs_calls RegisterContainerInstance | tail -n +$((REG0 + 1)) | python3 -c '
+import json, sys
+rs = [json.loads(l) for l in sys.stdin]
+assert rs and all(r["cluster"] == "boot-cluster" for r in rs), rs
+assert len([r for r in rs if r.get("new_instance")]) == 1, rs'
+}
+t "... the run named boot-cluster: the agent started and registered once, in boot-cluster only" once_in_boot
+kill -TERM "$AGENT"; wait "$AGENT"
+t "... and ecs.service's agent stops on SIGTERM (exit 0)" [ $? = 0 ]
 run "$BIN" run --cluster boot-cluster --wait=30
 t "first boot: exit 0" rc 0
 t "first boot: agent-image [skipped] (no download, no load)" has "agent-image: [skipped] already converged"
@@ -44,7 +68,6 @@ t "first boot: checkpoints now carry the new instance id" grep -q scope_id=i-0fi
 
 # --no-start (no systemd here: the agent is a Docker-supervised container): converged without
 # a container; plan still calls the stopped agent pending; a run without it starts the agent
-no_container() { [ "$(nsenter -t $HOLDER -m -n curl -s -o /dev/null -w '%{http_code}' --unix-socket /run/docker.sock http://d/containers/ecs-agent/json)" = 404 ]; }
 IN curl -s -X DELETE --unix-socket /run/docker.sock "http://d/containers/ecs-agent?force=1" >/dev/null
 run "$BIN" run --cluster boot-cluster --no-start
 t "--no-start: exit 0, says the agent is not started" bash -c "[ \$(cat $W/rc) = 0 ] && grep -q 'agent not started (--no-start)' $W/out"
@@ -53,6 +76,16 @@ run "$BIN" plan --cluster boot-cluster
 t "plan without --no-start: the stopped agent is a pending change (exit 1)" rc 1
 run "$BIN" run --cluster boot-cluster --wait=30
 t "run without --no-start: the agent started and registered" bash -c "[ \$(cat $W/rc) = 0 ] && grep -q 'registered: cluster boot-cluster' $W/out"
+
+# a cluster change on a registered instance: the real agent would refuse its saved cluster
+# (exit 5, "Data mismatch"); its data is cleared first and it registers in the new cluster
+run "$BIN" run --cluster other-cluster --wait=60
+moved() { rc 0 && has "registered: cluster other-cluster" || { agent_log_tail; return 1; }; }
+t "a cluster change: exit 0, the agent registered in other-cluster" moved
+t "... the agent's data was cleared, and the log says to deregister the old instance" \
+	has "ECS_CLUSTER changed from 'boot-cluster' to 'other-cluster': the agent's data removed"
+new_in_other() { ecs_calls RegisterContainerInstance | grep -q '"cluster": "other-cluster".*"new_instance": true'; }
+t "... the fake ECS: a new container instance in other-cluster" new_in_other
 run env ECS_BOOTSTRAP_NO_START=1 "$BIN" run --wait=5
 t "ECS_BOOTSTRAP_NO_START=1 with --wait: exit 100" rc 100
 t_summary

@@ -243,6 +243,7 @@ sbx_suite() {
 	sbx_up "$BACKEND" && sbx_aws_up && sbx_agent_up || { echo "not ok 1 - sandbox setup"; echo "0 passed, 1 failed"; exit 1; }
 }
 rc() { [ "$(cat "$W/rc")" = "$1" ] || { echo "exit $(cat "$W/rc"), want $1"; cat "$W/out"; return 1; }; }
+agent_log_tail() { echo "--- agent log:"; IN tail -n 8 /var/log/ecs/ecs-agent.log 2>/dev/null | cut -c1-300; }
 has() { grep -qF -- "$1" "$W/out" || { echo "output lacks: $1"; cat "$W/out"; return 1; }; }
 
 docker_api() { IN curl -s --unix-socket /run/docker.sock "$@"; }

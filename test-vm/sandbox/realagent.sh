@@ -29,7 +29,6 @@ metadata() { IN curl -s -m 2 http://127.0.0.1:51678/v1/metadata; }
 meta_field() { metadata | python3 -c "import json,sys; print(json.load(sys.stdin).get('$1',''))" 2>/dev/null; }
 ctr() { docker_api "http://d/containers/ecs-agent/json"; }
 ctr_field() { ctr | python3 -c "import json,sys; d=json.load(sys.stdin); print($1)" 2>/dev/null; }
-agent_log_tail() { echo "--- agent log:"; IN tail -n 8 /var/log/ecs/ecs-agent.log 2>/dev/null | cut -c1-300; }
 
 t0=$(date +%s.%N)
 IN "$BIN" run --cluster real --wait=120 >"$W/out" 2>&1; echo $? >"$W/rc"
