@@ -20,7 +20,7 @@
 #include "log.h"
 #include "trust.h"
 
-#define OPTIONS_MAX 16384
+#define OPTIONS_MAX RUN_OPTIONS_MAX
 #define KEYRING_COPY_MAX (256 * 1024) /* as trust.c reads a keyring */
 #define PFX "ECS_BOOTSTRAP_"
 
@@ -42,12 +42,6 @@ static const char **field(struct run *r, size_t i)
 	return (const char **) (void *) ((char *) r + strings[i].off);
 }
 
-static char saved[OPTIONS_MAX];           /* the file as read */
-static char values[OPTIONS_MAX];          /* NUL-terminated copies of its values */
-static size_t values_len;
-static char kr_paths[TRUST_KEYRINGS_MAX][4200]; /* keyring copies, in the caller's view */
-static char rendered[OPTIONS_MAX];
-static size_t rendered_len;
 
 bool options_url_secret(const char *url)
 {
@@ -65,24 +59,24 @@ bool options_url_secret(const char *url)
 	return memchr(auth, '@', (size_t) (end - auth)) != NULL;
 }
 
-static const char *keep(const char *v, size_t n)
+static const char *keep(struct run *r, const char *v, size_t n)
 {
 	char *p;
-	if (values_len + n + 1 > sizeof values)
+	if (r->opt.values_len + n + 1 > sizeof r->opt.values)
 		return NULL;
-	p = values + values_len;
+	p = r->opt.values + r->opt.values_len;
 	memcpy(p, v, n);
 	p[n] = '\0';
-	values_len += n + 1;
+	r->opt.values_len += n + 1;
 	return p;
 }
 
 /* The caller's view of a path under --root. */
-static const char *in_root(const struct run *r, unsigned i)
+static const char *in_root(struct run *r, unsigned i)
 {
 	const char *root = strcmp(r->root, "/") ? r->root : "";
-	(void) snprintf(kr_paths[i], sizeof kr_paths[i], "%s" PATH_OPTIONS_DIR "/keyring-%u.gpg", root, i + 1);
-	return kr_paths[i];
+	(void) snprintf(r->opt.kr_paths[i], sizeof r->opt.kr_paths[i], "%s" PATH_OPTIONS_DIR "/keyring-%u.gpg", root, i + 1);
+	return r->opt.kr_paths[i];
 }
 
 struct loadctx {
@@ -105,7 +99,7 @@ static int saved_entry(void *ctx, const struct envfile_entry *ent)
 	key[ent->key_len] = '\0';
 	if (memchr(ent->val, '\0', ent->val_len))
 		return err_setx(&r->err, -EINVAL, BS_EXIT_USAGE, "%s line %u: a NUL byte in the value", PATH_OPTIONS, ent->line);
-	v = keep(ent->val, ent->val_len);
+	v = keep(r, ent->val, ent->val_len);
 	if (!v)
 		return err_setx(&r->err, -E2BIG, BS_EXIT_USAGE, "%s: too many values", PATH_OPTIONS);
 	for (size_t i = 0; i < N_STRINGS; i++) {
@@ -138,11 +132,11 @@ int options_merge(struct run *r)
 	size_t len = 0;
 	struct loadctx lc = { r, 0 };
 	struct envfile_ops ops = { .entry = saved_entry, .ctx = &lc };
-	int k = fileio_read_bounded(r->root_fd, PATH_OPTIONS, saved, sizeof saved, &len, &r->err);
+	int k = fileio_read_bounded(r->root_fd, PATH_OPTIONS, r->opt.saved, sizeof r->opt.saved, &len, &r->err);
 
-	values_len = 0;
+	r->opt.values_len = 0;
 	if (k == 0) {
-		k = envfile_parse(saved, len, &ops, &r->err);
+		k = envfile_parse(r->opt.saved, len, &ops, &r->err);
 		if (k < 0) {
 			err_class(&r->err, BS_EXIT_USAGE);
 			return err_wrap(&r->err, "%s (remove it, or fix the line)", PATH_OPTIONS);
@@ -193,8 +187,8 @@ static mode_t want_mode(const struct run *r)
 
 static int render(struct run *r)
 {
-	char *p = rendered;
-	size_t left = sizeof rendered;
+	char *p = r->opt.rendered;
+	size_t left = sizeof r->opt.rendered;
 	int n = snprintf(p, left,
 			 "# " PATH_OPTIONS ": the options `ecs-bootstrap run` was given that change what it\n"
 			 "# converges to.  `ecs-bootstrap agent` (ecs.service) and later runs use them; a run given\n"
@@ -214,14 +208,14 @@ static int render(struct run *r)
 		put(&p, &left, "BLOCK_IMDS", "1");
 	if (left == 0)
 		return err_setx(&r->err, -E2BIG, BS_EXIT_USAGE, "the options are longer than %d bytes", OPTIONS_MAX);
-	rendered_len = (size_t) (p - rendered);
+	r->opt.rendered_len = (size_t) (p - r->opt.rendered);
 	return 0;
 }
 
 void options_inputs(struct run *r, struct sha256_ctx *h)
 {
 	if (render(r) == 0)
-		sha256_update(h, rendered, rendered_len);
+		sha256_update(h, r->opt.rendered, r->opt.rendered_len);
 }
 
 /* The bytes of the i-th given keyring, or < 0 with r->err. */
@@ -269,7 +263,7 @@ int options_check(struct run *r)
 			return 0;
 		}
 	}
-	k = fileio_equals(r->root_fd, PATH_OPTIONS, rendered, rendered_len, want_mode(r), &r->err);
+	k = fileio_equals(r->root_fd, PATH_OPTIONS, r->opt.rendered, r->opt.rendered_len, want_mode(r), &r->err);
 	if (k < 0)
 		return k;
 	if (k == 0) {
@@ -310,7 +304,7 @@ int options_apply(struct run *r)
 	}
 	k = render(r);
 	if (k == 0)
-		k = fileio_write_atomic(r->root_fd, PATH_OPTIONS, rendered, rendered_len, want_mode(r), &r->err);
+		k = fileio_write_atomic(r->root_fd, PATH_OPTIONS, r->opt.rendered, r->opt.rendered_len, want_mode(r), &r->err);
 	if (k < 0)
 		return k;
 	run_done(r, "wrote '%s' (mode %s)", PATH_OPTIONS, want_mode(r) == 0600 ? "0600: a URL carries credentials" : "0644");
@@ -335,14 +329,14 @@ int cmd_options(struct run *r, bool show_secrets)
 {
 	size_t len = 0;
 	struct envfile_ops ops = { .entry = show_entry, .ctx = &show_secrets };
-	int k = fileio_read_bounded(r->root_fd, PATH_OPTIONS, saved, sizeof saved, &len, &r->err);
+	int k = fileio_read_bounded(r->root_fd, PATH_OPTIONS, r->opt.saved, sizeof r->opt.saved, &len, &r->err);
 
 	if (k == -ENOENT) {
 		printf("# %s: none saved (every option at its default)\n", PATH_OPTIONS);
 		return BS_EXIT_OK;
 	}
 	if (k == 0)
-		k = envfile_parse(saved, len, &ops, &r->err);
+		k = envfile_parse(r->opt.saved, len, &ops, &r->err);
 	if (k < 0)
 		return err_class(&r->err, BS_EXIT_USAGE);
 	return BS_EXIT_OK;

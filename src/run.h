@@ -11,9 +11,12 @@
 #include "lib/docker.h"
 #include "lib/ecsconfig.h"
 #include "lib/net.h"
+#include "lib/pgp.h"
 #include "paths.h"
 
 enum bs_mode { MODE_RUN, MODE_PLAN, MODE_STATUS };
+
+#define RUN_OPTIONS_MAX 16384 /* the saved options file */
 
 struct run {
 	/* where: every path is resolved under root_fd (--root, default "/") */
@@ -83,6 +86,22 @@ struct run {
 	/* what the environment says beyond the options (cli.c reads it; library code is given it) */
 	const char *docker_host;  /* DOCKER_HOST */
 	const char *tool_dir;     /* BS_TOOL_DIR: tests' stand-ins for iptables, systemctl, ... */
+
+	/* the saved options (options.c): the file as read, NUL-terminated copies of its values
+	 * (the option pointers above may point there), the keyring copies' paths as given to the
+	 * agent, and the file this run renders */
+	struct {
+		char saved[RUN_OPTIONS_MAX];
+		char values[RUN_OPTIONS_MAX];
+		size_t values_len;
+		char kr_paths[8][4200];
+		char rendered[RUN_OPTIONS_MAX];
+		size_t rendered_len;
+	} opt;
+
+	/* the trust set the agent image is verified against (loaded once, by agent-image) */
+	struct pgp_keyring keyring;
+	bool keyring_loaded;
 
 	/* the run's contexts: the network (proxies, IMDS session, credentials), a Docker client */
 	struct net net;

@@ -49,8 +49,6 @@
 #define AGENT_TAR_MAX (2LL * 1024 * 1024 * 1024) /* 2 GiB: the agent is ~100 MB */
 
 
-static struct pgp_keyring kr;
-static bool kr_loaded;
 
 static bool valid_version(const char *v)
 {
@@ -124,14 +122,14 @@ static int open_docker(struct run *r)
 
 static int trust(struct run *r)
 {
-	if (kr_loaded)
+	if (r->keyring_loaded)
 		return 0;
 	for (size_t i = 0; i < r->n_keyrings; i++)
 		log_msg(LOG_WARNING, "agent-image", "trust set replaced: keys from '%s' instead of the Amazon ECS key",
 			r->keyrings[i]);
-	if (trust_load(&kr, r->keyrings, r->n_keyrings, (unsigned) time(NULL), &r->err) < 0)
+	if (trust_load(&r->keyring, r->keyrings, r->n_keyrings, (unsigned) time(NULL), &r->err) < 0)
 		return r->err.code;
-	kr_loaded = true;
+	r->keyring_loaded = true;
 	return 0;
 }
 
@@ -191,6 +189,7 @@ int agent_image_check(struct run *r)
 struct dl {
 	int fd;
 	struct pgp_verify *v;
+	const struct pgp_keyring *kr; /* the trust set */
 	struct bgpipe hash;        /* the verifier's hashing, in a second thread */
 	const unsigned char *sig;  /* to start the verifier again when a retry starts over */
 	size_t sig_len;
@@ -212,7 +211,7 @@ static int dl_begin(void *ctx, const struct http_resp *resp, struct bs_err *e)
 		return err_set(e, -errno, "truncate the download: %s", strerror(errno));
 	/* A fresh verifier: no byte of an earlier, broken attempt may count. */
 	bgpipe_finish(&d->hash);
-	k = pgp_verify_init(d->v, &kr, d->sig, d->sig_len, (unsigned) time(NULL), e);
+	k = pgp_verify_init(d->v, d->kr, d->sig, d->sig_len, (unsigned) time(NULL), e);
 	if (k < 0)
 		return k;
 	bgpipe_start(&d->hash, hash_piece, d->v, 0);
@@ -252,7 +251,7 @@ static int download(struct run *r)
 	struct fetch_opts fo = { .region = r->region, .max_body = SIG_MAX };
 	const struct pgp_sig *good;
 	const struct pgp_key *key;
-	struct dl d = { .v = &v, .sig = (const unsigned char *) sig };
+	struct dl d = { .v = &v, .kr = &r->keyring, .sig = (const unsigned char *) sig };
 	int dfd = -1, k;
 
 	(void) tls_trust_load(r->root_fd, r->net.ssl_cert_file, &r->err);
@@ -261,7 +260,7 @@ static int download(struct run *r)
 	k = fetch_url(&r->net, r->agent_sig_url, &fo, &s, &resp, &r->err);
 	if (k < 0)
 		return err_wrap(&r->err, "agent signature");
-	k = pgp_verify_init(&v, &kr, (const unsigned char *) sig, m.len, (unsigned) time(NULL), &r->err);
+	k = pgp_verify_init(&v, &r->keyring, (const unsigned char *) sig, m.len, (unsigned) time(NULL), &r->err);
 	if (k < 0)
 		return err_wrap(&r->err, "agent signature %s", r->agent_sig_url);
 	d.sig_len = m.len;
@@ -315,7 +314,7 @@ static int download(struct run *r)
 /* Verify the cached tarball against its cached signature (streaming).  0 or < 0. */
 static int verify_cache(struct run *r, char *line, size_t cap)
 {
-	return trust_verify_file(&kr, r->root_fd, PATH_AGENT_TAR, PATH_AGENT_SIG, (unsigned) time(NULL), line, cap, &r->err);
+	return trust_verify_file(&r->keyring, r->root_fd, PATH_AGENT_TAR, PATH_AGENT_SIG, (unsigned) time(NULL), line, cap, &r->err);
 }
 
 static int load(struct run *r)
