@@ -110,7 +110,7 @@ $(B)/musl/tp/libmbedtls.a: $(TP)/.fetched-mbedtls third_party/build.mk
 	$(MAKE) -f third_party/build.mk TP=$(TP) OUT=$(B)/musl/tp CC=$(MUSLCC) TPCFLAGS="-O2 -ffunction-sections -fdata-sections -ffile-prefix-map=$(CURDIR)/=" $@
 $(B)/mbed/obj/%.o: src/%.c $(TP)/.fetched $(TP)/.fetched-mbedtls | $(GEN)
 	@mkdir -p $(dir $@)
-	$(MUSLCC) $(MUSL_CFLAGS) -isystem $(TP)/mbedtls/include -ffunction-sections -fdata-sections -c $< -o $@
+	$(MUSLCC) $(MUSL_CFLAGS) -DBS_TLS_MBEDTLS=1 -isystem $(TP)/mbedtls/include -ffunction-sections -fdata-sections -c $< -o $@
 $(B)/ecs-bootstrap-mbedtls.debug: $(patsubst src/%.c,$(B)/mbed/obj/%.o,$(MBED_SRC)) $(B)/musl/tp/libmbedtls.a $(MUSL_LIBS)
 	$(MUSLCC) $(MUSL_LDFLAGS) -o $@ $^
 $(B)/ecs-bootstrap-mbedtls: $(B)/ecs-bootstrap-mbedtls.debug

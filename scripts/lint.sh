@@ -20,7 +20,7 @@ for f in $code; do
 done | grep . && fail=1
 # 3. compile-time features are #if BS_X, never #ifdef BS_X; no // comments in committed code
 grep -nE '#[[:space:]]*if(n)?def[[:space:]]+BS_' $srcs | grep -v '#ifndef BS_[A-Z0-9_]*_H$' |
-	grep -v 'ifndef BS_\(VERSION\|COMMIT\|BEARSSL_VERSION\|FAULT_INJECTION\)$' && fail=1
+	grep -v 'ifndef BS_\(VERSION\|COMMIT\|BEARSSL_VERSION\|FAULT_INJECTION\|TLS_MBEDTLS\)$' && fail=1
 grep -nE '(^|[^:])//' $srcs | grep -vE '"[^"]*//[^"]*"' && { bad "// comments above"; }
 # 4. fault injection only through fault.h's macros
 grep -n 'fault_point(' $code | grep -v '^src/lib/fault\.[ch]:' && bad "fault_point() called directly"

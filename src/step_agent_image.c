@@ -254,7 +254,7 @@ static int download(struct run *r)
 	struct dl d = { .v = &v, .kr = &r->keyring, .sig = (const unsigned char *) sig };
 	int dfd = -1, k;
 
-	(void) tls_trust_load(r->root_fd, r->net.ssl_cert_file, &r->err);
+	(void) tls_trust_load(&r->net.tls, r->root_fd, r->net.ssl_cert_file, &r->err);
 	err_clear(&r->err);
 	http_mem_sink(&s, &m, sig, sizeof sig);
 	k = fetch_url(&r->net, r->agent_sig_url, &fo, &s, &resp, &r->err);

@@ -66,7 +66,7 @@ int conn_tcp(struct conn *c, const char *host, unsigned port, int connect_timeou
 	int k, fd = -ENOENT;
 
 	c->fd = -1;
-	c->tls = false;
+	c->tls = NULL;
 	c->io_timeout_ms = io_timeout_ms;
 	(void) snprintf(ports, sizeof ports, "%u", port);
 	k = getaddrinfo(host, ports, &hints, &res);
@@ -91,7 +91,7 @@ int conn_unix(struct conn *c, const char *path, int io_timeout_ms, struct bs_err
 	int fd;
 
 	c->fd = -1;
-	c->tls = false;
+	c->tls = NULL;
 	c->io_timeout_ms = io_timeout_ms;
 	if (strlen(path) >= sizeof sa.sun_path)
 		return err_set(e, -ENAMETOOLONG, "unix socket path too long: %s", path);
@@ -108,18 +108,18 @@ int conn_unix(struct conn *c, const char *path, int io_timeout_ms, struct bs_err
 	return 0;
 }
 
-int conn_tls(struct conn *c, const char *host, struct bs_err *e)
+int conn_tls(struct conn *c, struct tls *t, const char *host, struct bs_err *e)
 {
-	int k = tls_open(c->fd, host, c->io_timeout_ms, e);
+	int k = tls_open(t, c->fd, host, c->io_timeout_ms, e);
 	if (k == 0)
-		c->tls = true;
+		c->tls = t;
 	return k;
 }
 
 ssize_t conn_read(struct conn *c, void *buf, size_t n, struct bs_err *e)
 {
 	if (c->tls)
-		return tls_read(buf, n, e);
+		return tls_read(c->tls, buf, n, e);
 	for (;;) {
 		ssize_t r = read(c->fd, buf, n);
 		if (r >= 0)
@@ -154,7 +154,7 @@ int conn_write_all(struct conn *c, const void *buf, size_t n, struct bs_err *e)
 {
 	const char *p = buf;
 	if (c->tls)
-		return tls_write_all(buf, n, e);
+		return tls_write_all(c->tls, buf, n, e);
 	while (n) {
 		ssize_t w = send(c->fd, p, n, MSG_NOSIGNAL);
 		int k = written(c, w, e);
@@ -188,9 +188,9 @@ ssize_t conn_send_file(struct conn *c, int fd, long long off, size_t n, struct b
 void conn_close(struct conn *c)
 {
 	if (c->tls)
-		tls_close();
+		tls_close(c->tls);
 	if (c->fd >= 0)
 		(void) close(c->fd);
 	c->fd = -1;
-	c->tls = false;
+	c->tls = NULL;
 }

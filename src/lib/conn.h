@@ -9,9 +9,10 @@
 
 #include "../err.h"
 
+struct tls;
 struct conn {
 	int fd;
-	bool tls;
+	struct tls *tls; /* the TLS context of the session on fd, NULL: none */
 	int io_timeout_ms;
 };
 
@@ -24,8 +25,8 @@ int conn_tcp(struct conn *c, const char *host, unsigned port, int connect_timeou
 /* Connect to a unix socket path (a caller path, not under --root). */
 int conn_unix(struct conn *c, const char *path, int io_timeout_ms, struct bs_err *e);
 
-/* Start TLS on an open TCP connection (verifying host). */
-int conn_tls(struct conn *c, const char *host, struct bs_err *e);
+/* Start TLS on an open TCP connection (verifying host), in the caller's context t. */
+int conn_tls(struct conn *c, struct tls *t, const char *host, struct bs_err *e);
 
 /* > 0 bytes, 0 at end of stream, < 0 error. */
 ssize_t conn_read(struct conn *c, void *buf, size_t n, struct bs_err *e);

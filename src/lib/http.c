@@ -261,7 +261,7 @@ static int open_conn(struct conn *c, const struct url *u, const struct http_opts
 	if (!proxy) {
 		k = conn_tcp(c, u->host, u->port, cto, ito, e);
 		if (k == 0 && u->scheme == URL_HTTPS)
-			k = conn_tls(c, u->host, e);
+			k = conn_tls(c, &o->net->tls, u->host, e);
 		if (k < 0)
 			conn_close(c);
 		return k;
@@ -295,7 +295,7 @@ static int open_conn(struct conn *c, const struct url *u, const struct http_opts
 		if (k == 0 && have != hl)
 			k = http_proto_err(e, "proxy %s sent data after its CONNECT answer", p.host);
 		if (k == 0)
-			k = conn_tls(c, u->host, e);
+			k = conn_tls(c, &o->net->tls, u->host, e);
 		if (k < 0)
 			conn_close(c);
 		return k;
@@ -450,6 +450,14 @@ static bool retryable_status(int st)
 	return st == 429 || (st >= 500 && st <= 599 && st != 501);
 }
 
+/* The trust anchors of the request's network context, loaded (https needs one). */
+static int trust(const struct http_opts *o, struct bs_err *e)
+{
+	if (!o->net)
+		return err_setx(e, -EINVAL, BS_EXIT_INTERNAL, "https without a network context");
+	return tls_trust_load(&o->net->tls, AT_FDCWD, o->net->ssl_cert_file, e);
+}
+
 int http_request(const char *url_s, const struct http_opts *o, const struct http_sink *s, struct http_resp *r,
 		 struct bs_err *e)
 {
@@ -470,7 +478,7 @@ int http_request(const char *url_s, const struct http_opts *o, const struct http
 	if (u.scheme == URL_S3)
 		return err_setx(e, -EINVAL, BS_EXIT_USAGE, "s3:// URLs go through the S3 client");
 	if (u.scheme == URL_HTTPS && !o->unix_path) {
-		k = tls_trust_load(AT_FDCWD, o->net ? o->net->ssl_cert_file : NULL, e);
+		k = trust(o, e);
 		if (k < 0)
 			return k;
 	}
@@ -490,7 +498,7 @@ int http_request(const char *url_s, const struct http_opts *o, const struct http
 				return err_class(e, BS_EXIT_USAGE), err_wrap(e, "redirect to a bad URL");
 			if (u.scheme == URL_HTTPS && next.scheme != URL_HTTPS)
 				return err_setx(e, -EPERM, BS_EXIT_INTEGRITY, "refusing a redirect from https to '%s'", r->location);
-			if (next.scheme == URL_HTTPS && !o->unix_path && (k = tls_trust_load(AT_FDCWD, o->net ? o->net->ssl_cert_file : NULL, e)) < 0)
+			if (next.scheme == URL_HTTPS && !o->unix_path && (k = trust(o, e)) < 0)
 				return k;
 			u = next;
 			continue; /* a redirect is not a failed attempt */

@@ -54,7 +54,8 @@ struct http_opts {
 	int max_attempts;              /* 0: 5 */
 	int max_total_ms;              /* 0: 120 s */
 	int max_redirects;             /* 0: 5; -1: none */
-	const struct net *net;         /* proxies, default timeout, CA bundle; NULL: none of them */
+	struct net *net;               /* proxies, default timeout, CA bundle, the TLS context; NULL:
+	                                  none of them (no https then) */
 	struct http_bufs *bufs;        /* what the request works in (net.h): required */
 	bool no_proxy;                 /* never use a proxy (IMDS, unix sockets) */
 	const char *unix_path;         /* connect here instead of host:port */

@@ -4,7 +4,8 @@
  * Library code reads no environment variable: what the environment says about the
  * network is read once by the program (src/cli.c) into the first part; the second part
  * is what the run learns on the way (the IMDS session token, the credentials S3 requests
- * are signed with).  A zeroed struct net is valid: no proxy, default timeouts, IMDS at
+ * are signed with), with the buffers and the TLS context its requests work in.  A zeroed
+ * struct net is valid: no proxy, default timeouts, IMDS at
  * http://169.254.169.254 (IMDSv2 only), the system's CA bundle, no static credentials.
  */
 #ifndef BS_NET_H
@@ -13,6 +14,7 @@
 #include <stdbool.h>
 
 #include "http_parse.h"
+#include "tls_ctx.h"
 
 #define HTTP_REQ_MAX (16 * 1024)
 #define HTTP_IO_MAX (64 * 1024)
@@ -55,6 +57,7 @@ struct net {
 	const char *session_token;       /* AWS_SESSION_TOKEN */
 
 	struct http_bufs bufs;           /* what the requests through this context work in */
+	struct tls tls;                  /* the trust anchors and the TLS session (tls_ctx.h) */
 
 	/* What the run learns (imds.c and fetch.c keep it here; never logged). */
 	char imds_token[256];

@@ -7,8 +7,8 @@
  * bundle named by SSL_CERT_FILE, else the first system bundle found.  The chain and the
  * host name are always verified; there is no switch that turns this off.
  *
- * One session at a time (the contexts and the 33 KiB I/O buffer are static): the
- * program never needs two TLS connections at once.
+ * Everything lives in a struct tls its caller owns (tls_ctx.h; struct net holds one): the
+ * anchors and one session at a time (a context holds one engine and its 33 KiB I/O buffer).
  */
 #ifndef BS_TLS_H
 #define BS_TLS_H
@@ -18,28 +18,29 @@
 #include <sys/types.h>
 
 #include "../err.h"
+#include "tls_ctx.h"
 
 /* Load the trust anchors once (later calls return at once).  root_fd: where the system
  * bundle is looked up (AT_FDCWD or the --root fd); cert_file (SSL_CERT_FILE; NULL: the
  * system's) is a path of the caller's, instead of it.  Returns the number of anchors, or < 0
  * (a named bundle that cannot be read is an error; a missing system bundle is not). */
-int tls_trust_load(int root_fd, const char *cert_file, struct bs_err *e);
+int tls_trust_load(struct tls *t, int root_fd, const char *cert_file, struct bs_err *e);
 
 /* Handshake over the connected socket fd, verifying the chain and host.  io_timeout_ms
  * bounds every wait for the peer.  0, or < 0 with e naming the library's reason, e.g.
  * "BR_ERR_X509_NOT_TRUSTED (chain could not be linked to a trust anchor)" or
  * "MBEDTLS_X509_BADCERT_NOT_TRUSTED (chain could not ...)"; certificate problems have exit
  * class 102. */
-int tls_open(int fd, const char *host, int io_timeout_ms, struct bs_err *e);
+int tls_open(struct tls *t, int fd, const char *host, int io_timeout_ms, struct bs_err *e);
 
 /* > 0 bytes read, 0 on a clean close_notify, < 0 on error (-ETIMEDOUT, -ECONNRESET, -EPROTO). */
-ssize_t tls_read(void *buf, size_t n, struct bs_err *e);
+ssize_t tls_read(struct tls *t, void *buf, size_t n, struct bs_err *e);
 
 /* Write all of buf and flush.  0 or < 0. */
-int tls_write_all(const void *buf, size_t n, struct bs_err *e);
+int tls_write_all(struct tls *t, const void *buf, size_t n, struct bs_err *e);
 
 /* Forget the session (does not close fd). */
-void tls_close(void);
+void tls_close(struct tls *t);
 
 /* The TLS library this binary was built with, e.g. "BearSSL 0.6". */
 const char *tls_library(void);

@@ -1,5 +1,5 @@
-/* tls_bearssl.c: tls.h with BearSSL (the default backend).  No heap: contexts, I/O buffer
- * and the trust-anchor arena are static (one session at a time, see tls.h).  Trust-anchor
+/* tls_bearssl.c: tls.h with BearSSL (the default backend).  No heap: the contexts, the I/O
+ * buffer and the trust-anchor arena are in the caller's struct tls (tls_ctx.h).  Trust-anchor
  * sources and socket I/O: tls_common.c. */
 #include "tls.h"
 
@@ -15,17 +15,9 @@
 #define BS_BEARSSL_VERSION "unknown"
 #endif
 
-#define TA_ARENA (1024UL * 1024)      /* their names and keys */
-
-static br_x509_trust_anchor tas[TLS_ANCHORS_MAX];
-static size_t n_tas;
-static unsigned char arena[TA_ARENA];
-static size_t arena_used;
-
-static br_ssl_client_context sc;
-static br_x509_minimal_context xc;
-static unsigned char iobuf[BR_SSL_BUFSIZE_BIDI];
-static br_sslio_context ioc;
+#if BS_TLS_MBEDTLS
+#error "tls_bearssl.c is the BearSSL backend: build without BS_TLS_MBEDTLS"
+#endif
 
 static const struct {
 	int code;
@@ -90,25 +82,25 @@ static void dn_append(void *ctx, const void *buf, size_t len)
 	d->len += len;
 }
 
-static unsigned char *arena_copy(const void *p, size_t n)
+static unsigned char *arena_copy(struct tls *t, const void *p, size_t n)
 {
 	unsigned char *r;
-	if (n > TA_ARENA - arena_used)
+	if (n > TLS_TA_ARENA - t->arena_used)
 		return NULL;
-	r = arena + arena_used;
+	r = t->arena + t->arena_used;
 	memcpy(r, p, n);
-	arena_used += n;
+	t->arena_used += n;
 	return r;
 }
 
-int tls_backend_add_anchor(const unsigned char *der, size_t len)
+int tls_backend_add_anchor(struct tls *t, const unsigned char *der, size_t len)
 {
 	br_x509_decoder_context dc;
-	struct dn_sink dn = { .p = arena + arena_used, .cap = TA_ARENA - arena_used };
+	struct dn_sink dn = { .p = t->arena + t->arena_used, .cap = TLS_TA_ARENA - t->arena_used };
 	br_x509_trust_anchor *ta;
 	const br_x509_pkey *pk;
 
-	if (n_tas == TLS_ANCHORS_MAX)
+	if (t->n_tas == TLS_ANCHORS_MAX)
 		return -E2BIG;
 	br_x509_decoder_init(&dc, dn_append, &dn);
 	br_x509_decoder_push(&dc, der, len);
@@ -117,29 +109,29 @@ int tls_backend_add_anchor(const unsigned char *der, size_t len)
 		return -EBADMSG;
 	if (dn.overflow)
 		return -E2BIG;
-	ta = &tas[n_tas];
+	ta = &t->tas[t->n_tas];
 	ta->dn.data = dn.p;
 	ta->dn.len = dn.len;
-	arena_used += dn.len;
+	t->arena_used += dn.len;
 	ta->flags = br_x509_decoder_isCA(&dc) ? BR_X509_TA_CA : 0;
 	ta->pkey.key_type = pk->key_type;
 	if (pk->key_type == BR_KEYTYPE_RSA) {
-		ta->pkey.key.rsa.n = arena_copy(pk->key.rsa.n, pk->key.rsa.nlen);
+		ta->pkey.key.rsa.n = arena_copy(t, pk->key.rsa.n, pk->key.rsa.nlen);
 		ta->pkey.key.rsa.nlen = pk->key.rsa.nlen;
-		ta->pkey.key.rsa.e = arena_copy(pk->key.rsa.e, pk->key.rsa.elen);
+		ta->pkey.key.rsa.e = arena_copy(t, pk->key.rsa.e, pk->key.rsa.elen);
 		ta->pkey.key.rsa.elen = pk->key.rsa.elen;
 		if (!ta->pkey.key.rsa.n || !ta->pkey.key.rsa.e)
 			return -E2BIG;
 	} else if (pk->key_type == BR_KEYTYPE_EC) {
 		ta->pkey.key.ec.curve = pk->key.ec.curve;
-		ta->pkey.key.ec.q = arena_copy(pk->key.ec.q, pk->key.ec.qlen);
+		ta->pkey.key.ec.q = arena_copy(t, pk->key.ec.q, pk->key.ec.qlen);
 		ta->pkey.key.ec.qlen = pk->key.ec.qlen;
 		if (!ta->pkey.key.ec.q)
 			return -E2BIG;
 	} else {
 		return -EBADMSG;
 	}
-	n_tas++;
+	t->n_tas++;
 	return 0;
 }
 
@@ -147,24 +139,22 @@ int tls_backend_add_anchor(const unsigned char *der, size_t len)
 
 static int low_read(void *ctx, unsigned char *buf, size_t len)
 {
-	(void) ctx;
-	return tls_io_read(buf, len);
+	return tls_io_read(ctx, buf, len);
 }
 
 static int low_write(void *ctx, const unsigned char *buf, size_t len)
 {
-	(void) ctx;
-	return tls_io_write(buf, len);
+	return tls_io_write(ctx, buf, len);
 }
 
 /* Turn the state after a failed br_sslio call into an error. */
-static int fail(struct bs_err *e, const char *what)
+static int fail(struct tls *t, struct bs_err *e, const char *what)
 {
-	int br = br_ssl_engine_last_error(&sc.eng), k = tls_io_fail(e, what);
+	int br = br_ssl_engine_last_error(&t->sc.eng), k = tls_io_fail(t, e, what);
 
 	if (k < 0)
 		return k;
-	if (tls_io.eof && (br == BR_ERR_OK || br == BR_ERR_IO))
+	if (t->io.eof && (br == BR_ERR_OK || br == BR_ERR_IO))
 		return err_set(e, -ECONNRESET, "TLS %s: the server closed the connection", what);
 	if (br >= BR_ERR_X509_OK && br < BR_ERR_RECV_FATAL_ALERT && br != BR_ERR_X509_OK)
 		return err_setx(e, -EBADMSG, BS_EXIT_INTEGRITY, "TLS %s: certificate verification failed: %s", what,
@@ -172,45 +162,45 @@ static int fail(struct bs_err *e, const char *what)
 	return err_set(e, -EPROTO, "TLS %s: %s", what, tls_error_name(br));
 }
 
-int tls_open(int fd, const char *host, int io_timeout_ms, struct bs_err *e)
+int tls_open(struct tls *t, int fd, const char *host, int io_timeout_ms, struct bs_err *e)
 {
-	if (!tls_trust_loaded())
+	if (!tls_trust_loaded(t))
 		return err_setx(e, -EINVAL, BS_EXIT_INTERNAL, "TLS: trust anchors not loaded");
-	memset(&tls_io, 0, sizeof tls_io);
-	tls_io.fd = fd;
-	tls_io.timeout_ms = io_timeout_ms;
-	br_ssl_client_init_full(&sc, &xc, tas, n_tas);
-	br_ssl_engine_set_versions(&sc.eng, BR_TLS12, BR_TLS12);
-	br_ssl_engine_set_buffer(&sc.eng, iobuf, sizeof iobuf, 1);
-	if (!br_ssl_client_reset(&sc, host, 0))
-		return fail(e, "setup");
-	br_sslio_init(&ioc, &sc.eng, low_read, NULL, low_write, NULL);
+	memset(&t->io, 0, sizeof t->io);
+	t->io.fd = fd;
+	t->io.timeout_ms = io_timeout_ms;
+	br_ssl_client_init_full(&t->sc, &t->xc, t->tas, t->n_tas);
+	br_ssl_engine_set_versions(&t->sc.eng, BR_TLS12, BR_TLS12);
+	br_ssl_engine_set_buffer(&t->sc.eng, t->iobuf, sizeof t->iobuf, 1);
+	if (!br_ssl_client_reset(&t->sc, host, 0))
+		return fail(t, e, "setup");
+	br_sslio_init(&t->ioc, &t->sc.eng, low_read, t, low_write, t);
 	/* Flushing an empty buffer runs the handshake to completion (or failure). */
-	if (br_sslio_flush(&ioc) < 0)
-		return fail(e, "handshake");
+	if (br_sslio_flush(&t->ioc) < 0)
+		return fail(t, e, "handshake");
 	return 0;
 }
 
-ssize_t tls_read(void *buf, size_t n, struct bs_err *e)
+ssize_t tls_read(struct tls *t, void *buf, size_t n, struct bs_err *e)
 {
-	int r = br_sslio_read(&ioc, buf, n);
+	int r = br_sslio_read(&t->ioc, buf, n);
 	if (r > 0)
 		return r;
-	if (br_ssl_engine_current_state(&sc.eng) == BR_SSL_CLOSED && br_ssl_engine_last_error(&sc.eng) == BR_ERR_OK &&
-	    !tls_io.eof && !tls_io.err)
+	if (br_ssl_engine_current_state(&t->sc.eng) == BR_SSL_CLOSED && br_ssl_engine_last_error(&t->sc.eng) == BR_ERR_OK &&
+	    !t->io.eof && !t->io.err)
 		return 0; /* close_notify */
-	return fail(e, "read");
+	return fail(t, e, "read");
 }
 
-int tls_write_all(const void *buf, size_t n, struct bs_err *e)
+int tls_write_all(struct tls *t, const void *buf, size_t n, struct bs_err *e)
 {
-	if (br_sslio_write_all(&ioc, buf, n) < 0 || br_sslio_flush(&ioc) < 0)
-		return fail(e, "write");
+	if (br_sslio_write_all(&t->ioc, buf, n) < 0 || br_sslio_flush(&t->ioc) < 0)
+		return fail(t, e, "write");
 	return 0;
 }
 
-void tls_close(void)
+void tls_close(struct tls *t)
 {
 	/* No close_notify: the HTTP layer knows where each body ends, and the socket is closed next. */
-	memset(&tls_io, 0, sizeof tls_io);
+	memset(&t->io, 0, sizeof t->io);
 }

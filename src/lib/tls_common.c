@@ -19,31 +19,28 @@
 #define CERT_DER_MAX (16UL * 1024)     /* one certificate in a bundle */
 #define BUNDLE_MAX (8UL * 1024 * 1024) /* a PEM bundle we are willing to read */
 
-struct tls_io tls_io;
-static int n_anchors;
-static bool loaded;
-
-bool tls_trust_loaded(void)
+bool tls_trust_loaded(const struct tls *t)
 {
-	return loaded;
+	return t->loaded;
 }
 
 /* 0, 1 when the anchor was not usable (skipped, like OpenSSL does), -E2BIG at a limit. */
-static int add_anchor(const unsigned char *der, size_t len)
+static int add_anchor(struct tls *t, const unsigned char *der, size_t len)
 {
 	int k;
-	if (n_anchors == TLS_ANCHORS_MAX)
+	if (t->n_anchors == TLS_ANCHORS_MAX)
 		return -E2BIG;
-	k = tls_backend_add_anchor(der, len);
+	k = tls_backend_add_anchor(t, der, len);
 	if (k == -E2BIG)
 		return k;
 	if (k < 0)
 		return 1;
-	n_anchors++;
+	t->n_anchors++;
 	return 0;
 }
 
 struct bundle_walk {
+	struct tls *t;
 	int added;
 	bool full;
 };
@@ -55,7 +52,7 @@ static int bundle_object(void *ctx, const char *label, const unsigned char *der,
 
 	if (strcmp(label, "CERTIFICATE") != 0)
 		return 0; /* TRUSTED CERTIFICATE, keys, CRLs: not anchors */
-	k = add_anchor(der, len);
+	k = add_anchor(w->t, der, len);
 	if (k == -E2BIG) {
 		w->full = true;
 		return k;
@@ -65,11 +62,11 @@ static int bundle_object(void *ctx, const char *label, const unsigned char *der,
 }
 
 /* Read a PEM bundle; every CERTIFICATE becomes an anchor (others are skipped). */
-static int load_bundle(int dirfd, const char *path, struct bs_err *e)
+static int load_bundle(struct tls *t, int dirfd, const char *path, struct bs_err *e)
 {
 	static char text[BUNDLE_MAX + 1]; /* only what a bundle fills is ever touched */
 	static unsigned char der[CERT_DER_MAX];
-	struct bundle_walk w = { 0 };
+	struct bundle_walk w = { t, 0, false };
 	size_t len = 0, bad_line = 0;
 	int k = fileio_read_bounded(dirfd, path, text, sizeof text, &len, e);
 
@@ -83,7 +80,7 @@ static int load_bundle(int dirfd, const char *path, struct bs_err *e)
 	return w.added;
 }
 
-int tls_trust_load(int root_fd, const char *cert_file, struct bs_err *e)
+int tls_trust_load(struct tls *t, int root_fd, const char *cert_file, struct bs_err *e)
 {
 	static const char *const system_bundles[] = {
 		"/etc/ssl/certs/ca-certificates.crt", /* Debian, Ubuntu, Amazon Linux 2023 symlink */
@@ -92,85 +89,85 @@ int tls_trust_load(int root_fd, const char *cert_file, struct bs_err *e)
 	};
 	int k;
 
-	if (loaded)
-		return n_anchors;
+	if (t->loaded)
+		return t->n_anchors;
 	for (size_t i = 0; i < sizeof embedded_tas / sizeof embedded_tas[0]; i++) {
-		k = add_anchor(embedded_tas[i].der, embedded_tas[i].len);
+		k = add_anchor(t, embedded_tas[i].der, embedded_tas[i].len);
 		if (k != 0)
 			return err_setx(e, k < 0 ? k : -EBADMSG, BS_EXIT_INTERNAL, "embedded trust anchor %s does not decode",
 					embedded_tas[i].name);
 	}
 	if (cert_file && *cert_file) {
-		k = load_bundle(AT_FDCWD, cert_file, e);
+		k = load_bundle(t, AT_FDCWD, cert_file, e);
 		if (k < 0)
 			return err_wrap(e, "SSL_CERT_FILE");
 	} else {
 		for (size_t i = 0; i < sizeof system_bundles / sizeof system_bundles[0]; i++) {
 			if (fileio_exists(root_fd, system_bundles[i]) <= 0)
 				continue;
-			k = load_bundle(root_fd, system_bundles[i], e);
+			k = load_bundle(t, root_fd, system_bundles[i], e);
 			if (k < 0)
 				return k;
 			break;
 		}
 	}
-	loaded = true;
-	return n_anchors;
+	t->loaded = true;
+	return t->n_anchors;
 }
 
 /* ---- socket I/O under a session */
 
-int tls_io_fail(struct bs_err *e, const char *what)
+int tls_io_fail(struct tls *t, struct bs_err *e, const char *what)
 {
-	if (tls_io.err == -ETIMEDOUT)
-		return err_set(e, -ETIMEDOUT, "TLS %s: no data from the server for %d ms", what, tls_io.timeout_ms);
-	if (tls_io.err)
-		return err_set(e, tls_io.err, "TLS %s: %s", what, strerror(-tls_io.err));
+	if (t->io.err == -ETIMEDOUT)
+		return err_set(e, -ETIMEDOUT, "TLS %s: no data from the server for %d ms", what, t->io.timeout_ms);
+	if (t->io.err)
+		return err_set(e, t->io.err, "TLS %s: %s", what, strerror(-t->io.err));
 	return 0;
 }
 
-int tls_io_read(unsigned char *buf, size_t len)
+int tls_io_read(struct tls *t, unsigned char *buf, size_t len)
 {
 	for (;;) {
-		ssize_t r = read(tls_io.fd, buf, len);
+		ssize_t r = read(t->io.fd, buf, len);
 		if (r > 0)
 			return (int) r;
 		if (r == 0) {
-			tls_io.eof = true;
+			t->io.eof = true;
 			return -1;
 		}
 		if (errno == EAGAIN) {
-			int k = conn_wait(tls_io.fd, false, tls_io.timeout_ms);
+			int k = conn_wait(t->io.fd, false, t->io.timeout_ms);
 			if (k < 0) {
-				tls_io.err = k;
+				t->io.err = k;
 				return -1;
 			}
 			continue;
 		}
 		if (errno != EINTR) {
-			tls_io.err = -errno;
+			t->io.err = -errno;
 			return -1;
 		}
 	}
 }
 
-int tls_io_write(const unsigned char *buf, size_t len)
+int tls_io_write(struct tls *t, const unsigned char *buf, size_t len)
 {
 	for (;;) {
-		ssize_t w = send(tls_io.fd, buf, len, MSG_NOSIGNAL);
+		ssize_t w = send(t->io.fd, buf, len, MSG_NOSIGNAL);
 		if (w > 0)
 			return (int) w;
 		if (w < 0 && errno == EAGAIN) {
-			int k = conn_wait(tls_io.fd, true, tls_io.timeout_ms);
+			int k = conn_wait(t->io.fd, true, t->io.timeout_ms);
 			if (k < 0) {
-				tls_io.err = k;
+				t->io.err = k;
 				return -1;
 			}
 			continue;
 		}
 		if (w < 0 && errno == EINTR)
 			continue;
-		tls_io.err = w < 0 ? -errno : -EPIPE;
+		t->io.err = w < 0 ? -errno : -EPIPE;
 		return -1;
 	}
 }

@@ -2,7 +2,11 @@
  * Same contract as tls_bearssl.c: TLS 1.2, chain and host name always verified against
  * the anchors tls_common.c loads, one session at a time, certificate problems in exit
  * class 102 with the reason named.  mbedtls allocates (contexts, records); BearSSL still
- * does the hashing and RSA of the OpenPGP and SigV4 code in both builds. */
+ * does the hashing and RSA of the OpenPGP and SigV4 code in both builds.  Its state is in the
+ * caller's struct tls (tls_ctx.h); the build defines BS_TLS_MBEDTLS=1 for every file. */
+#ifndef BS_TLS_MBEDTLS
+#define BS_TLS_MBEDTLS 1
+#endif
 #include "tls.h"
 
 #include <errno.h>
@@ -18,14 +22,9 @@
 
 #include "tls_backend.h"
 
-static mbedtls_x509_crt anchors;
-static bool anchors_init;
-static mbedtls_entropy_context entropy;
-static mbedtls_ctr_drbg_context drbg;
-static bool seeded;
-static mbedtls_ssl_config conf;
-static mbedtls_ssl_context ssl;
-static bool in_session;
+#if !BS_TLS_MBEDTLS
+#error "tls_mbedtls.c needs BS_TLS_MBEDTLS=1 in every file of the build (struct tls)"
+#endif
 
 /* TLS 1.2 suites, forward-secret AEAD only: AES-GCM first (AES-NI and PCLMUL make it the
  * fastest here; mbedtls's own order puts ChaCha20 first, which measured half the speed). */
@@ -67,14 +66,14 @@ const char *tls_error_name(int err)
 	return buf;
 }
 
-int tls_backend_add_anchor(const unsigned char *der, size_t len)
+int tls_backend_add_anchor(struct tls *t, const unsigned char *der, size_t len)
 {
 	int k;
-	if (!anchors_init) {
-		mbedtls_x509_crt_init(&anchors);
-		anchors_init = true;
+	if (!t->anchors_init) {
+		mbedtls_x509_crt_init(&t->anchors);
+		t->anchors_init = true;
 	}
-	k = mbedtls_x509_crt_parse_der(&anchors, der, len);
+	k = mbedtls_x509_crt_parse_der(&t->anchors, der, len);
 	if (k == MBEDTLS_ERR_X509_ALLOC_FAILED)
 		return -E2BIG;
 	return k == 0 ? 0 : -EBADMSG;
@@ -82,31 +81,28 @@ int tls_backend_add_anchor(const unsigned char *der, size_t len)
 
 static int bio_send(void *ctx, const unsigned char *buf, size_t len)
 {
-	int w;
-	(void) ctx;
-	w = tls_io_write(buf, len);
+	int w = tls_io_write(ctx, buf, len);
 	return w > 0 ? w : MBEDTLS_ERR_NET_SEND_FAILED;
 }
 
 static int bio_recv(void *ctx, unsigned char *buf, size_t len)
 {
-	int r;
-	(void) ctx;
-	r = tls_io_read(buf, len);
+	struct tls *t = ctx;
+	int r = tls_io_read(t, buf, len);
 	if (r > 0)
 		return r;
-	return tls_io.eof ? 0 : MBEDTLS_ERR_NET_RECV_FAILED; /* 0: the peer closed the socket */
+	return t->io.eof ? 0 : MBEDTLS_ERR_NET_RECV_FAILED; /* 0: the peer closed the socket */
 }
 
 /* Turn a failed mbedtls call's code k into an error. */
-static int fail(struct bs_err *e, const char *what, int k)
+static int fail(struct tls *t, struct bs_err *e, const char *what, int k)
 {
-	int io = tls_io_fail(e, what);
+	int io = tls_io_fail(t, e, what);
 
 	if (io < 0)
 		return io;
 	if (k == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) {
-		uint32_t flags = mbedtls_ssl_get_verify_result(&ssl);
+		uint32_t flags = mbedtls_ssl_get_verify_result(&t->ssl);
 		for (size_t i = 0; i < sizeof badcert / sizeof badcert[0]; i++)
 			if (flags & badcert[i].flag)
 				return err_setx(e, -EBADMSG, BS_EXIT_INTEGRITY, "TLS %s: certificate verification failed: %s (%s)", what,
@@ -114,89 +110,89 @@ static int fail(struct bs_err *e, const char *what, int k)
 		return err_setx(e, -EBADMSG, BS_EXIT_INTEGRITY, "TLS %s: certificate verification failed: flags 0x%x", what,
 				(unsigned) flags);
 	}
-	if (tls_io.eof || k == MBEDTLS_ERR_SSL_CONN_EOF || k == 0)
+	if (t->io.eof || k == MBEDTLS_ERR_SSL_CONN_EOF || k == 0)
 		return err_set(e, -ECONNRESET, "TLS %s: the server closed the connection", what);
 	return err_set(e, -EPROTO, "TLS %s: %s", what, tls_error_name(k));
 }
 
-int tls_open(int fd, const char *host, int io_timeout_ms, struct bs_err *e)
+int tls_open(struct tls *t, int fd, const char *host, int io_timeout_ms, struct bs_err *e)
 {
 	static const char pers[] = "ecs-bootstrap";
 	int k;
 
-	if (!tls_trust_loaded() || !anchors_init)
+	if (!tls_trust_loaded(t) || !t->anchors_init)
 		return err_setx(e, -EINVAL, BS_EXIT_INTERNAL, "TLS: trust anchors not loaded");
-	if (!seeded) {
-		mbedtls_entropy_init(&entropy);
-		mbedtls_ctr_drbg_init(&drbg);
-		k = mbedtls_ctr_drbg_seed(&drbg, mbedtls_entropy_func, &entropy, (const unsigned char *) pers, sizeof pers - 1);
+	if (!t->seeded) {
+		mbedtls_entropy_init(&t->entropy);
+		mbedtls_ctr_drbg_init(&t->drbg);
+		k = mbedtls_ctr_drbg_seed(&t->drbg, mbedtls_entropy_func, &t->entropy, (const unsigned char *) pers, sizeof pers - 1);
 		if (k != 0)
 			return err_setx(e, -EIO, BS_EXIT_INTERNAL, "TLS: seeding the random generator: %s", tls_error_name(k));
-		seeded = true;
+		t->seeded = true;
 	}
-	tls_close();
-	tls_io.fd = fd;
-	tls_io.timeout_ms = io_timeout_ms;
-	mbedtls_ssl_config_init(&conf);
-	mbedtls_ssl_init(&ssl);
-	in_session = true;
-	k = mbedtls_ssl_config_defaults(&conf, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT);
+	tls_close(t);
+	t->io.fd = fd;
+	t->io.timeout_ms = io_timeout_ms;
+	mbedtls_ssl_config_init(&t->conf);
+	mbedtls_ssl_init(&t->ssl);
+	t->in_session = true;
+	k = mbedtls_ssl_config_defaults(&t->conf, MBEDTLS_SSL_IS_CLIENT, MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT);
 	if (k != 0)
-		return fail(e, "setup", k);
-	mbedtls_ssl_conf_authmode(&conf, MBEDTLS_SSL_VERIFY_REQUIRED);
-	mbedtls_ssl_conf_ca_chain(&conf, &anchors, NULL);
-	mbedtls_ssl_conf_rng(&conf, mbedtls_ctr_drbg_random, &drbg);
-	mbedtls_ssl_conf_ciphersuites(&conf, suites);
-	mbedtls_ssl_conf_min_version(&conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3); /* TLS 1.2 */
-	mbedtls_ssl_conf_max_version(&conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
-	k = mbedtls_ssl_setup(&ssl, &conf);
+		return fail(t, e, "setup", k);
+	mbedtls_ssl_conf_authmode(&t->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
+	mbedtls_ssl_conf_ca_chain(&t->conf, &t->anchors, NULL);
+	mbedtls_ssl_conf_rng(&t->conf, mbedtls_ctr_drbg_random, &t->drbg);
+	mbedtls_ssl_conf_ciphersuites(&t->conf, suites);
+	mbedtls_ssl_conf_min_version(&t->conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3); /* TLS 1.2 */
+	mbedtls_ssl_conf_max_version(&t->conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
+	k = mbedtls_ssl_setup(&t->ssl, &t->conf);
 	if (k == 0)
-		k = mbedtls_ssl_set_hostname(&ssl, host); /* SNI and the name the certificate must carry */
+		k = mbedtls_ssl_set_hostname(&t->ssl, host); /* SNI and the name the certificate must carry */
 	if (k != 0)
-		return fail(e, "setup", k);
-	mbedtls_ssl_set_bio(&ssl, NULL, bio_send, bio_recv, NULL);
-	while ((k = mbedtls_ssl_handshake(&ssl)) != 0)
+		return fail(t, e, "setup", k);
+	mbedtls_ssl_set_bio(&t->ssl, t, bio_send, bio_recv, NULL);
+	while ((k = mbedtls_ssl_handshake(&t->ssl)) != 0)
 		if (k != MBEDTLS_ERR_SSL_WANT_READ && k != MBEDTLS_ERR_SSL_WANT_WRITE)
-			return fail(e, "handshake", k);
+			return fail(t, e, "handshake", k);
 	return 0;
 }
 
-ssize_t tls_read(void *buf, size_t n, struct bs_err *e)
+ssize_t tls_read(struct tls *t, void *buf, size_t n, struct bs_err *e)
 {
 	for (;;) {
-		int r = mbedtls_ssl_read(&ssl, buf, n);
+		int r = mbedtls_ssl_read(&t->ssl, buf, n);
 		if (r > 0)
 			return r;
 		if (r == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY)
 			return 0;
 		if (r == MBEDTLS_ERR_SSL_WANT_READ || r == MBEDTLS_ERR_SSL_WANT_WRITE)
 			continue;
-		return fail(e, "read", r); /* 0: closed without close_notify, a truncation */
+		return fail(t, e, "read", r); /* 0: closed without close_notify, a truncation */
 	}
 }
 
-int tls_write_all(const void *buf, size_t n, struct bs_err *e)
+int tls_write_all(struct tls *t, const void *buf, size_t n, struct bs_err *e)
 {
 	const unsigned char *p = buf;
 	while (n) {
-		int w = mbedtls_ssl_write(&ssl, p, n);
+		int w = mbedtls_ssl_write(&t->ssl, p, n);
 		if (w == MBEDTLS_ERR_SSL_WANT_READ || w == MBEDTLS_ERR_SSL_WANT_WRITE)
 			continue;
 		if (w <= 0)
-			return fail(e, "write", w);
+			return fail(t, e, "write", w);
 		p += w;
 		n -= (size_t) w;
 	}
 	return 0;
 }
 
-void tls_close(void)
+void tls_close(struct tls *t)
 {
 	/* No close_notify: the HTTP layer knows where each body ends, and the socket is closed next. */
-	if (in_session) {
-		mbedtls_ssl_free(&ssl);
-		mbedtls_ssl_config_free(&conf);
-		in_session = false;
+	if (t->in_session) {
+		mbedtls_ssl_free(&t->ssl);
+		mbedtls_ssl_config_free(&t->conf);
+		t->in_session = false;
 	}
-	memset(&tls_io, 0, sizeof tls_io);
+	memset(&t->io, 0, sizeof t->io);
 }
