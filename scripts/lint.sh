@@ -53,19 +53,21 @@ if command -v clang-tidy >/dev/null; then
 	inc="-Isrc -isystem third_party/cache/bearssl/inc -isystem third_party/cache/zlib -isystem third_party/cache/jsmn -isystem third_party/cache/mbedtls/include -Ibuild/gen"
 	checks='-*,bugprone-*,cert-err33-c,clang-analyzer-*,-bugprone-easily-swappable-parameters,-bugprone-narrowing-conversions,-bugprone-reserved-identifier,-clang-analyzer-security.insecureAPI.DeprecatedOrUnsafeBufferHandling,-bugprone-assignment-in-if-condition,-cert-err33-c,-bugprone-branch-clone'
 	# One file per process, as many at once as there are CPUs.  A file found clean is not checked
-	# again until it, a header or the checks change: its key (a hash of all three) is kept in
-	# build/lint-ok/ (LINT_FRESH=1 checks every file).
+	# again until it, a project header it includes (as the preprocessor lists them) or the
+	# checks change: its key, a hash of those, is kept in build/lint-ok/ (LINT_FRESH=1 checks
+	# every file).  Editing one header re-checks the files that include it, not all.
 	cache=build/lint-ok
 	[ "${LINT_FRESH:-}" = 1 ] && rm -rf "$cache"
 	mkdir -p "$cache"
-	hdrs=$( (echo "$checks $inc"; find src third_party/*.mk -name '*.h' -o -name '*.mk' 2>/dev/null | sort | xargs cat) | sha256sum | cut -c1-64)
+	conf=$(echo "$checks $inc" | sha256sum | cut -c1-64)
 	# shellcheck disable=SC2016,SC2086
 	echo "$code" | grep '\.c$' | xargs -P "$(nproc)" -I{} sh -c '
-		key=$(cat "$2" | sha256sum | cut -c1-64)-$4
+		deps=$(cc -MM -std=c11 -D_GNU_SOURCE $3 "$2" 2>/dev/null | tr " \\\\" "\n\n" | grep "^src/.*\.h$" | sort -u)
+		key=$(cat "$2" $deps | sha256sum | cut -c1-64)-$4
 		ok="$5/$(echo "$2" | tr / _).$key"
 		[ -e "$ok" ] && exit 0
 		out=$(clang-tidy --quiet -checks="$1" --warnings-as-errors="*" "$2" -- -std=c11 -D_GNU_SOURCE $3 2>&1 | grep -E "warning:|error:")
-		if [ -n "$out" ]; then printf "%s\n" "$out"; else rm -f "$5/$(echo "$2" | tr / _)".*; : > "$ok"; fi' - "$checks" {} "$inc" "$hdrs" "$cache" | grep . && fail=1
+		if [ -n "$out" ]; then printf "%s\n" "$out"; else rm -f "$5/$(echo "$2" | tr / _)".*; : > "$ok"; fi' - "$checks" {} "$inc" "$conf" "$cache" | grep . && fail=1
 fi
 [ "$fail" = 0 ] && echo "lint: clean"
 exit "$fail"
