@@ -2,10 +2,11 @@
 # test-vm/sandbox/agent.sh BIN FAULT_BIN BACKEND
 # `ecs-bootstrap agent` (what ecs.service runs) with a real dockerd and the real agent (and its
 # fake ECS): container options, the introspection endpoint, a crash (SIGKILL: exit 137) ->
-# restart, a changed ecs.config -> a new container, the agent's terminal error (exit 5: its
-# checkpoint names another cluster) -> exit 5, SIGTERM, never two agent containers.  Then the
-# stand-in, for what the real agent cannot be made to do here: exit 42 (an update downloaded:
-# needs Amazon's update service) and an agent that never registers.
+# restart, a changed ecs.config -> a new container, a changed cluster -> the agent's data
+# cleared and a new registration there (not the real agent's exit 5), SIGTERM, never two agent
+# containers.  Then the stand-in, for what the real agent cannot be made to do here: exit 42 (an
+# update downloaded: needs Amazon's update service), exit 5 on demand (the terminal error ends
+# `agent` with 5) and an agent that never registers.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
@@ -80,15 +81,21 @@ t "ecs.config changed under a running agent: a new container has the new value" 
 t "... and agent said why" grep -q 'ecs.config changed: restarting the agent' "$W/agent.log"
 t "... still one agent container" [ "$(agent_containers)" = 1 ]
 wait_meta
-# ecs.config names another cluster while the agent's checkpoint (/var/lib/ecs/data) holds this
-# one: the real agent refuses to start ("Data mismatch"), exit 5, which restarting cannot help
+# ecs.config names another cluster than the agent's data (its registration) holds: the real
+# agent would refuse ("Data mismatch", exit 5, terminal); agent clears the data first, and the
+# agent registers in the new cluster as a new container instance
 IN sed -i 's/^ECS_CLUSTER=sup-cluster$/ECS_CLUSTER=other-cluster/' /etc/ecs/ecs.config
-for _ in $(seq 150); do kill -0 "$AGENT" 2>/dev/null || break; sleep 0.2; done
-wait "$AGENT"; rc5=$?
-t "the agent's terminal error (exit 5: its checkpoint is of another cluster): ecs-bootstrap agent exits 5" [ "$rc5" = 5 ]
-t "... and says why" grep -q 'terminal error (exit 5)' "$W/agent.log"
-t "... the agent's own reason is in its log" IN grep -q "Data mismatch; saved cluster 'sup-cluster' does not match configured cluster 'other-cluster'" /var/log/ecs/ecs-agent.log
+in_cluster() { metadata | grep -q "container-instance/$1/"; }
+for _ in $(seq 300); do in_cluster other-cluster && break; sleep 0.2; done
+t "ECS_CLUSTER changed under a running agent: the agent registered in other-cluster (no exit 5)" in_cluster other-cluster
+t "... agent said what it did and what to deregister" grep -q "ECS_CLUSTER changed from 'sup-cluster' to 'other-cluster': the agent's data removed" "$W/agent.log"
+t "... and still supervises it" kill -0 "$AGENT"
+no_mismatch() { ! IN grep -q 'Data mismatch' /var/log/ecs/ecs-agent.log; }
+t "... the real agent never saw a mismatch" no_mismatch
 IN sed -i 's/^ECS_CLUSTER=other-cluster$/ECS_CLUSTER=sup-cluster/' /etc/ecs/ecs.config
+for _ in $(seq 300); do in_cluster sup-cluster && break; sleep 0.2; done
+t "... and back to sup-cluster: registered there again" in_cluster sup-cluster
+kill -TERM "$AGENT"; wait "$AGENT"
 start_agent
 t "agent again (a stale stopped container is replaced)" wait_meta
 t "still one agent container" [ "$(agent_containers)" = 1 ]
@@ -111,7 +118,7 @@ t "no systemd: ecs.config changed: run replaces the container (exit 0)" rc 0
 t "... and it has the new value at once" env_has ECS_RESERVED_MEMORY=80
 t "... the service step said why" has "ecs.config changed since the ecs-agent container was made from it"
 # ---- the stand-in, for what the real agent cannot be made to do here
-use_standin "exit 42 on demand (the real agent exits 42 only after downloading an update from Amazon's update service) and an agent that never registers (ECS_STANDIN_UNREGISTERED)"
+use_standin "exit 42 and 5 on demand (the real agent exits 42 only after downloading an update from Amazon's update service, and 5 only on a cluster mismatch, which agent now prevents) and an agent that never registers (ECS_STANDIN_UNREGISTERED)"
 IN "$BIN" run --refresh --cluster sup-cluster --set ECS_RESERVED_MEMORY=64 >"$W/out" 2>&1
 refreshed() { grep -q 'converged: ' "$W/out" && [ "$(field 'd["Image"]')" = "$AGENT_ID" ] || { cat "$W/out"; return 1; }; }
 t "run --refresh: the stand-in loaded, running" refreshed
@@ -122,7 +129,12 @@ sleep 1.5
 t "agent exit 42: restarted at once" wait_meta
 same_image_42() { grep -q 'exit 42): not implemented; restarting the current image' "$W/agent.log" && [ "$(field 'd["Image"]')" = "$AGENT_ID" ]; }
 t "... with the same image: loading the update is not implemented, and the log says so" same_image_42
-kill -TERM "$AGENT"; wait "$AGENT"
+ask_exit 5
+for _ in $(seq 100); do kill -0 "$AGENT" 2>/dev/null || break; sleep 0.2; done
+wait "$AGENT"; rc5=$?
+t "the agent's terminal error (exit 5): ecs-bootstrap agent exits 5, not restarting" [ "$rc5" = 5 ]
+t "... and says why" grep -q 'terminal error (exit 5)' "$W/agent.log"
+IN rm -f /var/lib/ecs/data/standin-exit
 # `run --wait` releases its lock before waiting: ecs.service's `agent` takes it to re-apply
 # the per-boot steps, and would otherwise stall until --wait ran out (found in the qemu guest).
 docker_api -X DELETE "http://d/containers/ecs-agent?force=1" >/dev/null
