@@ -104,7 +104,7 @@ t "SIGTERM after the steps, before the container is made: exit 0" [ "$rct" = 0 ]
 t "... no agent container was started" no_container
 
 # ---- --wait and an agent registered in another cluster
-use_standin "an agent registered in a cluster other than ecs.config's (the real agent refuses to start then: agent.sh shows its exit 5)"
+use_standin "an agent registered in a cluster other than ecs.config's (the real agent never is: it refuses a saved cluster other than the configured one, and agent clears its data on a change, agent.sh)"
 run run --refresh --cluster dfx --set ECS_STANDIN_CLUSTER=old-cluster --wait=60 --set ECS_STANDIN_CLUSTER=old-cluster --wait=60
 t "--wait, agent registered in another cluster: exit 100, not success" rc 100
 t "... naming both clusters" has "registered in cluster 'old-cluster', but ecs.config says ECS_CLUSTER=dfx"
