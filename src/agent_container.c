@@ -136,20 +136,27 @@ static void config_hash(const char *cfg, size_t len, char hex[65])
 	sha256_hex(&h, hex);
 }
 
+/* ecs.config as it is now (the ecs-config step of this very run may just have written it),
+ * into the run's buffer for it: its length, 0 when the file is missing, or < 0 with e. */
+static ssize_t read_config(struct run *r, struct bs_err *e)
+{
+	size_t len = 0;
+	int k = fileio_read_bounded(r->root_fd, PATH_ECS_CONFIG, r->agent_cfg, sizeof r->agent_cfg, &len, e);
+	if (k == -ENOENT)
+		return err_clear(e), 0;
+	return k < 0 ? k : (ssize_t) len;
+}
+
 void agent_config_hash(struct run *r, char hex[65])
 {
-	static char cfg[BS_CONFIG_MAX];
-	size_t len = 0;
 	struct bs_err e;
-	int k = fileio_read_bounded(r->root_fd, PATH_ECS_CONFIG, cfg, sizeof cfg, &len, &e);
+	ssize_t len = read_config(r, &e);
 
-	if (k == -ENOENT)
-		len = 0;
-	else if (k < 0) {
+	if (len < 0) {
 		hex[0] = '\0';
 		return;
 	}
-	config_hash(cfg, len, hex);
+	config_hash(r->agent_cfg, (size_t) len, hex);
 }
 
 /* One KEY=VALUE default into the Env list, unless ecs.config sets KEY. */
@@ -175,22 +182,17 @@ static void env_default(struct strbuf *b, bool *first, const char *cfg, size_t c
  * restarts the agent itself (on-failure:10, as the installation document's docker run). */
 static int container_body(struct run *r, struct strbuf *b, bool restart_policy, char cfg_hash[65])
 {
-	static char cfg[BS_CONFIG_MAX];
 	struct envctx ec = { b, true };
 	struct envfile_ops ops = { .entry = env_entry, .lookup = env_lookup, .ctx = &ec };
-	const char *v;
-	size_t vl, cfg_len = 0;
+	const char *v, *cfg = r->agent_cfg;
+	size_t vl, cfg_len;
 	bool privileged = r->selinux_enforcing;
+	ssize_t got = read_config(r, &r->err);
 	int k;
 
-	/* The file as it is now (the ecs-config step of this very run may just have written it). */
-	k = fileio_read_bounded(r->root_fd, PATH_ECS_CONFIG, cfg, sizeof cfg, &cfg_len, &r->err);
-	if (k == -ENOENT) {
-		err_clear(&r->err);
-		cfg_len = 0;
-	} else if (k < 0) {
-		return k;
-	}
+	if (got < 0)
+		return (int) got;
+	cfg_len = (size_t) got;
 
 	config_hash(cfg, cfg_len, cfg_hash);
 	strbuf_puts(b, "{\"Image\":\"" AGENT_REPO ":" AGENT_TAG "\",\"Labels\":{\"managed-by\":\"ecs-bootstrap\",\"" CONFIG_LABEL "\":\"");
@@ -247,16 +249,13 @@ static int container_body(struct run *r, struct strbuf *b, bool restart_policy, 
 
 int agent_config_cluster(struct run *r, char *buf, size_t cap)
 {
-	static char cfg[BS_CONFIG_MAX];
 	const char *v;
-	size_t len = 0, vl;
-	int k = fileio_read_bounded(r->root_fd, PATH_ECS_CONFIG, cfg, sizeof cfg, &len, &r->err);
+	size_t vl;
+	ssize_t len = read_config(r, &r->err);
 
-	if (k == -ENOENT)
-		return err_clear(&r->err), 0;
-	if (k < 0)
-		return k;
-	if (ecsconfig_get(cfg, len, "ECS_CLUSTER", &v, &vl) != 1 || vl == 0)
+	if (len < 0)
+		return (int) len;
+	if (ecsconfig_get(r->agent_cfg, (size_t) len, "ECS_CLUSTER", &v, &vl) != 1 || vl == 0)
 		return 0;
 	(void) snprintf(buf, cap, "%.*s", (int) vl, v);
 	return 1;

@@ -79,6 +79,7 @@ struct run {
 	char cfg[BS_CONFIG_MAX];
 	size_t cfg_len;
 	bool cfg_secret;
+	char agent_cfg[BS_CONFIG_MAX]; /* ecs.config as the agent container is made from it (agent_container.c) */
 	/* ecs-init knobs read from the rendered config */
 	bool skip_localhost_filter;       /* ECS_SKIP_LOCALHOST_TRAFFIC_FILTER=true */
 	bool allow_offhost_introspection; /* ECS_ALLOW_OFFHOST_INTROSPECTION_ACCESS=true */
