@@ -14,7 +14,9 @@
 #include <string.h>
 
 #include "lib/envfile.h"
+#include "lib/ecsconfig.h"
 #include "lib/fileio.h"
+#include "lib/json.h"
 #include "lib/sha256.h"
 #include "lib/strbuf.h"
 #include "log.h"
@@ -47,32 +49,36 @@ static const char *const default_env[] = {
 static const struct {
 	const char *bind;
 	bool optional;
+	const char *when; /* an optional bind's condition: this path exists (NULL: its source) */
 } binds[] = {
-	{ "/var/run:/var/run", false },
-	{ "/var/log/ecs:/log", false },
-	{ "/var/lib/ecs/data:/data", false },
-	{ "/etc/ecs:/etc/ecs", false },
-	{ "/var/cache/ecs:/var/cache/ecs", false },
-	{ "/sys/fs/cgroup:/sys/fs/cgroup", false },
-	{ "/var/lib/ecs:/var/lib/ecs", true },
-	{ "/var/log/ecs/exec:/log/exec", true },
-	{ "/etc/pki:/etc/pki:ro", true },
-	{ "/etc/ssl:/etc/ssl:ro", true },
-	{ "/run/docker/plugins:/run/docker/plugins:ro", true },
-	{ "/etc/docker/plugins:/etc/docker/plugins:ro", true },
-	{ "/usr/lib/docker/plugins:/usr/lib/docker/plugins:ro", true },
-	{ "/var/lib/ecs/deps:/managed-agents:ro", true },
-	{ "/proc:/host/proc:ro", false },
-	{ "/usr/lib:/usr/lib:ro", true },
-	{ "/lib:/lib:ro", true },
-	{ "/usr/lib64:/usr/lib64:ro", true },
-	{ "/lib64:/lib64:ro", true },
-	{ "/sbin:/host/sbin:ro", true },
-	{ "/etc/alternatives:/etc/alternatives:ro", true },
-	{ "/usr/sbin:/usr/sbin:ro", true },
-	{ "/usr/bin/lsblk:/usr/bin/lsblk", true },
-	{ "/usr/bin/nsenter:/usr/bin/nsenter", true },
-	{ "/var/lib/cloud/data/result.json:/var/lib/cloud/data/result.json:ro", true },
+	{ "/var/run:/var/run", false, NULL },
+	{ "/var/log/ecs:/log", false, NULL },
+	{ "/var/lib/ecs/data:/data", false, NULL },
+	{ "/etc/ecs:/etc/ecs", false, NULL },
+	{ "/var/cache/ecs:/var/cache/ecs", false, NULL },
+	{ "/sys/fs/cgroup:/sys/fs/cgroup", false, NULL },
+	{ "/var/lib/ecs:/var/lib/ecs", true, NULL },
+	{ "/var/log/ecs/exec:/log/exec", true, NULL },
+	{ "/etc/pki:/etc/pki:ro", true, NULL },
+	{ "/etc/ssl:/etc/ssl:ro", true, NULL },
+	{ "/run/docker/plugins:/run/docker/plugins:ro", true, NULL },
+	{ "/etc/docker/plugins:/etc/docker/plugins:ro", true, NULL },
+	{ "/usr/lib/docker/plugins:/usr/lib/docker/plugins:ro", true, NULL },
+	{ "/var/lib/ecs/deps:/managed-agents:ro", true, NULL },
+	/* ECS Exec: the agent writes the execute-command agent's configuration on the host */
+	{ "/var/lib/ecs/deps/execute-command/config:/managed-agents/execute-command/config", true,
+	  "/var/lib/ecs/deps/execute-command" },
+	{ "/proc:/host/proc:ro", false, NULL },
+	{ "/usr/lib:/usr/lib:ro", true, NULL },
+	{ "/lib:/lib:ro", true, NULL },
+	{ "/usr/lib64:/usr/lib64:ro", true, NULL },
+	{ "/lib64:/lib64:ro", true, NULL },
+	{ "/sbin:/host/sbin:ro", true, NULL },
+	{ "/etc/alternatives:/etc/alternatives:ro", true, NULL },
+	{ "/usr/sbin:/usr/sbin:ro", true, NULL },
+	{ "/usr/bin/lsblk:/usr/bin/lsblk", true, NULL },
+	{ "/usr/bin/nsenter:/usr/bin/nsenter", true, NULL },
+	{ "/var/lib/cloud/data/result.json:/var/lib/cloud/data/result.json:ro", true, NULL },
 };
 
 /* A JSON string: quotes, backslashes and control bytes escaped; UTF-8 passes (ecs.config is valid UTF-8). */
@@ -178,14 +184,199 @@ static void env_default(struct strbuf *b, bool *first, const char *cfg, size_t c
 	jstr(b, kv, strlen(kv));
 }
 
+/* ecs-init's own settings.  ecs-init reads them from its environment, which its unit loads
+ * from ecs.config; here they are read from ecs.config.  Each is honoured as ecs-init does,
+ * or said at every start to have no effect: nothing is silently ignored. */
+
+/* A JSON object of strings (ECS_AGENT_LABELS, ECS_LOG_OPTS) written as members of a JSON
+ * object being built ("k":"v",...; *n counts what b holds already).  Keys in skip[] are
+ * not written (warned).  0, or -EINVAL when the value is not a JSON object of strings
+ * (nothing written). */
+static int json_object_members(const char *what, const char *v, size_t vl, const char *const *skip, struct strbuf *b,
+			       size_t *n)
+{
+	jsmntok_t tok[129];
+	struct json j;
+	struct bs_err e;
+	size_t keep = b->len, n0 = *n;
+
+	if (json_parse(&j, v, vl, tok, sizeof tok / sizeof tok[0], &e) < 0 || j.n < 1 || tok[0].type != JSMN_OBJECT ||
+	    json_skip(&j, 0) != j.n)
+		return -EINVAL;
+	for (int i = 1; i < j.n; i += 2) {
+		char key[256], val[1024];
+		int kl = json_string(&j, i, key, sizeof key), vlen = i + 1 < j.n ? json_string(&j, i + 1, val, sizeof val) : -EINVAL;
+		bool skipped = false;
+		if (kl < 0 || vlen < 0) {
+			b->len = keep, b->over = false, *n = n0;
+			return -EINVAL;
+		}
+		for (size_t s = 0; skip && skip[s]; s++)
+			if (!strncmp(key, skip[s], strlen(skip[s])))
+				skipped = true;
+		if (skipped) {
+			log_msg(LOG_WARNING, "agent", "%s: label '%s' is ecs-bootstrap's own: not given", what, key);
+			continue;
+		}
+		if ((*n)++)
+			strbuf_put(b, ",", 1);
+		jstr(b, key, (size_t) kl);
+		strbuf_put(b, ":", 1);
+		jstr(b, val, (size_t) vlen);
+	}
+	return 0;
+}
+
+/* ECS_AGENT_LABELS: a JSON object of strings, the container's labels (ecs-init: an invalid
+ * value gives no labels; `{}` none).  Ours keep their names. */
+static void labels_members(const char *cfg, size_t cfg_len, struct strbuf *b, size_t *n)
+{
+	static const char *const ours[] = { "managed-by", "ecs-bootstrap.", NULL };
+	const char *v;
+	size_t vl;
+
+	if (ecsconfig_get(cfg, cfg_len, "ECS_AGENT_LABELS", &v, &vl) != 1 || vl == 0)
+		return;
+	if (json_object_members("ECS_AGENT_LABELS", v, vl, ours, b, n) < 0)
+		log_msg(LOG_WARNING, "agent", "ECS_AGENT_LABELS in %s is not a JSON object of strings: no labels from it "
+			"(as ecs-init)", PATH_ECS_CONFIG);
+}
+
+/* LogConfig, as ecs-init makes it: ECS_LOG_DRIVER (one of eight Docker drivers; another is
+ * warned and json-file used, without ECS_LOG_OPTS) with ECS_LOG_OPTS (a JSON object of
+ * strings); json-file without options gets max-size ECS_INIT_DOCKER_LOG_FILE_SIZE (16m)
+ * and max-file ECS_INIT_DOCKER_LOG_FILE_NUM (4). */
+static void log_config(const char *cfg, size_t cfg_len, struct strbuf *b)
+{
+	static const char *const drivers[] = { "awslogs", "fluentd", "gelf", "json-file", "journald", "logentries", "syslog", "splunk" };
+	const char *v, *opts = NULL;
+	size_t vl, opts_len = 0, n = 0;
+	char driver[16] = "json-file";
+	bool have_opts = false;
+
+	if (ecsconfig_get(cfg, cfg_len, "ECS_LOG_OPTS", &opts, &opts_len) == 1 && opts_len > 0)
+		have_opts = true;
+	if (ecsconfig_get(cfg, cfg_len, "ECS_LOG_DRIVER", &v, &vl) == 1 && vl > 0) {
+		bool ok = false;
+		for (size_t i = 0; i < sizeof drivers / sizeof drivers[0]; i++)
+			if (strlen(drivers[i]) == vl && !strncmp(v, drivers[i], vl))
+				ok = true, (void) snprintf(driver, sizeof driver, "%s", drivers[i]);
+		if (!ok) {
+			log_msg(LOG_WARNING, "agent", "ECS_LOG_DRIVER '%.*s' is not one of awslogs, fluentd, gelf, json-file, journald, "
+				"logentries, syslog, splunk: json-file with its default options instead (as ecs-init)", (int) (vl > 64 ? 64 : vl), v);
+			have_opts = false;
+		}
+	}
+	strbuf_puts(b, "\"LogConfig\":{\"Type\":\"");
+	strbuf_puts(b, driver);
+	strbuf_puts(b, "\",\"Config\":{");
+	if (have_opts) {
+		size_t keep = b->len;
+		if (json_object_members("ECS_LOG_OPTS", opts, opts_len, NULL, b, &n) < 0) {
+			log_msg(LOG_WARNING, "agent", "ECS_LOG_OPTS in %s is not a JSON object of strings: not used (as ecs-init)",
+				PATH_ECS_CONFIG);
+			b->len = keep;
+			have_opts = false;
+		}
+	}
+	if (!have_opts && !strcmp(driver, "json-file")) {
+		const char *size = "16m", *num = "4";
+		char sz[64], nm[64];
+		if (ecsconfig_get(cfg, cfg_len, "ECS_INIT_DOCKER_LOG_FILE_SIZE", &v, &vl) == 1 && vl > 0 && vl < sizeof sz)
+			(void) snprintf(sz, sizeof sz, "%.*s", (int) vl, v), size = sz;
+		if (ecsconfig_get(cfg, cfg_len, "ECS_INIT_DOCKER_LOG_FILE_NUM", &v, &vl) == 1 && vl > 0 && vl < sizeof nm)
+			(void) snprintf(nm, sizeof nm, "%.*s", (int) vl, v), num = nm;
+		strbuf_puts(b, "\"max-size\":");
+		jstr(b, size, strlen(size));
+		strbuf_puts(b, ",\"max-file\":");
+		jstr(b, num, strlen(num));
+	}
+	strbuf_puts(b, "}},");
+}
+
+/* AppArmor: on a host where it is enabled, ECS_AGENT_APPARMOR_PROFILE names the agent's
+ * profile (it must be loaded).  Unset: Docker's own default profile. */
+static void security_opt(struct run *r, const char *cfg, size_t cfg_len, struct strbuf *b)
+{
+	const char *v;
+	size_t vl, n = 0;
+	char on[4] = "";
+	struct bs_err ignore;
+
+	if (ecsconfig_get(cfg, cfg_len, "ECS_AGENT_APPARMOR_PROFILE", &v, &vl) != 1)
+		return;
+	while (vl > 0 && (*v == ' ' || *v == '\t'))
+		v++, vl--;
+	while (vl > 0 && (v[vl - 1] == ' ' || v[vl - 1] == '\t'))
+		vl--;
+	if (vl == 0)
+		return;
+	if (fileio_read_bounded(r->root_fd, "/sys/module/apparmor/parameters/enabled", on, sizeof on - 1, &n, &ignore) < 0 ||
+	    on[0] != 'Y') {
+		log_msg(LOG_WARNING, "agent", "ECS_AGENT_APPARMOR_PROFILE has no effect: AppArmor is not enabled on this host");
+		return;
+	}
+	strbuf_puts(b, "\"SecurityOpt\":[");
+	{
+		char opt[300];
+		int k = snprintf(opt, sizeof opt, "apparmor=%.*s", (int) (vl > 250 ? 250 : vl), v);
+		jstr(b, opt, (size_t) k);
+	}
+	strbuf_puts(b, "],");
+}
+
+/* DOCKER_HOST in ecs.config tells the agent where Docker is; ecs-init binds that socket into
+ * the container at that path.  /var/run is bound whole, so only a socket elsewhere needs it. */
+static int docker_host_bind(struct run *r, const char *cfg, size_t cfg_len, struct strbuf *b)
+{
+	const char *v, *src = r->docker_host && !strncmp(r->docker_host, "unix://", 7) ? r->docker_host + 7 : "/var/run/docker.sock";
+	size_t vl;
+	char bind[300];
+
+	if (ecsconfig_get(cfg, cfg_len, "DOCKER_HOST", &v, &vl) != 1 || vl <= 7 || strncmp(v, "unix://", 7) != 0)
+		return 0; /* unset, or TCP: the agent connects itself */
+	v += 7, vl -= 7;
+	if (v[0] != '/' || vl > 250 || memchr(v, ':', vl))
+		return err_setx(&r->err, -EINVAL, BS_EXIT_USAGE, "DOCKER_HOST in %s: want unix:///absolute/path (no ':')",
+				PATH_ECS_CONFIG);
+	if ((vl > 9 && !strncmp(v, "/var/run/", 9)) || (vl > 5 && !strncmp(v, "/run/", 5)))
+		return 0;
+	(void) snprintf(bind, sizeof bind, "%s:%.*s", src, (int) vl, v);
+	strbuf_put(b, ",", 1);
+	jstr(b, bind, strlen(bind));
+	return 0;
+}
+
+/* The settings ecs-init honours that ecs-bootstrap does not: said, not ignored. */
+static void say_no_effect(struct run *r, const char *cfg, size_t cfg_len)
+{
+	const char *v;
+	size_t vl;
+
+	if (ecsconfig_bool(cfg, cfg_len, "ECS_EXTERNAL"))
+		log_msg(LOG_WARNING, "agent", "ECS_EXTERNAL=true: ecs-bootstrap sets up EC2 instances, not ECS Anywhere; "
+			"ecs-init's ECS Anywhere options (the /root/.aws credentials bind) are not given, only the key itself");
+	if (ecsconfig_bool(cfg, cfg_len, "ECS_GMSA_SUPPORTED") ||
+	    ecsconfig_get(cfg, cfg_len, "CREDENTIALS_FETCHER_HOST", &v, &vl) == 1)
+		log_msg(LOG_WARNING, "agent", "ECS_GMSA_SUPPORTED / CREDENTIALS_FETCHER_HOST have no effect: ecs-bootstrap does "
+			"not bind the credentials-fetcher socket (gMSA on Linux) nor check for a domain join");
+	if (ecsconfig_bool(cfg, cfg_len, "ECS_ENABLE_GPU_SUPPORT") &&
+	    fileio_exists(r->root_fd, "/var/lib/ecs/gpu/nvidia-gpu-info.json") <= 0)
+		log_msg(LOG_WARNING, "agent", "ECS_ENABLE_GPU_SUPPORT=true: ecs-bootstrap does not set up GPUs "
+			"(ecs-init's NVIDIA step writes /var/lib/ecs/gpu/nvidia-gpu-info.json, which is missing)");
+	if (ecsconfig_get(cfg, cfg_len, "ECS_OFFHOST_INTROSPECTION_INTERFACE_NAME", &v, &vl) == 1)
+		log_msg(LOG_WARNING, "agent", "ECS_OFFHOST_INTROSPECTION_INTERFACE_NAME has no effect: the introspection "
+			"port is closed to every interface but lo (as ecs-init does since 2020)");
+}
+
 /* The create request for the agent container.  restart_policy: without systemd, Docker
  * restarts the agent itself (on-failure:10, as the installation document's docker run). */
 static int container_body(struct run *r, struct strbuf *b, bool restart_policy, char cfg_hash[65])
 {
 	struct envctx ec = { b, true };
 	struct envfile_ops ops = { .entry = env_entry, .lookup = env_lookup, .ctx = &ec };
-	const char *v, *cfg = r->agent_cfg;
-	size_t vl, cfg_len;
+	const char *cfg = r->agent_cfg;
+	size_t cfg_len, nlabels = 3;
 	bool privileged = r->selinux_enforcing;
 	ssize_t got = read_config(r, &r->err);
 	int k;
@@ -197,7 +388,9 @@ static int container_body(struct run *r, struct strbuf *b, bool restart_policy, 
 	config_hash(cfg, cfg_len, cfg_hash);
 	strbuf_puts(b, "{\"Image\":\"" AGENT_REPO ":" AGENT_TAG "\",\"Labels\":{\"managed-by\":\"ecs-bootstrap\",\"" CONFIG_LABEL "\":\"");
 	strbuf_puts(b, cfg_hash);
-	strbuf_puts(b, restart_policy ? "\",\"" SUPERVISOR_LABEL "\":\"docker\"},\"Env\":[" : "\",\"" SUPERVISOR_LABEL "\":\"agent\"},\"Env\":[");
+	strbuf_puts(b, restart_policy ? "\",\"" SUPERVISOR_LABEL "\":\"docker\"" : "\",\"" SUPERVISOR_LABEL "\":\"agent\"");
+	labels_members(cfg, cfg_len, b, &nlabels);
+	strbuf_puts(b, "},\"Env\":[");
 	/* ecs-init's defaults, then its host-dependent ones, then ecs.config's entries; a default
 	 * whose key ecs.config sets is left out, so every key is given once */
 	{
@@ -211,7 +404,7 @@ static int container_body(struct run *r, struct strbuf *b, bool restart_policy, 
 			env_default(b, &first, cfg, cfg_len, "SSL_CERT_DIR=/etc/pki/tls/certs");
 		else if (fileio_exists(r->root_fd, "/etc/ssl/certs") > 0)
 			env_default(b, &first, cfg, cfg_len, "SSL_CERT_DIR=/etc/ssl/certs");
-		env_default(b, &first, cfg, cfg_len, fileio_exists(r->root_fd, "/mnt/ecs/ebs") > 0 ?
+		env_default(b, &first, cfg, cfg_len, fileio_exists(r->root_fd, PATH_EBS_MOUNT_DIR) > 0 ?
 			    "ECS_EBSTA_SUPPORTED=true" : "ECS_EBSTA_SUPPORTED=false");
 		if (fileio_exists(r->root_fd, VOLUME_PLUGIN_SOCKET) > 0)
 			env_default(b, &first, cfg, cfg_len, "ECS_VOLUME_PLUGIN_CAPABILITIES=[\"efsAuth\"]");
@@ -221,10 +414,16 @@ static int container_body(struct run *r, struct strbuf *b, bool restart_policy, 
 	if (k < 0)
 		return err_setx(&r->err, k, BS_EXIT_USAGE, "'%s' does not parse (run `ecs-bootstrap run` first)", PATH_ECS_CONFIG);
 	/* ecs-init: ECS_AGENT_RUN_PRIVILEGED=true in ecs.config runs the agent privileged. */
-	if (ecsconfig_get(cfg, cfg_len, "ECS_AGENT_RUN_PRIVILEGED", &v, &vl) == 1 && vl == 4 && !strncmp(v, "true", 4))
+	if (ecsconfig_bool(cfg, cfg_len, "ECS_AGENT_RUN_PRIVILEGED"))
 		privileged = true;
 	strbuf_puts(b, "],\"HostConfig\":{\"NetworkMode\":\"host\",\"UsernsMode\":\"host\",\"CapAdd\":[\"NET_ADMIN\",\"SYS_ADMIN\"],"
-		 "\"Init\":true,\"LogConfig\":{\"Type\":\"json-file\",\"Config\":{\"max-size\":\"16m\",\"max-file\":\"4\"}},");
+		 "\"Init\":true,");
+	log_config(cfg, cfg_len, b);
+	security_opt(r, cfg, cfg_len, b);
+	/* ecs-init: the agent in the host's PID namespace, when asked */
+	if (ecsconfig_bool(cfg, cfg_len, "ECS_AGENT_PID_NAMESPACE_HOST"))
+		strbuf_puts(b, "\"PidMode\":\"host\",");
+	say_no_effect(r, cfg, cfg_len);
 	strbuf_puts(b, privileged ? "\"Privileged\":true," : "\"Privileged\":false,");
 	if (restart_policy)
 		strbuf_puts(b, "\"RestartPolicy\":{\"Name\":\"on-failure\",\"MaximumRetryCount\":10},");
@@ -234,13 +433,15 @@ static int container_body(struct run *r, struct strbuf *b, bool restart_policy, 
 		/* SELinux: the agent's log and data directories get a private label. */
 		bool z = r->selinux_enforcing && (i == 1 || i == 2);
 		(void) snprintf(src, sizeof src, "%.*s", (int) strcspn(binds[i].bind, ":"), binds[i].bind);
-		if (binds[i].optional && fileio_exists(r->root_fd, src) <= 0)
+		if (binds[i].optional && fileio_exists(r->root_fd, binds[i].when ? binds[i].when : src) <= 0)
 			continue;
 		(void) snprintf(bind, sizeof bind, "%s%s", binds[i].bind, z ? ":Z" : "");
 		if (n++)
 			strbuf_put(b, ",", 1);
 		jstr(b, bind, strlen(bind));
 	}
+	if (docker_host_bind(r, cfg, cfg_len, b) < 0)
+		return -EINVAL;
 	strbuf_puts(b, "]}}");
 	if (b->over)
 		return err_setx(&r->err, -E2BIG, BS_EXIT_USAGE, "the agent's configuration is larger than %d bytes", BODY_MAX);

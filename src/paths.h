@@ -23,6 +23,7 @@
 #define PATH_AGENT_SIG         "/var/cache/ecs/ecs-agent.tar.asc"
 #define PATH_AGENT_ID          "/var/cache/ecs/ecs-agent.tar.id"   /* image id + source, after verify+load */
 #define PATH_AGENT_DATA        "/var/lib/ecs/data"                 /* the agent's state: its registration */
+#define PATH_EBS_MOUNT_DIR     "/mnt/ecs/ebs"                      /* EBS task attach mounts volumes here */
 #define PATH_AGENT_CLUSTER     "/var/lib/ecs-bootstrap/agent-cluster" /* the cluster the agent last started in */
 #define AGENT_REPO             "amazon/amazon-ecs-agent"
 #define AGENT_TAG              "latest"

@@ -27,26 +27,26 @@
 #include "lib/tls.h"
 #include "steps.h"
 
-/* The installation document's example configuration, in its order. */
+/* The installation document's example configuration, in its order, but for the logging
+ * drivers: its example advertises two (json-file, awslogs); ecs-init, and so every
+ * ECS-optimized AMI, advertises five.  A user moving a service here expects the task
+ * definitions that run there to be placed here (a task with the syslog or fluentd driver
+ * is not placed on an instance that does not advertise it), and every Docker Engine has
+ * the five built in: ecs-init's five.  An ecs.config that already names its own list
+ * keeps it. */
 static const struct ecsconfig_kv defaults[] = {
 	{ "ECS_DATADIR", "/data" },
 	{ "ECS_ENABLE_TASK_IAM_ROLE", "true" },
 	{ "ECS_ENABLE_TASK_IAM_ROLE_NETWORK_HOST", "true" },
 	{ "ECS_LOGFILE", "/log/ecs-agent.log" },
-	{ "ECS_AVAILABLE_LOGGING_DRIVERS", "[\"json-file\",\"awslogs\"]" },
+	{ "ECS_AVAILABLE_LOGGING_DRIVERS", "[\"json-file\",\"syslog\",\"awslogs\",\"fluentd\",\"none\"]" },
 	{ "ECS_LOGLEVEL", "info" },
 	{ "ECS_CLUSTER", "default" },
 };
 
 static bool cfg_true(struct run *r, const char *key)
 {
-	const char *v;
-	size_t n;
-	/* ecs-init compares with strconv.ParseBool: "1", "t", "T", "TRUE", "true", "True". */
-	if (ecsconfig_get(r->cfg, r->cfg_len, key, &v, &n) <= 0)
-		return false;
-	return (n == 1 && (v[0] == '1' || v[0] == 't' || v[0] == 'T')) ||
-	       (n == 4 && (!strncmp(v, "true", 4) || !strncmp(v, "TRUE", 4) || !strncmp(v, "True", 4)));
+	return ecsconfig_bool(r->cfg, r->cfg_len, key);
 }
 
 /* --config-url: fetch the fragment (bounded), parse it as an env-file, and put its

@@ -1,6 +1,8 @@
 /* step_host_dirs.c: the directories the agent container binds.
  *
- * Owns: /var/log/ecs (the agent's /log) and /var/lib/ecs/data (its /data), mode 0755.
+ * Owns: /var/log/ecs (the agent's /log), /var/lib/ecs/data (its /data), /var/cache/ecs
+ * and /mnt/ecs/ebs (where EBS task attach mounts volumes: ecs-init makes it, and the agent
+ * is told ECS_EBSTA_SUPPORTED=true only when it is there), mode 0755.
  * They must exist before the container is created (Docker would create them root-owned
  * 0755 anyway, but SELinux hosts need them first so the :Z relabel applies to ours).
  * Converged: both are directories.  check() stats them; apply() creates what is missing.
@@ -16,7 +18,7 @@
 #include "lib/fileio.h"
 #include "steps.h"
 
-static const char *const dirs[] = { "/var/log/ecs", "/var/lib/ecs/data", "/var/cache/ecs" };
+static const char *const dirs[] = { "/var/log/ecs", "/var/lib/ecs/data", "/var/cache/ecs", PATH_EBS_MOUNT_DIR };
 
 static int is_dir(struct run *r, const char *path)
 {
@@ -62,6 +64,6 @@ int host_dirs_apply(struct run *r)
 		if (k < 0)
 			return k;
 	}
-	run_done(r, "created /var/log/ecs, /var/lib/ecs/data");
+	run_done(r, "created /var/log/ecs, /var/lib/ecs/data, /var/cache/ecs, " PATH_EBS_MOUNT_DIR);
 	return 0;
 }

@@ -272,3 +272,14 @@ int ecsconfig_remove_key(char *cfg, size_t *len, const char *key)
 	*len = rm.len;
 	return 0;
 }
+
+bool ecsconfig_bool(const char *cfg, size_t len, const char *key)
+{
+	const char *v;
+	size_t n;
+
+	if (ecsconfig_get(cfg, len, key, &v, &n) <= 0)
+		return false;
+	return (n == 1 && (v[0] == '1' || v[0] == 't' || v[0] == 'T')) ||
+	       (n == 4 && (!strncmp(v, "true", 4) || !strncmp(v, "TRUE", 4) || !strncmp(v, "True", 4)));
+}

@@ -60,6 +60,11 @@ bool ecsconfig_value_secret(const char *val, size_t len);
 ^ * 1 and *ret_val, *ret_len point into cfg; 0 when absent; < 0 if cfg does not parse. */
 int ecsconfig_get(const char *cfg, size_t len, const char *key, const char **ret_val, size_t *ret_len);
 
+/* Whether key's last value in cfg is true as Go's strconv.ParseBool reads it (ecs-init's
+ * test): "1", "t", "T", "TRUE", "true", "True".  Absent, another value or a cfg that does
+ * not parse: false. */
+bool ecsconfig_bool(const char *cfg, size_t len, const char *key);
+
 /* 1 if any assignment in cfg has a secret key, 0 if none, < 0 if cfg does not parse. */
 int ecsconfig_has_secret(const char *cfg, size_t len);
 

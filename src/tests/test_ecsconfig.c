@@ -100,6 +100,16 @@ int main(void)
 	OK(r == 1 && n == 1 && v[0] == '2', "get: the last value wins");
 	r = ecsconfig_get("A=1\n", 4, "B", &v, &n);
 	EQ_INT(r, 0, "get: absent key");
+	{ /* ecs-init's booleans: Go's strconv.ParseBool, last value wins */
+		static const char cfg[] = "A=true\nB=True\nC=1\nD=t\nE=yes\nF=TRUE\nG=true \nH=false\nA=0\nI=T\n";
+		size_t cl = sizeof cfg - 1;
+		OK(!ecsconfig_bool(cfg, cl, "A"), "bool: A's last value 0");
+		OK(ecsconfig_bool(cfg, cl, "B") && ecsconfig_bool(cfg, cl, "C") && ecsconfig_bool(cfg, cl, "D") &&
+		   ecsconfig_bool(cfg, cl, "F") && ecsconfig_bool(cfg, cl, "I"), "bool: True, 1, t, TRUE, T");
+		OK(!ecsconfig_bool(cfg, cl, "E") && !ecsconfig_bool(cfg, cl, "G") && !ecsconfig_bool(cfg, cl, "H"),
+		   "bool: yes, 'true ' and false are not true");
+		OK(!ecsconfig_bool(cfg, cl, "Z"), "bool: absent is false");
+	}
 	ecsconfig_mask(42, out, sizeof out);
 	EQ_STR(out, "<masked, 42 bytes>", "mask shows only the length");
 	return tap_done();

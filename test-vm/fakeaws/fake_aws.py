@@ -785,6 +785,8 @@ class ECS(http.server.BaseHTTPRequestHandler):
                      "ecs.subnet-id": "subnet-0123456789abcdef0"}
             attrs = [dict(x) for x in req.get("attributes") or []]
             names = {x.get("name") for x in attrs}
+            rec["logging_drivers"] = sorted(n.rsplit(".", 1)[1] for n in names if n and n.startswith(
+                "com.amazonaws.ecs.capability.logging-driver."))
             attrs += [{"name": k, "value": v} for k, v in added.items() if k not in names]
             ci.update(attributes=attrs, resources=req.get("totalResources") or [], versionInfo=req.get("versionInfo") or {},
                       tags=req.get("tags") or [], status="ACTIVE")

@@ -51,7 +51,7 @@ expected_config() { # the seed's hand-set keys for the fake ECS (mkseed.py), kep
 	printf '%s\n' "# test only: the fake ECS" ECS_BACKEND_HOST=https://ecs.us-east-1.amazonaws.com \
 		SSL_CERT_FILE=/etc/ecs/test-ca.pem ECS_ENABLE_TASK_ENI=false ECS_IMAGE_PULL_BEHAVIOR=prefer-cached \
 		ECS_DATADIR=/data ECS_ENABLE_TASK_IAM_ROLE=true ECS_ENABLE_TASK_IAM_ROLE_NETWORK_HOST=true \
-		ECS_LOGFILE=/log/ecs-agent.log 'ECS_AVAILABLE_LOGGING_DRIVERS=["json-file","awslogs"]' ECS_LOGLEVEL=info \
+		ECS_LOGFILE=/log/ecs-agent.log 'ECS_AVAILABLE_LOGGING_DRIVERS=["json-file","syslog","awslogs","fluentd","none"]' ECS_LOGLEVEL=info \
 		ECS_CLUSTER=$CLUSTER
 }
 config_as_rendered() { G "cat /etc/ecs/ecs.config" > "$W/g.out" 2>&1 && expected_config | diff - "$W/g.out"; }
