@@ -38,7 +38,6 @@ int cmd_image_inspect(struct run *r, const char *tar)
 		(void) close(fd);
 		return err_wrap(&r->err, "'%s'", tar);
 	}
-	(void) close(fd);
 	if (ii.gzipped)
 		printf("compression: gzip\n");
 	if (ii.n_images > 1)
@@ -46,12 +45,20 @@ int cmd_image_inspect(struct run *r, const char *tar)
 	/* one block per image, in manifest order */
 	for (size_t m = 0; m < ii.n_images; m++) {
 		const struct dimage_image *im = &ii.images[m];
+		char cid[72];
+		struct bs_err ce;
 		printf("image: %s\n", im->id);
 		for (size_t i = 0; i < im->n_tags; i++)
 			printf("tag: %s\n", im->tags[i]);
 		printf("layers: %zu\n", im->n_layers);
 		for (size_t i = 0; i < im->n_layers; i++)
 			printf("layer: %s %lld bytes\n", im->layers[i].path, im->layers[i].size);
+		/* the id Docker's containerd image store gives it (new Docker 29 installations) */
+		if (dimage_manifest_digest(fd, im, cid, &ce) == 0)
+			printf("containerd-id: %s\n", cid);
+		else
+			printf("containerd-id: none (%s)\n", ce.msg);
 	}
+	(void) close(fd);
 	return BS_EXIT_OK;
 }

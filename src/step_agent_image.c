@@ -321,7 +321,7 @@ static int load(struct run *r)
 {
 	static struct dimage_info ii;
 	const struct dimage_image *im = NULL;
-	char have[80], idtext[2048];
+	char have[80], id[80], idtext[2048];
 	bool tagged = false;
 	struct stat st;
 	int fd, k;
@@ -344,27 +344,45 @@ static int load(struct run *r)
 		k = err_set(&r->err, -errno, "stat: %s", strerror(errno));
 	if (k == 0)
 		k = docker_image_load(&r->docker, fd, (long long) st.st_size, &r->err);
-	(void) close(fd);
 	log_msg(LOG_DEBUG, "agent-image", "inspected and loaded in %lld ms", clock_ms() - t0);
-	if (k < 0)
+	if (k < 0) {
+		(void) close(fd);
 		return err_wrap(&r->err, "load '%s'", PATH_AGENT_TAR);
+	}
 	FAULT_POINT("agent-image-after-load");
+	/* Which id names the archive's image in Docker: its config's digest (Docker's own image
+	 * store), or, in the containerd image store, the digest of the manifest containerd makes
+	 * from the archive (computed here from the verified bytes, read again). */
+	k = docker_image_id(&r->docker, im->id, have, sizeof have, &r->err);
+	if (k == 1 && !strcmp(have, im->id)) {
+		(void) snprintf(id, sizeof id, "%s", im->id);
+	} else if (k >= 0) {
+		k = dimage_manifest_digest(fd, im, id, &r->err);
+		if (k < 0) {
+			(void) close(fd);
+			return err_wrap(&r->err, "Docker has no image %s after the load (a containerd image store?)", im->id);
+		}
+		log_msg(LOG_INFO, "agent-image", "Docker's containerd image store: the image is %s (its manifest), config %s", id, im->id);
+	}
+	(void) close(fd);
+	if (k < 0)
+		return k;
 	for (size_t i = 0; i < im->n_tags; i++)
 		tagged |= !strcmp(im->tags[i], AGENT_REPO ":" AGENT_TAG);
-	if (!tagged && (k = docker_image_tag(&r->docker, im->id, AGENT_REPO, AGENT_TAG, &r->err)) < 0)
+	if (!tagged && (k = docker_image_tag(&r->docker, id, AGENT_REPO, AGENT_TAG, &r->err)) < 0)
 		return k;
 	k = docker_image_id(&r->docker, AGENT_REPO ":" AGENT_TAG, have, sizeof have, &r->err);
 	if (k < 0)
 		return k;
-	if (k == 0 || strcmp(have, im->id) != 0)
-		return err_setx(&r->err, -EIO, BS_EXIT_INTERNAL, "after the load Docker names %s:%s %s, the archive's manifest %s",
-				AGENT_REPO, AGENT_TAG, k ? have : "nothing", im->id);
-	k = snprintf(idtext, sizeof idtext, "%s\n%s\n", im->id, r->agent_url);
+	if (k == 0 || strcmp(have, id) != 0)
+		return err_setx(&r->err, -EIO, BS_EXIT_INTERNAL, "after the load Docker names %s:%s %s, the archive's image is %s",
+				AGENT_REPO, AGENT_TAG, k ? have : "nothing", id);
+	k = snprintf(idtext, sizeof idtext, "%s\n%s\n", id, r->agent_url);
 	if (k < 0 || (size_t) k >= sizeof idtext)
 		return err_set(&r->err, -E2BIG, "agent URL too long");
 	k = fileio_write_atomic(r->root_fd, PATH_AGENT_ID, idtext, strlen(idtext), 0600, &r->err);
 	if (k == 0)
-		run_done(r, "%s loaded as %s:%s", im->id, AGENT_REPO, AGENT_TAG);
+		run_done(r, "%s loaded as %s:%s", id, AGENT_REPO, AGENT_TAG);
 	return k;
 }
 

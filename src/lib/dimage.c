@@ -4,9 +4,11 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "json.h"
 #include "sha256.h"
+#include "strbuf.h"
 #include "tar.h"
 
 #define MANIFEST_MAX (1024LL * 1024)
@@ -253,4 +255,120 @@ int dimage_select(const struct dimage_info *ii, const char *tag, struct bs_err *
 	if (tagged)
 		return BAD("%zu of the archive's %zu images are tagged %s, and they differ: %s", tagged, ii->n_images, tag, what);
 	return BAD("the archive holds %zu images, none tagged %s: %s", ii->n_images, tag, what);
+}
+
+/* What containerd's importer calls a layer's media type: compressed (gzip or zstd, by their
+ * magic numbers) or not; an empty layer is not. */
+static bool compressed(const unsigned char *b, size_t n)
+{
+	if (n >= 3 && b[0] == 0x1f && b[1] == 0x8b && b[2] == 0x08)
+		return true;
+	if (n >= 4 && b[0] == 0x28 && b[1] == 0xb5 && b[2] == 0x2f && b[3] == 0xfd)
+		return true;
+	/* a zstd skippable frame: little-endian magic 0x184D2A50..5F, then its length */
+	return n >= 8 && (b[0] & 0xf0) == 0x50 && b[1] == 0x2a && b[2] == 0x4d && b[3] == 0x18;
+}
+
+int dimage_manifest_digest(int fd, const struct dimage_image *im, char out[72], struct bs_err *e)
+{
+	static struct tar_gz gz;
+	static struct tar_entry ent;
+	static char buf[65536];
+	static struct {
+		unsigned char sha[32];
+		unsigned char head[8];
+		size_t head_len;
+		long long size;
+		bool seen;
+	} lay[DIMAGE_MAX_LAYERS];
+	static char m[512 + DIMAGE_MAX_LAYERS * 256];
+	struct tar_reader t;
+	struct sha256_ctx h;
+	int k;
+
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return err_set(e, -errno, "seek: %s", strerror(errno));
+	memset(lay, 0, sizeof lay);
+	tar_init(&t, fd, &gz);
+	while ((k = tar_next(&t, &ent, e)) > 0) {
+		const char *name = clean(ent.name);
+		bool wanted = false;
+		if (ent.type != '0')
+			continue;
+		if (!strcmp(name, "oci-layout"))
+			return err_setx(e, -ENOTSUP, BS_EXIT_INTEGRITY,
+					"an OCI-layout archive: the image id Docker's containerd store gives it is not computed here");
+		for (size_t i = 0; i < im->n_layers; i++)
+			wanted |= !strcmp(name, im->layers[i].path);
+		if (!wanted)
+			continue;
+		/* the layer's bytes as the archive holds them: their sha256, size and first bytes */
+		{
+			unsigned char sha[32], head[8];
+			size_t head_len = 0;
+			long long got, total = 0;
+			sha256_init(&h);
+			while ((got = tar_read(&t, buf, sizeof buf, e)) > 0) {
+				for (long long q = 0; head_len < sizeof head && q < got; q++)
+					head[head_len++] = (unsigned char) buf[q];
+				sha256_update(&h, buf, (size_t) got);
+				total += got;
+			}
+			if (got < 0)
+				return (int) got;
+			sha256_out(&h, sha);
+			for (size_t i = 0; i < im->n_layers; i++) {
+				if (strcmp(name, im->layers[i].path) != 0)
+					continue; /* a later entry of the same name replaces an earlier one, as in a store */
+				memcpy(lay[i].sha, sha, 32);
+				memcpy(lay[i].head, head, head_len);
+				lay[i].head_len = head_len;
+				lay[i].size = total;
+				lay[i].seen = true;
+			}
+		}
+	}
+	if (k < 0)
+		return k;
+	/* the manifest containerd's importer writes for a docker-save image: Go's encoding of
+	 * {schemaVersion, mediaType, config, layers}, each descriptor {mediaType, digest, size} */
+	{
+		struct strbuf b = { m, 0, sizeof m, false };
+		char num[32];
+		strbuf_puts(&b, "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.docker.distribution.manifest.v2+json\","
+			    "\"config\":{\"mediaType\":\"application/vnd.docker.container.image.v1+json\",\"digest\":\"");
+		strbuf_puts(&b, im->id);
+		(void) snprintf(num, sizeof num, "%lld", im->config_size);
+		strbuf_puts(&b, "\",\"size\":");
+		strbuf_puts(&b, num);
+		strbuf_puts(&b, "},\"layers\":[");
+		for (size_t i = 0; i < im->n_layers; i++) {
+			static const char digits[] = "0123456789abcdef";
+			char hex[65];
+			if (!lay[i].seen)
+				return BAD("layer '%s' is not in the archive", im->layers[i].path);
+			for (size_t q = 0; q < 32; q++) {
+				hex[2 * q] = digits[lay[i].sha[q] >> 4];
+				hex[2 * q + 1] = digits[lay[i].sha[q] & 15];
+			}
+			hex[64] = '\0';
+			(void) snprintf(num, sizeof num, "%lld", lay[i].size);
+			strbuf_puts(&b, i ? ",{\"mediaType\":\"" : "{\"mediaType\":\"");
+			strbuf_puts(&b, compressed(lay[i].head, lay[i].head_len) ? "application/vnd.docker.image.rootfs.diff.tar.gzip"
+										  : "application/vnd.docker.image.rootfs.diff.tar");
+			strbuf_puts(&b, "\",\"digest\":\"sha256:");
+			strbuf_puts(&b, hex);
+			strbuf_puts(&b, "\",\"size\":");
+			strbuf_puts(&b, num);
+			strbuf_puts(&b, "}");
+		}
+		strbuf_puts(&b, "]}");
+		if (b.over)
+			return BAD("the image's manifest is too long");
+		sha256_init(&h);
+		sha256_update(&h, m, b.len);
+	}
+	(void) snprintf(out, 72, "sha256:");
+	sha256_hex(&h, out + 7);
+	return 0;
 }

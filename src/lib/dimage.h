@@ -60,4 +60,12 @@ int dimage_inspect(int fd, struct dimage_info *ii, struct bs_err *e);
  * images tagged so. */
 int dimage_select(const struct dimage_info *ii, const char *tag, struct bs_err *e);
 
+/* The image id Docker's containerd image store (the default of new Docker 29 installations)
+ * gives image im of the archive on fd when it loads it: the sha256 of the manifest
+ * containerd's importer makes from the docker-save layout (the config's digest and size,
+ * each layer file's digest, size and media type, compressed or not), in Go's encoding.  The
+ * archive is read again from its start.  0 with out ("sha256:<64 hex>"), -ENOTSUP for an
+ * OCI-layout archive (containerd takes its own index), or < 0 (e). */
+int dimage_manifest_digest(int fd, const struct dimage_image *im, char out[72], struct bs_err *e);
+
 #endif

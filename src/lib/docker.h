@@ -2,8 +2,9 @@
  *
  * The socket is the caller's host (DOCKER_HOST's value, unix:// only) or
  * /var/run/docker.sock under the root.  The API version is
- * negotiated from /_ping's Api-Version: the lower of the daemon's and ours (1.41);
- * daemons below 1.21 (Docker 1.9) are refused.  Requests are versioned (/v1.41/...).
+ * negotiated from /_ping's Api-Version: the lower of the daemon's and ours (1.51, Docker
+ * 28; the calls made here are the same from 1.21 on, and Docker 29 refuses clients below
+ * 1.44); daemons below 1.21 (Docker 1.9) are refused.  Requests are versioned (/v1.51/...).
  * A daemon that does not answer is a temporary failure (exit class 111).
  */
 #ifndef BS_DOCKER_H

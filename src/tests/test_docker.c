@@ -38,7 +38,22 @@ int main(void)
 		const char *a[] = { PING("Api-Version: 1.43\r\n") };
 		serve(a, 1);
 		k = docker_open(&d, "/", "unix://" SOCK, &e);
-		OK(k == 0 && !strcmp(d.api, "1.41"), "a newer daemon: we speak our 1.41 (%s)", k ? e.msg : d.api);
+		OK(k == 0 && !strcmp(d.api, "1.43"), "a newer daemon than Debian 12's: its 1.43 (%s)", k ? e.msg : d.api);
+	}
+	{
+		const char *a[] = { PING("Api-Version: 1.52\r\n"), PING("Api-Version: 1.52\r\n") };
+		serve(a, 2);
+		k = docker_open(&d, "/", "unix://" SOCK, &e);
+		OK(k == 0 && !strcmp(d.api, "1.51"), "a daemon newer than us (Docker 29): we speak our 1.51 (%s)", k ? e.msg : d.api);
+	}
+	{ /* a future daemon whose minimum is above our newest */
+		const char *a[] = { PING("Api-Version: 1.60\r\n"),
+				    "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: 99\r\n\r\n"
+				    "{\"message\":\"client version 1.51 is too old. Minimum supported API version is 1.55, please upgrade\"}" };
+		serve(a, 2);
+		k = docker_open(&d, "/", "unix://" SOCK, &e);
+		OK(k < 0 && err_exit_code(&e) == 100 && strstr(e.msg, "refuses API 1.51") && strstr(e.msg, "Minimum supported API version is 1.55"),
+		   "a daemon that refuses our newest: exit 100, its message (%s)", k ? e.msg : d.api);
 	}
 	{
 		const char *a[] = { PING("Api-Version: 1.30\r\n") };

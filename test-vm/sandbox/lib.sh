@@ -219,10 +219,13 @@ sbx_ecs_up() {
 	for _ in $(seq 100); do IN curl -s -o /dev/null "$ECS_URL/" && return 0; sleep 0.1; done
 	echo "fake ECS did not come up"; tail -5 "$W/ecs.log"; return 1
 }
+# SBX_DOCKERD: the command that starts the daemon (default: the machine's dockerd), given the
+# sandbox's options; SBX_DOCKERD_ARGS: more options (docker-new.sh: a newer Docker's)
+SBX_DOCKERD=(dockerd --storage-driver=overlay2) SBX_DOCKERD_ARGS=()
 sbx_agent_up() {
 	mkdir -p "$W/docker" || return 1
-	IN_BG dockerd --data-root "$W/docker" --host unix:///run/docker.sock --storage-driver=overlay2 \
-		--exec-root /run/docker-exec --pidfile /run/docker.pid >>"$W/dockerd.log" 2>&1
+	IN_BG "${SBX_DOCKERD[@]}" --data-root "$W/docker" --host unix:///run/docker.sock \
+		--exec-root /run/docker-exec --pidfile /run/docker.pid "${SBX_DOCKERD_ARGS[@]}" >>"$W/dockerd.log" 2>&1
 	PID_dockerd=$BG_PID
 	agent_key_up || return 1
 	SBX_ENV+=(ECS_BOOTSTRAP_KEYRING="$AGENT_KEYRING")
