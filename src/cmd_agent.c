@@ -8,9 +8,10 @@
  *    does one that arrives while step 1 runs, before any container is made; a changed
  *    ecs.config stops it and starts a new one, which reads the new file (the agent reads
  *    its environment only at start); exit 0 -> exit 0; 5 -> exit 5 (the agent's terminal
- *    error: restarting cannot help); 42 (the agent downloaded an update) -> restart at once
- *    with the image Docker has: loading the update is not implemented yet, so the agent
- *    keeps its current version; anything else -> restart after a backoff.
+ *    error: restarting cannot help); 42 (the agent downloaded an update) -> load the update
+ *    when it verifies against the trust set (step_agent_image.c, agent_image_update) and
+ *    restart at once, on the new image or, refused, on the current one; anything else ->
+ *    restart after a backoff.
  * 5. Back off: 1 s doubling to 60 s, jittered (half to full), reset by a 42 or a change.
  */
 #include "cmd_agent.h"
@@ -111,7 +112,7 @@ static int wait_cluster(struct run *r)
 enum decision { EXIT_NOW, RESTART_NOW, RESTART_LATER };
 
 /* What an exit of the agent calls for (logged); *code: the exit code for EXIT_NOW. */
-static enum decision decide(int exit_code, int *code)
+static enum decision decide(struct run *r, int exit_code, int *code)
 {
 	log_msg(LOG_INFO, "agent", "container %s exited with %d", AGENT_CONTAINER, exit_code);
 	if (exit_code == 0) {
@@ -124,10 +125,15 @@ static enum decision decide(int exit_code, int *code)
 		return EXIT_NOW;
 	}
 	if (exit_code == 42) {
-		/* The agent downloaded an update and exits for it to be loaded.  Loading it is not
-		 * implemented yet: the same image starts again at once. */
-		log_msg(LOG_WARNING, "agent",
-			"the agent asks for its update to be loaded (exit 42): not implemented; restarting the current image");
+		/* The agent downloaded an update and exits for it to be loaded: loaded only when it
+		 * verifies; either way the agent starts again at once. */
+		int k = agent_image_update(r);
+		if (k < 0) {
+			log_msg(LOG_WARNING, "agent", "update not loaded: %s; restarting the current image", r->err.msg);
+			err_clear(&r->err);
+			return RESTART_LATER;
+		}
+		log_msg(LOG_INFO, "agent", k ? "update loaded: restarting the agent on it" : "restarting the current image");
 		return RESTART_NOW;
 	}
 	return RESTART_LATER;
@@ -199,7 +205,7 @@ int cmd_agent(struct run *r)
 			backoff = 0;
 			continue;
 		}
-		switch (decide(exit_code, &code)) {
+		switch (decide(r, exit_code, &code)) {
 		case EXIT_NOW:
 			return code;
 		case RESTART_NOW:

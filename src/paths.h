@@ -21,6 +21,7 @@
 #define PATH_AGENT_CACHE_DIR   "/var/cache/ecs"
 #define PATH_AGENT_TAR         "/var/cache/ecs/ecs-agent.tar"
 #define PATH_AGENT_SIG         "/var/cache/ecs/ecs-agent.tar.asc"
+#define PATH_AGENT_DESIRED     "/var/cache/ecs/desired-image"      /* the agent names its downloaded update here (exit 42) */
 #define PATH_AGENT_ID          "/var/cache/ecs/ecs-agent.tar.id"   /* image id + source, after verify+load */
 #define PATH_AGENT_DATA        "/var/lib/ecs/data"                 /* the agent's state: its registration */
 #define PATH_EBS_MOUNT_DIR     "/mnt/ecs/ebs"                      /* EBS task attach mounts volumes here */

@@ -241,29 +241,45 @@ static int dl_data(void *ctx, const void *p, size_t n, struct bs_err *e)
 	return 0;
 }
 
+/* The source's detached signature (r->agent_sig_url, at most SIG_MAX bytes) into sig. */
+static int fetch_sig(struct run *r, char sig[SIG_MAX + 1], size_t *len)
+{
+	static struct http_resp resp;
+	struct fetch_opts fo = { .region = r->region, .max_body = SIG_MAX };
+	struct http_mem m;
+	struct http_sink s;
+	int k;
+
+	(void) tls_trust_load(&r->net.tls, r->root_fd, r->net.ssl_cert_file, &r->err);
+	err_clear(&r->err);
+	http_mem_sink(&s, &m, sig, SIG_MAX + 1);
+	k = fetch_url(&r->net, r->agent_sig_url, &fo, &s, &resp, &r->err);
+	if (k < 0)
+		return err_wrap(&r->err, "agent signature");
+	*len = m.len;
+	return 0;
+}
+
 static int download(struct run *r)
 {
 	static struct pgp_verify v;
 	static struct http_resp resp;
 	static char sig[SIG_MAX + 1];
-	struct http_mem m;
 	struct http_sink s;
-	struct fetch_opts fo = { .region = r->region, .max_body = SIG_MAX };
+	struct fetch_opts fo = { .region = r->region };
+	size_t sig_len = 0;
 	const struct pgp_sig *good;
 	const struct pgp_key *key;
 	struct dl d = { .v = &v, .kr = &r->keyring, .sig = (const unsigned char *) sig };
 	int dfd = -1, k;
 
-	(void) tls_trust_load(&r->net.tls, r->root_fd, r->net.ssl_cert_file, &r->err);
-	err_clear(&r->err);
-	http_mem_sink(&s, &m, sig, sizeof sig);
-	k = fetch_url(&r->net, r->agent_sig_url, &fo, &s, &resp, &r->err);
+	k = fetch_sig(r, sig, &sig_len);
 	if (k < 0)
-		return err_wrap(&r->err, "agent signature");
-	k = pgp_verify_init(&v, &r->keyring, (const unsigned char *) sig, m.len, (unsigned) time(NULL), &r->err);
+		return k;
+	k = pgp_verify_init(&v, &r->keyring, (const unsigned char *) sig, sig_len, (unsigned) time(NULL), &r->err);
 	if (k < 0)
 		return err_wrap(&r->err, "agent signature %s", r->agent_sig_url);
-	d.sig_len = m.len;
+	d.sig_len = sig_len;
 	d.fd = fileio_open(r->root_fd, PATH_AGENT_TAR ".partial", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0600);
 	if (d.fd < 0)
 		return err_set(&r->err, d.fd, "create '%s.partial': %s", PATH_AGENT_TAR, strerror(-d.fd));
@@ -286,7 +302,7 @@ static int download(struct run *r)
 		return err_wrap(&r->err, "agent %s", r->agent_url);
 	}
 	/* The signature first, then the tarball by rename: a cache always pairs with its .asc. */
-	k = fileio_write_atomic(r->root_fd, PATH_AGENT_SIG, sig, m.len, 0600, &r->err);
+	k = fileio_write_atomic(r->root_fd, PATH_AGENT_SIG, sig, sig_len, 0600, &r->err);
 	if (k < 0)
 		return k;
 	dfd = fileio_open(r->root_fd, PATH_AGENT_CACHE_DIR, O_RDONLY | O_DIRECTORY, 0);
@@ -421,4 +437,115 @@ int agent_image_apply(struct run *r)
 	if (k == 0 && cached)
 		run_done(r, "from the verified cache, no download");
 	return k;
+}
+
+/* ---- agent updates (exit 42)
+ *
+ * The agent, told by ECS to update, downloads the new agent's tarball into /var/cache/ecs
+ * (checking only the SHA-256 that ECS's message gave), names it in desired-image and exits 42;
+ * ecs-init loads that file as it is.  Here it is loaded only when it verifies against the
+ * trust set with the signature of the agent the configured source publishes (the .asc of
+ * ecs-agent-latest.tar, or of the pinned version or --agent-url): an update ECS sends is the
+ * latest agent, so the signature Amazon publishes for it is that one.  A tampered, unsigned
+ * or other update is refused and removed, and the agent restarts on its current image.  A
+ * verified update becomes the cache (signature first, then the tarball by rename, as a
+ * download does) and is inspected, loaded, tagged and recorded like one, so a later run
+ * keeps it instead of loading the older cache again. */
+#define UPDATE_SIG PATH_AGENT_CACHE_DIR "/ecs-agent-update.asc"
+
+static bool update_name_ok(const char *n)
+{
+	size_t len = strlen(n);
+
+	if (len < 5 || len > 128 || n[0] == '.' || strcmp(n + len - 4, ".tar") != 0 || !strncmp(n, "ecs-agent.tar", 13))
+		return false;
+	for (const char *c = n; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '.' || *c == '-' ||
+		      *c == '_'))
+			return false;
+	return true;
+}
+
+/* Remove what the agent left for the update (and our copy of its signature). */
+static void update_forget(struct run *r, const char *path)
+{
+	struct bs_err ignore;
+
+	if (path)
+		(void) fileio_unlink(r->root_fd, path, &ignore);
+	(void) fileio_unlink(r->root_fd, UPDATE_SIG, &ignore);
+	(void) fileio_unlink(r->root_fd, PATH_AGENT_DESIRED, &ignore);
+}
+
+int agent_image_update(struct run *r)
+{
+	static char sig[SIG_MAX + 1];
+	char text[256], path[300], line[512];
+	const char *name;
+	size_t n = 0, sig_len = 0;
+	char *nl;
+	int dfd, k;
+
+	k = fileio_read_bounded(r->root_fd, PATH_AGENT_DESIRED, text, sizeof text - 1, &n, &r->err);
+	if (k < 0) {
+		log_msg(LOG_WARNING, "agent", "the agent exited 42 (update) but left no update to load: %s", r->err.msg);
+		err_clear(&r->err);
+		return 0;
+	}
+	text[n] = '\0';
+	nl = strchr(text, '\n');
+	if (nl)
+		*nl = '\0';
+	name = strrchr(text, '/') ? strrchr(text, '/') + 1 : text;
+	if (!nl || !update_name_ok(name)) {
+		log_msg(LOG_WARNING, "agent", "update refused: '%s' does not name an update tarball in %s", PATH_AGENT_DESIRED,
+			PATH_AGENT_CACHE_DIR);
+		update_forget(r, NULL);
+		return 0;
+	}
+	(void) snprintf(path, sizeof path, "%s/%s", PATH_AGENT_CACHE_DIR, name);
+	k = trust(r);
+	if (k == 0)
+		k = fetch_sig(r, sig, &sig_len);
+	if (k < 0) { /* no signature to check it with (S3 unreachable): keep it for the next exit 42 */
+		log_msg(LOG_WARNING, "agent", "update %s not loaded: %s (retrying later may help)", path, r->err.msg);
+		err_clear(&r->err);
+		return 0;
+	}
+	k = fileio_write_atomic(r->root_fd, UPDATE_SIG, sig, sig_len, 0600, &r->err);
+	if (k == 0)
+		k = trust_verify_file(&r->keyring, r->root_fd, path, UPDATE_SIG, (unsigned) time(NULL), line, sizeof line, &r->err);
+	if (k < 0) {
+		log_msg(LOG_WARNING, "agent", "update %s refused: %s (checked with %s); the agent restarts on its current image", path,
+			r->err.msg, r->agent_sig_url);
+		err_clear(&r->err);
+		update_forget(r, path);
+		return 0;
+	}
+	log_msg(LOG_INFO, "agent", "update %s verified: %s", path, line);
+	/* it becomes the cache: no .id (it names the old image), the signature, then the tarball */
+	dfd = fileio_open(r->root_fd, PATH_AGENT_CACHE_DIR, O_RDONLY | O_DIRECTORY, 0);
+	if (dfd < 0)
+		return err_set(&r->err, dfd, "open '%s': %s", PATH_AGENT_CACHE_DIR, strerror(-dfd));
+	k = 0;
+	if (unlinkat(dfd, "ecs-agent.tar.id", 0) < 0 && errno != ENOENT)
+		k = -errno;
+	if (k == 0 && unlinkat(dfd, "ecs-agent.tar", 0) < 0 && errno != ENOENT)
+		k = -errno;
+	if (k == 0 && renameat(dfd, "ecs-agent-update.asc", dfd, "ecs-agent.tar.asc") < 0)
+		k = -errno;
+	if (k == 0 && renameat(dfd, name, dfd, "ecs-agent.tar") < 0)
+		k = -errno;
+	if (k == 0 && fsync(dfd) < 0)
+		k = -errno;
+	(void) close(dfd);
+	if (k < 0)
+		return err_set(&r->err, k, "make the update the cache in '%s': %s", PATH_AGENT_CACHE_DIR, strerror(-k));
+	update_forget(r, NULL);
+	k = open_docker(r);
+	if (k == 0)
+		k = load(r);
+	if (k < 0)
+		return err_wrap(&r->err, "update");
+	return 1;
 }

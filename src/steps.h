@@ -87,6 +87,11 @@ bool wait_same_cluster(const char *agent, const char *want);
 void service_inputs(struct run *r, struct sha256_ctx *h);
 int service_check(struct run *r);
 int service_apply(struct run *r);
+/* The agent exited 42: load the update it downloaded (/var/cache/ecs/desired-image names it)
+ * if it verifies against the trust set with the configured source's signature.  1: loaded
+ * and tagged; 0: nothing to load, or refused (logged; the update removed); < 0: a failure
+ * to make it the cache or to load it (r->err). */
+int agent_image_update(struct run *r);
 /* Compute the agent's download URL (region, version, architecture) before any step. */
 int agent_image_prepare(struct run *r);
 /* Read the existing ecs.config and render the new one into r (before any step runs,

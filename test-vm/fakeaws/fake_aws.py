@@ -49,7 +49,10 @@ pings are answered, the agent's messages logged by type (its acks with their mes
 credentialsId).  Without --tasks nothing is sent.  With --tasks DIR the ACS websocket sends a
 HeartbeatMessage every --acs-heartbeat s and places tasks: each DIR/*.json (an ACS Task object
 or a list of them, roleCredentials included) is sent once in a PayloadMessage (logged as op
-"acs-send").  SubmitTaskStateChange is logged with task, task_status, reason and containers
+"acs-send"); a DIR/update-*.json ({"location": URL, "signature": the tarball's sha256 in hex}) is
+an agent update, as ECS's UpdateContainerAgent sends it: a StageUpdateMessage, then, once the
+agent acked that, a PerformUpdateMessage with the same updateInfo (each file once per fake; the
+agent's NackRequests are logged with their reason).  SubmitTaskStateChange is logged with task, task_status, reason and containers
 (containerName, status, exitCode).  Log lines: {"svc": "ecs", "op": ..., "cluster": ...,
 "arn": ..., "akid": ..., "status": ..., "time": ...}; websockets log op "ws-connect",
 "ws-message" and "ws-close" with "endpoint" acs | tcs | sc.
@@ -610,6 +613,8 @@ class ECS(http.server.BaseHTTPRequestHandler):
     instances = {}     # container instance ARN -> {"cluster", "ec2InstanceId", "registeredAt", "version"}
     tokens = {}        # (cluster, RegisterContainerInstance clientToken) -> the ARN it registered
     placed = set()     # --tasks: the task files already sent in a PayloadMessage
+    acked = set()      # the messageIds the agent acked (AckRequest)
+    staged = {}        # StageUpdateMessage messageId -> its updateInfo, until the agent acks it
     seq = 0            # the PayloadMessages' seqNum
 
     def log_message(self, *a):
@@ -903,8 +908,12 @@ class ECS(http.server.BaseHTTPRequestHandler):
             j = json.loads(payload)
             out["type"] = j.get("type")
             m = j.get("message")
-            if isinstance(m, dict) and j.get("type") in ("AckRequest", "IAMRoleCredentialsAckRequest", "HeartbeatAckRequest"):
-                out.update({k: m[k] for k in ("messageId", "credentialsId", "expiration") if k in m})
+            if isinstance(m, dict) and j.get("type") in ("AckRequest", "IAMRoleCredentialsAckRequest", "HeartbeatAckRequest",
+                                                          "NackRequest"):
+                out.update({k: m[k] for k in ("messageId", "credentialsId", "expiration", "reason") if k in m})
+                if j.get("type") == "AckRequest" and m.get("messageId"):
+                    with ECS.lock:
+                        ECS.acked.add(m["messageId"])
         except (ValueError, AttributeError):
             out["type"] = None
         return out
@@ -941,7 +950,31 @@ class ECS(http.server.BaseHTTPRequestHandler):
                     names = sorted(f for f in os.listdir(a.tasks) if f.endswith(".json"))
                 except OSError:
                     names = []
+                with ECS.lock:  # a staged update the agent acked: perform it
+                    perform = [(mid, info) for mid, info in ECS.staged.items() if mid in ECS.acked]
+                    for mid, _ in perform:
+                        del ECS.staged[mid]
+                for mid, info in perform:
+                    send("PerformUpdateMessage", {"messageId": "perform-%s" % secrets.token_hex(8), "clusterArn": cluster_arn,
+                                                  "containerInstanceArn": q.get("containerInstanceArn"), "updateInfo": info},
+                         staged=mid, location=info["location"])
                 for f in names:
+                    with ECS.lock:
+                        if f in ECS.placed:
+                            continue
+                    if f.startswith("update-"):
+                        try:
+                            u = json.load(open(os.path.join(a.tasks, f)))
+                        except (OSError, ValueError):
+                            continue  # not written completely yet: next time
+                        mid, info = "stage-%s" % secrets.token_hex(8), {"location": u["location"], "signature": u["signature"]}
+                        with ECS.lock:
+                            ECS.placed.add(f)
+                            ECS.staged[mid] = info
+                        send("StageUpdateMessage", {"messageId": mid, "clusterArn": cluster_arn,
+                                                    "containerInstanceArn": q.get("containerInstanceArn"), "updateInfo": info},
+                             file=f, location=info["location"])
+                        continue
                     with ECS.lock:
                         if f in ECS.placed:
                             continue

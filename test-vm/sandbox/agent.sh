@@ -4,9 +4,9 @@
 # fake ECS): container options, the introspection endpoint, a crash (SIGKILL: exit 137) ->
 # restart, a changed ecs.config -> a new container, a changed cluster -> the agent's data
 # cleared and a new registration there (not the real agent's exit 5), SIGTERM, never two agent
-# containers.  Then the stand-in, for what the real agent cannot be made to do here: exit 42 (an
-# update downloaded: needs Amazon's update service), exit 5 on demand (the terminal error ends
-# `agent` with 5) and an agent that never registers.
+# containers.  Then the stand-in, for what the real agent cannot be made to do here: exit 42
+# with no update left (the real agent's updates: update.sh), exit 5 on demand (the terminal
+# error ends `agent` with 5) and an agent that never registers.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
@@ -118,7 +118,7 @@ t "no systemd: ecs.config changed: run replaces the container (exit 0)" rc 0
 t "... and it has the new value at once" env_has ECS_RESERVED_MEMORY=80
 t "... the service step said why" has "ecs.config changed since the ecs-agent container was made from it"
 # ---- the stand-in, for what the real agent cannot be made to do here
-use_standin "exit 42 and 5 on demand (the real agent exits 42 only after downloading an update from Amazon's update service, and 5 only on a cluster mismatch, which agent now prevents) and an agent that never registers (ECS_STANDIN_UNREGISTERED)"
+use_standin "exit 42 and 5 on demand (the real agent exits 42 only after an update it downloaded: update.sh; here an exit 42 with no update left; and 5 only on a cluster mismatch, which agent now prevents) and an agent that never registers (ECS_STANDIN_UNREGISTERED)"
 IN "$BIN" run --refresh --cluster sup-cluster --set ECS_RESERVED_MEMORY=64 >"$W/out" 2>&1
 refreshed() { grep -q 'converged: ' "$W/out" && [ "$(field 'd["Image"]')" = "$AGENT_ID" ] || { cat "$W/out"; return 1; }; }
 t "run --refresh: the stand-in loaded, running" refreshed
@@ -127,8 +127,8 @@ wait_meta
 ask_exit 42
 sleep 1.5
 t "agent exit 42: restarted at once" wait_meta
-same_image_42() { grep -q 'exit 42): not implemented; restarting the current image' "$W/agent.log" && [ "$(field 'd["Image"]')" = "$AGENT_ID" ]; }
-t "... with the same image: loading the update is not implemented, and the log says so" same_image_42
+same_image_42() { grep -q 'exited 42 (update) but left no update to load' "$W/agent.log" && [ "$(field 'd["Image"]')" = "$AGENT_ID" ]; }
+t "... with the same image: no update was left to load, and the log says so" same_image_42
 ask_exit 5
 for _ in $(seq 100); do kill -0 "$AGENT" 2>/dev/null || break; sleep 0.2; done
 wait "$AGENT"; rc5=$?

@@ -186,7 +186,7 @@ publish_agent_file() {
 # The real Amazon ECS agent (shared/realagent/SOURCES.md): REAL_AGENT, a gzip'd docker-save
 # archive laid out as Amazon's bucket holds it (unpacked).  real_agent_ok: it is there and
 # matches SHA256SUMS beside it.  archive_image_id FILE: the image id Docker gives it (the
-# sha256 of its config, named in manifest.json).
+# sha256 of its config's bytes; the config is named in manifest.json).
 REAL_AGENT=${REAL_AGENT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)/shared/realagent/amazon-ecs-agent-v1.105.1.tar.gz}
 REAL_AGENT_VERSION=1.105.1
 real_agent_ok() {
@@ -196,10 +196,10 @@ real_agent_ok() {
 }
 archive_image_id() {
 	python3 - "$1" <<-'EOF'
-	import json, re, sys, tarfile
+	import hashlib, json, sys, tarfile
 	with tarfile.open(sys.argv[1]) as t:
 	    m = json.load(t.extractfile("manifest.json"))
-	print("sha256:" + re.search(r"([0-9a-f]{64})(\.json)?$", m[0]["Config"]).group(1))
+	    print("sha256:" + hashlib.sha256(t.extractfile(m[0]["Config"]).read()).hexdigest())
 	EOF
 }
 # sbx_ecs_up [fake_aws.py ecs options...]: a fake ECS control plane (fake_aws.py ecs: SigV4,
