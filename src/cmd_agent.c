@@ -25,6 +25,7 @@
 #include "agent_container.h"
 #include "lib/docker.h"
 #include "lib/fault.h"
+#include "lib/fileio.h"
 #include "log.h"
 #include "steps.h"
 
@@ -89,18 +90,35 @@ static int wait_container(struct run *r, struct docker *d, const char *cfg_hash,
  * ecs.service starts before the user data's run sets one: the agent would register in
  * "default" (creating it), and then refuse the cluster the run names (exit 5).  So no agent
  * until ecs.config names a cluster (checked every 2 s), or a SIGTERM.  0 or < 0. */
+/* An instance made from a baked image whose first run has not happened (bake's marker is
+ * there) while cloud-init, which runs the user data, is at work this boot. */
+static bool before_first_run(struct run *r)
+{
+	return fileio_exists(r->root_fd, PATH_BAKED) > 0 && fileio_exists(r->root_fd, PATH_CLOUD_INIT_RUN) > 0 &&
+	       fileio_exists(r->root_fd, PATH_CLOUD_INIT_RESULT) <= 0;
+}
+
 static int wait_cluster(struct run *r)
 {
 	char cluster[300];
-	bool said = false;
+	bool said = false, said_first = false;
 	int k = 0;
 
-	while (!stopping && (k = agent_config_cluster(r, cluster, sizeof cluster)) == 0) {
+	for (; !stopping; nap_ms(2000)) {
+		if (before_first_run(r)) {
+			if (!said_first)
+				log_msg(LOG_INFO, "agent", "an instance made from a baked image, before its first run: the agent waits "
+					"for it (or for cloud-init to finish), so that it registers only in the cluster the run names");
+			said_first = said = true;
+			continue;
+		}
+		k = agent_config_cluster(r, cluster, sizeof cluster);
+		if (k != 0)
+			break;
 		if (!said)
 			log_msg(LOG_INFO, "agent", "ecs.config names no cluster (an image made by bake): the agent waits until a run "
 				"sets one (ecs-bootstrap run --cluster NAME)");
 		said = true;
-		nap_ms(2000);
 	}
 	if (!stopping && k < 0)
 		return k;

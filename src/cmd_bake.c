@@ -10,6 +10,9 @@
 #include "log.h"
 #include "steps.h"
 
+#define BAKED_TEXT \
+	"ecs-bootstrap bake made this image: on an instance made from it, the agent waits for the\n" \
+	"instance's first ecs-bootstrap run (or for cloud-init to finish); that run removes this file.\n"
 
 int cmd_bake(struct run *r)
 {
@@ -33,5 +36,11 @@ int cmd_bake(struct run *r)
 	if (steps_forget_instance(r) < 0 || fileio_unlink(r->root_fd, PATH_AGENT_CLUSTER, &r->err) < 0)
 		return r->err.code;
 	log_msg(LOG_INFO, "bake", "%s", r->cluster ? "kept: ECS_CLUSTER (given with --cluster)" : "removed: ECS_CLUSTER from ecs.config (set it at boot with --cluster)");
+	/* An instance made from the image: its ecs.service starts before its user data runs, so
+	 * the agent waits for the instance's first run (or for cloud-init to finish) instead of
+	 * registering in the baked cluster (or none) and then moving. */
+	if (fileio_write_atomic(r->root_fd, PATH_BAKED, BAKED_TEXT, sizeof BAKED_TEXT - 1, 0644, &r->err) < 0)
+		return r->err.code;
+	log_msg(LOG_INFO, "bake", "wrote %s: the agent of an instance made from the image waits for its first run", PATH_BAKED);
 	return BS_EXIT_OK;
 }

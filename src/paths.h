@@ -25,6 +25,9 @@
 #define PATH_AGENT_ID          "/var/cache/ecs/ecs-agent.tar.id"   /* image id + source, after verify+load */
 #define PATH_AGENT_DATA        "/var/lib/ecs/data"                 /* the agent's state: its registration */
 #define PATH_EBS_MOUNT_DIR     "/mnt/ecs/ebs"                      /* EBS task attach mounts volumes here */
+#define PATH_BAKED             "/var/lib/ecs-bootstrap/baked"         /* bake made this image; no run on this instance yet */
+#define PATH_CLOUD_INIT_RUN    "/run/cloud-init"                      /* cloud-init is at work this boot */
+#define PATH_CLOUD_INIT_RESULT "/run/cloud-init/result.json"          /* ... and has finished */
 #define PATH_AGENT_CLUSTER     "/var/lib/ecs-bootstrap/agent-cluster" /* the cluster the agent last started in */
 #define AGENT_REPO             "amazon/amazon-ecs-agent"
 #define AGENT_TAG              "latest"

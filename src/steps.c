@@ -14,6 +14,7 @@
 
 #include "agent_container.h"
 #include "lib/fault.h"
+#include "lib/fileio.h"
 #include "log.h"
 #include "options.h"
 #include "lib/clock.h"
@@ -150,6 +151,11 @@ int steps_run(struct run *r)
 
 	for (size_t i = 0; i < N_STEPS; i++) {
 		if ((steps[i].flags & STEP_UNLOCKED) && r->lock_fd >= 0) {
+			struct bs_err e;
+			/* every stateful step converged on this instance: an image's bake marker has
+			 * done its work (cmd_agent waits for it to go), before --wait waits */
+			if (fileio_unlink(r->root_fd, PATH_BAKED, &e) < 0)
+				log_msg(LOG_WARNING, NULL, "%s (ecs.service's agent waits for cloud-init to finish instead)", e.msg);
 			(void) close(r->lock_fd);
 			r->lock_fd = -1;
 		}

@@ -5,7 +5,7 @@
 # 111 = temporary (retried here with a growing pause), 100/101/102 = do not retry.
 : "${BS_URL:=https://YOUR-BUCKET.s3.amazonaws.com/ecs-bootstrap/0.1.0/ecs-bootstrap}"
 : "${BS_SHA256:=PUT-THE-SHA256-OF-THE-BINARY-HERE}"
-: "${CLUSTER:=default}"
+: "${CLUSTER=}"         # empty: ecs.config's (an image's baked one, else "default")
 : "${BS_TRIES:=10}"   # attempts, for the download and for temporary failures
 : "${BS_PAUSE:=3}"    # seconds; the pause grows with each attempt
 set -u
@@ -26,7 +26,7 @@ done
 try=0
 while [ "$try" -lt "$BS_TRIES" ]; do
 	try=$((try + 1))
-	"$bin" run --cluster "$CLUSTER" --wait=300
+	"$bin" run ${CLUSTER:+--cluster "$CLUSTER"} --wait=300
 	rc=$?
 	case $rc in
 	0) exit 0 ;;

@@ -88,4 +88,48 @@ new_in_other() { ecs_calls RegisterContainerInstance | grep -q '"cluster": "othe
 t "... the fake ECS: a new container instance in other-cluster" new_in_other
 run env ECS_BOOTSTRAP_NO_START=1 "$BIN" run --wait=5
 t "ECS_BOOTSTRAP_NO_START=1 with --wait: exit 100" rc 100
+
+# A cluster baked into the image (CLUSTER for packer/bake.sh: bake --cluster).  On an instance
+# made from it, ecs.service's agent starts while cloud-init is still at work: it waits for the
+# instance's first run, so it registers only in the cluster the user data names (not in the
+# baked one first, then again after a move); with no run, once cloud-init has finished, in the
+# baked cluster.
+boot_from_image() { # INSTANCE_ID: bake with CLUSTER=baked-cluster, then a first boot, cloud-init at work
+	docker_api -X POST "http://d/containers/ecs-agent/stop?t=5" >/dev/null
+	run env BS_URL=https://s3.us-east-1.amazonaws.com/release-bucket/ecs-bootstrap \
+		BS_SHA256="$(sha256sum < "$BIN" | cut -d' ' -f1)" CLUSTER=baked-cluster sh "$PACKER_BAKE"
+	rc 0 && has "kept: ECS_CLUSTER" && IN test -s /var/lib/ecs-bootstrap/baked || return 1
+	sbx_reboot
+	IN sh -c "echo $1 > /var/lib/cloud/data/instance-id; rm -rf /run/cloud-init; mkdir -p /run/cloud-init"
+}
+agent_waits() { # LOG: the agent waits for the first run: said, no container, nothing registered
+	for _ in $(seq 100); do grep -q 'before its first run' "$1" && break; sleep 0.1; done
+	sleep 3
+	grep -q 'an instance made from a baked image, before its first run: the agent waits' "$1" && no_container &&
+		[ "$(registrations)" = "$REG0" ] || { tail -5 "$1"; return 1; }
+}
+registered_in() { # CLUSTER: after REG0, the fake registered one new instance, in CLUSTER only
+	for _ in $(seq 600); do [ "$(registrations)" != "$REG0" ] && break; sleep 0.1; done
+	sleep 1
+	ecs_calls RegisterContainerInstance | tail -n +$((REG0 + 1)) | python3 -c '
+import json, sys
+rs = [json.loads(l) for l in sys.stdin]
+assert rs and all(r["cluster"] == sys.argv[1] for r in rs), rs
+assert len([r for r in rs if r.get("new_instance")]) == 1, rs' "$1"
+}
+t "baked cluster, second image: bake (CLUSTER=baked-cluster) and a first boot" boot_from_image i-0bakedboot000002
+REG0=$(registrations)
+IN_BG "$BIN" agent >>"$W/agent2.log" 2>&1; AGENT=$BG_PID
+t "... ecs.service's agent waits for the first run although ecs.config names baked-cluster" agent_waits "$W/agent2.log"
+run "$BIN" run --cluster user-cluster --no-start
+t "... the run names user-cluster: exit 0, the marker gone" bash -c "[ \$(cat $W/rc) = 0 ] && [ ! -e $W/varlib.upper/ecs-bootstrap/baked ]"
+t "... registered once, in user-cluster only (never in baked-cluster)" registered_in user-cluster
+kill -TERM "$AGENT"; wait "$AGENT"
+t "baked cluster, third image: bake and a first boot" boot_from_image i-0bakedboot000003
+REG0=$(registrations)
+IN_BG "$BIN" agent >>"$W/agent3.log" 2>&1; AGENT=$BG_PID
+t "... the agent waits for the first run" agent_waits "$W/agent3.log"
+IN touch /run/cloud-init/result.json
+t "... cloud-init finished with no run: registered once, in baked-cluster" registered_in baked-cluster
+kill -TERM "$AGENT"; wait "$AGENT"
 t_summary
