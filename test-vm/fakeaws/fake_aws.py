@@ -491,7 +491,7 @@ class S3(http.server.BaseHTTPRequestHandler):
         if self.command == "GET" and fault("s3_redirect"):
             return self.reply(307, b"", extra={"Location": "https://s3.us-east-1.amazonaws.com/%s/%s" % (bucket, key)},
                               why="fault:redirect")
-        if self.command == "GET" and fault("s3_slowdown"):
+        if self.command == "GET" and fault("s3_slowdown", key):
             return self.reply(503, s3_error("SlowDown", "Please reduce your request rate."),
                               extra={"Retry-After": "0"}, why="fault:slowdown")
         data = open(f, "rb").read()

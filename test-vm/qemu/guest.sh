@@ -12,8 +12,14 @@
 #     both again; `systemctl restart ecs`; the user data run again.  The IMDS block and the
 #     pinned image hold throughout: ecs.service's `agent` runs with no options and uses the
 #     ones the run saved.
-#   instance 2 (docs/examples/cloud-config.yaml, the real agent as latest): Amazon's S3 endpoint
-#     refuses connections for the first 20 s: the snippet's retry on exit 111 carries the boot.
+#   then instance 1 is baked into an image (docs/examples/packer/bake.sh, CLUSTER=baked-cluster)
+#     and powered off; two instances are made from its disk:
+#   instance 2 (docs/examples/cloud-config.yaml, naming vm-cluster): ecs.service's agent waits
+#     for the user data's run; registered exactly once, in vm-cluster (never in baked-cluster),
+#     nothing downloaded; a task runs.
+#   instance 3 (docs/examples/user-data.sh naming no cluster): registered exactly once, in the
+#     cluster baked in.
+# (The snippet's retry on exit 111 is test-vm/sandbox/userdata.sh's.)
 # Figures (boot to registered, to the first task running, reboot to registered, re-run) are
 # printed as "# figure:" lines.
 set -uo pipefail
@@ -22,8 +28,7 @@ FBIN=${2:-$(dirname "$BIN")/ecs-bootstrap-fault}
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 vm_init
-CLUSTER=vm-cluster
-REFUSE_S=${REFUSE_S:-20}
+CLUSTER=vm-cluster VM_CLUSTERS=baked-cluster
 
 bash "$HERE/build-image.sh" "$VMCACHE" || { echo "not ok 1 - guest image"; echo "0 passed, 1 failed"; exit 1; }
 echo "# qemu guest (TCG), image $VMCACHE"
@@ -62,8 +67,8 @@ rules_once() { # each of the two task-role NAT rules exactly once
 		{ cat "$W/g.out"; return 1; }
 }
 task_debug() { G "docker ps -a --format '{{.Names}} {{.Status}}'; tail -n 5 /var/log/ecs/ecs-agent.log" 2>&1 | cut -c1-300; }
-# registered_once IID: the fake ECS registered instance IID exactly once, in $CLUSTER, signed
-# with the role's key; prints its ARN
+# registered_once IID [CLUSTER]: the fake ECS registered instance IID exactly once, in CLUSTER
+# (default $CLUSTER) and in no other, signed with the role's key; prints its ARN
 registered_once() {
 	ecs_calls RegisterContainerInstance | python3 -c '
 import json, sys
@@ -71,7 +76,7 @@ rs = [json.loads(l) for l in sys.stdin if json.loads(l).get("ec2_instance_id") =
 new = [r for r in rs if r.get("new_instance")]
 assert len(new) == 1 and new[0]["cluster"] == sys.argv[1] and new[0]["akid"] == "ASIATEMPORARYTEST01", rs
 assert all(r["status"] == 200 and r["arn"] == new[0]["arn"] for r in rs), rs
-print(new[0]["arn"])' "$CLUSTER" "$1"
+print(new[0]["arn"])' "${2:-$CLUSTER}" "$1"
 }
 real_agent_meta() { # the agent's introspection API: ARN (from the fake), cluster, version
 	G "curl -s -m 5 http://127.0.0.1:51678/v1/metadata" > "$W/g.out" 2>&1
@@ -207,21 +212,41 @@ done
 snippet_ms=$(sed -n 's/.* ms=//p' "$W/g.out")
 t "converged run inside the guest under 1 s (best of 5: ${best:-?} ms)" [ "${best:-9999}" -lt 1000 ]
 echo "# figure: converged re-run in the guest: ecs-bootstrap run --wait ${best:-?} ms (best of 5), the whole user data again ${snippet_ms:-?} ms (download included)"
+
+# ---- instance 1 baked into an image, as the Packer example does it, with a cluster baked in
+cp "$HERE/../../docs/examples/packer/bake.sh" "$W/s3/release-bucket/test/bake.sh"
+G -t 300 "curl -fsS -o /root/bake.sh ${BS_URL%/ecs-bootstrap/*}/test/bake.sh && BS_URL=$BS_URL BS_SHA256=$BIN_SHA256 CLUSTER=baked-cluster $KR sh /root/bake.sh > /root/bake.log 2>&1; echo rc=\$?" > "$W/g.out" 2>&1
+baked() {
+	grep -qx rc=0 "$W/g.out" && guest_has "test -s /var/lib/ecs-bootstrap/baked && grep -x ECS_CLUSTER=baked-cluster /etc/ecs/ecs.config; docker ps -aq | wc -l; systemctl is-enabled ecs.service" "ECS_CLUSTER=baked-cluster
+0
+enabled" || { G "tail -5 /root/bake.log"; return 1; }
+}
+t "bake (docs/examples/packer/bake.sh, CLUSTER=baked-cluster): exit 0, the cluster kept, no container, ecs.service enabled, the marker" baked
+t "the baked instance powers off cleanly (its disk becomes the image)" vm_poweroff
+DL_BAKE=$(downloads "ecs-agent-$PIN.tar")/$(downloads ecs-agent-latest.tar)
+
+# ---- instance 2 from the image: its user data (cloud-config.yaml) names vm-cluster
+VM_BASE=$W/i1.qcow2 vm_boot i2 cloud-config i-0vmtest00000002 || { echo "not ok - boot 2"; exit 1; }
+t "image, instance 2: guest agent answers" vm_wait_agent 600
+i2_reg=$(wait_registered "$VM_T0" 900) || i2_reg=""
+t "image, instance 2: the agent registered" [ -n "$i2_reg" ]
+echo "# figure: boot of an instance made from the baked image to registered ${i2_reg:-?} s (TCG)"
+t "image, instance 2: registered exactly once, in vm-cluster (its user data's), never in baked-cluster" \
+	[ -n "$(registered_once i-0vmtest00000002 vm-cluster)" ]
+t "image, instance 2: ecs.service's agent waited for the user data's run" \
+	guest_has "journalctl -u ecs.service --no-pager | grep -c 'before its first run: the agent waits'" 1
+t "image, instance 2: cloud-init finished without error" cloud_init_ok
+t "image, instance 2: nothing downloaded (the image holds the agent)" [ "$(downloads "ecs-agent-$PIN.tar")/$(downloads ecs-agent-latest.tar)" = "$DL_BAKE" ]
+t "image, instance 2: a bridge-mode task STOPPED 0 with its credentials" task_ended "$(place i2-bridge bridge ASIATASKROLEI2)" 0
 vm_stop
 
-# ---- instance 2: cloud-config.yaml, S3 refusing connections for the first REFUSE_S seconds
-publish_agent_file ecs-agent-latest.tar "$REAL_AGENT" || echo "# could not publish the real agent as latest"
-vm_boot i2 cloud-config i-0vmtest00000002 "$REFUSE_S" || { echo "not ok - boot 2"; exit 1; }
-t "refusing S3: guest agent answers" vm_wait_agent 600
-ref_reg=$(wait_registered "$VM_T0" 900) || ref_reg=""
-t "refusing S3: the agent registered anyway" [ -n "$ref_reg" ]
-echo "# figure: boot to registered with S3 refusing for ${REFUSE_S} s: ${ref_reg:-?} s"
-t "refusing S3: connections were refused" [ -s "$W/i2.gate.refused" ]
-t "refusing S3: cloud-init finished without error" cloud_init_ok
-t "refusing S3: ecs-bootstrap exited 111 and the snippet retried" \
-	guest_has "grep -F 'user-data:' /var/log/cloud-init-output.log" "user-data: temporary failure (try 1), retrying"
-t "refusing S3: ecs.service enabled and active" service_up
-t "refusing S3: the real agent registered with the fake ECS" [ -n "$(registered_once i-0vmtest00000002)" ]
-t "refusing S3: a bridge-mode task STOPPED 0 with its credentials" task_ended "$(place i2-bridge bridge ASIATASKROLEI2)" 0
+# ---- instance 3 from the image: its user data (user-data.sh) names no cluster
+SEED_CLUSTER='' VM_BASE=$W/i1.qcow2 vm_boot i3 user-data i-0vmtest00000003 || { echo "not ok - boot 3"; exit 1; }
+t "image, instance 3: guest agent answers" vm_wait_agent 600
+i3_reg=$(wait_registered "$VM_T0" 900) || i3_reg=""
+t "image, instance 3: the agent registered" [ -n "$i3_reg" ]
+t "image, instance 3: registered exactly once, in baked-cluster (the user data names none)" \
+	[ -n "$(registered_once i-0vmtest00000003 baked-cluster)" ]
+t "image, instance 3: cloud-init finished without error" cloud_init_ok
 vm_stop
 t_summary

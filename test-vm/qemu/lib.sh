@@ -12,7 +12,8 @@
 #                      ECS control plane (127.0.0.1:8444, TLS with the guest's CA, clusters
 #                      $CLUSTER, tasks from $W/tasks: `place`), its record in $W/ecs.log.
 #   vm_boot NAME EXAMPLE INSTANCE_ID [REFUSE_S [KEY=VALUE...]]
-#                      a new instance: fresh copy-on-write disk over the cached image, a NoCloud
+#                      a new instance: fresh copy-on-write disk over the cached image (or over
+#                      VM_BASE, another instance's disk: an image made from it), a NoCloud
 #                      seed made from docs/examples/EXAMPLE (user-data | cloud-config), the fake
 #                      IMDSv2 for INSTANCE_ID, qemu in the background.  Guest network
 #                      169.254.0.0/16 with restrict=on: only 169.254.169.254:80 (IMDS),
@@ -20,10 +21,12 @@
 #                      bucket) and 169.254.0.102:443 (ECS, its ACS and telemetry hosts: the seed
 #                      puts them in /etc/hosts) lead anywhere, each relayed to a fake.  REFUSE_S: Amazon's S3
 #                      endpoint refuses connections for that many seconds after the first one
-#                      (empty: never).  KEY=VALUE: exported for the user data's run.
+#                      (empty: never).  KEY=VALUE: exported for the user data's run.  The user
+#                      data's CLUSTER is $CLUSTER (vm-cluster), or SEED_CLUSTER when set (empty:
+#                      none named).  VM_CLUSTERS: more clusters the fake ECS knows (a,b).
 #   G [-t S] CMD       run a shell command in the guest through the qemu guest agent
 #   vm_wait_agent S    wait until the guest agent answers (boot or reboot done)
-#   vm_reboot, vm_stop
+#   vm_reboot, vm_stop, vm_poweroff (a clean shutdown, its disk whole: to make an image of it)
 set -uo pipefail
 QEMU_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 VMCACHE=${VMCACHE:-$QEMU_DIR/cache}
@@ -55,7 +58,7 @@ vm_env_up() {
 	PROBE_URL=${BS_URL%/ecs-bootstrap/*}/test/task-probe.tar
 	sh "$FAKE/gen-certs.sh" "$W/tls" ecs && mkdir -p "$W/tasks" || return 1
 	NSX_BG python3 "$FAKE/fake_aws.py" ecs --bind 127.0.0.1 --port 8444 --public-port 443 --cert "$W/tls/ecs.crt" \
-		--key "$W/tls/ecs.key" --clusters "${CLUSTER:-vm-cluster}" --tasks "$W/tasks" >> "$W/ecs.log" 2>&1
+		--key "$W/tls/ecs.key" --clusters "${CLUSTER:-vm-cluster}${VM_CLUSTERS:+,$VM_CLUSTERS}" --tasks "$W/tasks" >> "$W/ecs.log" 2>&1
 	NSX_BG python3 "$FAKE/fake_aws.py" s3 --bind 127.0.0.1 --port 8443 --root "$W/s3" --anonymous-read \
 		--cert "$W/tls/s3.crt" --key "$W/tls/s3.key" --faults "$W/faults.json" >> "$W/s3.log" 2>&1
 	for _ in $(seq 100); do NSX curl -s -o /dev/null --cacert "$W/tls/ca.crt" --resolve s3.amazonaws.com:8443:127.0.0.1 \
@@ -73,11 +76,15 @@ vm_boot() {
 	NSX_BG python3 "$FAKE/fake_aws.py" imds --bind 127.0.0.1 --port 8169 --instance-id "$iid" \
 		--faults "$W/faults.json" >> "$W/imds.log" 2>&1
 	PID_imds=$BG_PID
-	python3 "$QEMU_DIR/mkseed.py" --example "$example" --url "$BS_URL" --sha256 "$BIN_SHA256" --cluster "${CLUSTER:-vm-cluster}" \
+	python3 "$QEMU_DIR/mkseed.py" --example "$example" --url "$BS_URL" --sha256 "$BIN_SHA256" --cluster "${SEED_CLUSTER-${CLUSTER:-vm-cluster}}" \
 		--keyring "$AGENT_KEYRING" --instance-id "$iid" --ecs-ip 169.254.0.102 --probe-url "$PROBE_URL" "${envs[@]}" \
 		"$W/$name.seed" || return 1
 	cloud-localds -N "$W/$name.seed/network-config" "$W/$name.seed.img" "$W/$name.seed/user-data" "$W/$name.seed/meta-data" || return 1
-	qemu-img create -q -f qcow2 -b "$VMCACHE/disk.ext4" -F raw "$W/$name.qcow2" 4G || return 1
+	if [ -n "${VM_BASE:-}" ]; then
+		qemu-img create -q -f qcow2 -b "$VM_BASE" -F qcow2 "$W/$name.qcow2" || return 1
+	else
+		qemu-img create -q -f qcow2 -b "$VMCACHE/disk.ext4" -F raw "$W/$name.qcow2" 4G || return 1
+	fi
 	if [ -n "$refuse" ]; then gate=" $W/$name.gate"; echo "$refuse" > "$W/$name.gate"; fi
 	VM_T0=$(date +%s.%N)
 	NSX_BG qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m 2048 -nographic -nodefaults \
@@ -103,6 +110,14 @@ vm_reboot() {
 	python3 "$QEMU_DIR/qga.py" "$W/$VM.qga" reboot || return 1
 	for _ in $(seq 120); do python3 "$QEMU_DIR/qga.py" "$W/$VM.qga" ping 2 2>/dev/null || break; sleep 1; done
 	vm_wait_agent 600
+}
+
+vm_poweroff() {
+	G "systemctl poweroff" >/dev/null 2>&1
+	for _ in $(seq 300); do kill -0 "$PID_qemu" 2>/dev/null || break; sleep 0.5; done
+	kill -0 "$PID_qemu" 2>/dev/null && { echo "the guest did not power off"; vm_stop; return 1; }
+	wait "$PID_qemu" 2>/dev/null
+	PID_qemu=
 }
 
 vm_stop() {

@@ -62,8 +62,10 @@ def main():
             "echo '%s %s' >> /etc/hosts\n"
             "mkdir -p /etc/ecs\n"
             "cp /usr/local/share/ca-certificates/ecs-bootstrap-test-ca.crt /etc/ecs/test-ca.pem\n"
+            "# (an image made by bake has them already, with the cluster baked in: kept)\n"
+            "grep -qs '^ECS_BACKEND_HOST=' /etc/ecs/ecs.config || "
             "printf '%%s\\n' '# test only: the fake ECS' ECS_BACKEND_HOST=https://ecs.us-east-1.amazonaws.com \\\n"
-            "\tSSL_CERT_FILE=/etc/ecs/test-ca.pem ECS_ENABLE_TASK_ENI=false ECS_IMAGE_PULL_BEHAVIOR=prefer-cached > /etc/ecs/ecs.config\n"
+            "\tSSL_CERT_FILE=/etc/ecs/test-ca.pem ECS_ENABLE_TASK_ENI=false ECS_IMAGE_PULL_BEHAVIOR=prefer-cached >> /etc/ecs/ecs.config\n"
             % (a.ecs_ip, names))
         if a.probe_url:
             test_part += "systemctl start docker.service\ncurl -fsS '%s' | docker load\n" % a.probe_url

@@ -2,7 +2,7 @@
 # test-vm/sandbox/userdata.sh BIN FAULT_BIN BACKEND
 # docs/examples/user-data.sh, unchanged but for its parameters, as an instance would run it:
 # the binary from the (fake) S3 bucket with its sha256 checked, then `run --wait`; its retry
-# on a failed download; its refusal of a binary with the wrong sha256.
+# on a failed download and on exit 111; its refusal of a binary with the wrong sha256.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
@@ -23,6 +23,15 @@ t "user data: the binary is installed at /usr/local/bin/ecs-bootstrap" bash -c "
 t "user data: the agent registered in the cluster" has "registered: cluster ud-cluster"
 ud "$SHA"
 t "user data again (a reboot with per-boot user data): every step skipped" bash -c "[ \$(cat $W/rc) = 0 ] && [ \$(grep -c 'already converged' $W/out) = 7 ]"
+# Amazon's S3 answers 503 to the agent's signature longer than ecs-bootstrap retries (5 attempts):
+# it exits 111, and the snippet runs it again, which gets through (the qemu guest once did this
+# with connections refused)
+IN sh -c 'rm -rf /var/cache/ecs/ecs-agent.tar*' && docker_api -X DELETE "http://d/images/amazon/amazon-ecs-agent:latest?force=1" >/dev/null
+echo '{"s3_slowdown": 7, "only": "ecs-agent-latest.tar.asc"}' > "$W/faults.json"
+ud "$SHA" ECS_BOOTSTRAP_REFRESH=1
+retried_111() { rc 0 && has "user-data: temporary failure (try 1), retrying" && has "registered: cluster ud-cluster"; }
+t "S3 failing longer than ecs-bootstrap retries: exit 111, the snippet runs it again, registered" retried_111
+echo '{}' > "$W/faults.json"
 ud 0000000000000000000000000000000000000000000000000000000000000000 BS_TRIES=2
 t "wrong sha256: the snippet refuses the binary and fails" bash -c "[ \$(cat $W/rc) = 1 ] && grep -q 'expected sha256' $W/out"
 t_summary
