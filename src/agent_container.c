@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "apparmor.h"
 #include "lib/envfile.h"
 #include "lib/ecsconfig.h"
 #include "lib/fileio.h"
@@ -294,34 +295,38 @@ static void log_config(const char *cfg, size_t cfg_len, struct strbuf *b)
 	strbuf_puts(b, "}},");
 }
 
-/* AppArmor: on a host where it is enabled, ECS_AGENT_APPARMOR_PROFILE names the agent's
- * profile (it must be loaded).  Unset: Docker's own default profile. */
+/* AppArmor: on a host where it is enabled, the agent runs with ecs-agent-default (written
+ * and loaded by the service step: apparmor.c), or the profile ECS_AGENT_APPARMOR_PROFILE
+ * names (it must be loaded).  Neither there: Docker's own default, warned. */
 static void security_opt(struct run *r, const char *cfg, size_t cfg_len, struct strbuf *b)
 {
-	const char *v;
-	size_t vl, n = 0;
-	char on[4] = "";
-	struct bs_err ignore;
+	const char *v = NULL;
+	size_t vl = 0;
+	char opt[300];
+	int k;
 
-	if (ecsconfig_get(cfg, cfg_len, "ECS_AGENT_APPARMOR_PROFILE", &v, &vl) != 1)
-		return;
-	while (vl > 0 && (*v == ' ' || *v == '\t'))
-		v++, vl--;
-	while (vl > 0 && (v[vl - 1] == ' ' || v[vl - 1] == '\t'))
-		vl--;
-	if (vl == 0)
-		return;
-	if (fileio_read_bounded(r->root_fd, "/sys/module/apparmor/parameters/enabled", on, sizeof on - 1, &n, &ignore) < 0 ||
-	    on[0] != 'Y') {
-		log_msg(LOG_WARNING, "agent", "ECS_AGENT_APPARMOR_PROFILE has no effect: AppArmor is not enabled on this host");
+	if (ecsconfig_get(cfg, cfg_len, "ECS_AGENT_APPARMOR_PROFILE", &v, &vl) == 1) {
+		while (vl > 0 && (*v == ' ' || *v == '\t'))
+			v++, vl--;
+		while (vl > 0 && (v[vl - 1] == ' ' || v[vl - 1] == '\t'))
+			vl--;
+	}
+	if (!apparmor_enabled(r)) {
+		if (vl > 0)
+			log_msg(LOG_WARNING, "agent", "ECS_AGENT_APPARMOR_PROFILE has no effect: AppArmor is not enabled on this host");
 		return;
 	}
+	if (vl == 0) {
+		if (!apparmor_loaded(r, APPARMOR_PROFILE_NAME)) {
+			log_msg(LOG_WARNING, "agent", "AppArmor is enabled but the profile %s is not loaded (run ecs-bootstrap run): "
+				"the agent gets Docker's default profile", APPARMOR_PROFILE_NAME);
+			return;
+		}
+		v = APPARMOR_PROFILE_NAME, vl = strlen(APPARMOR_PROFILE_NAME);
+	}
+	k = snprintf(opt, sizeof opt, "apparmor=%.*s", (int) (vl > 250 ? 250 : vl), v);
 	strbuf_puts(b, "\"SecurityOpt\":[");
-	{
-		char opt[300];
-		int k = snprintf(opt, sizeof opt, "apparmor=%.*s", (int) (vl > 250 ? 250 : vl), v);
-		jstr(b, opt, (size_t) k);
-	}
+	jstr(b, opt, (size_t) k);
 	strbuf_puts(b, "],");
 }
 

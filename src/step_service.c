@@ -9,6 +9,8 @@
  * ecs.service`: --no-block only queues the start, so this never waits on a unit ordered
  * after cloud-final (the documented user-data deadlock).  The unit has no ordering on
  * cloud-final for the same reason.
+ * Where AppArmor is enabled, also /etc/apparmor.d/ecs-agent-default, written and loaded
+ * (apparmor.c): converged when the file is exact and the kernel has the profile.
  * Without systemd: say so, and let Docker supervise: the ecs-agent container with the
  * restart policy on-failure:10 of the installation document.  Converged: it is running.
  * Crash analysis: files are written atomically; enable and start are idempotent commands.
@@ -20,6 +22,7 @@
 #include <unistd.h>
 
 #include "agent_container.h"
+#include "apparmor.h"
 #include "lib/exec.h"
 #include "lib/fileio.h"
 #include "log.h"
@@ -248,6 +251,9 @@ int service_check(struct run *r)
 
 	if (r->package)
 		return package_check(r);
+	k = apparmor_check(r); /* where AppArmor is on: the agent's profile, written and loaded */
+	if (k <= 0)
+		return k;
 	if (!r->have_systemd && r->no_start) {
 		run_done(r, "agent not started (%s): no container without systemd", r->bake ? "an image" : "--no-start");
 		return 1; /* a later run starts it; an image holds no container */
@@ -277,6 +283,9 @@ int service_apply(struct run *r)
 
 	if (r->package)
 		return package_apply(r);
+	k = apparmor_apply(r);
+	if (k < 0)
+		return k;
 	if (!r->have_systemd) {
 		log_msg(LOG_WARNING, "service", "no systemd here: Docker supervises the agent (restart policy on-failure:10)");
 		k = agent_start_with_restart_policy(r);

@@ -27,7 +27,7 @@ MIRROR=${DEBIAN_MIRROR:-$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d
 
 # python3-cffi-backend: debootstrap cannot resolve the virtual package cloud-init needs.
 debootstrap --variant=minbase \
-	--include=systemd,systemd-sysv,udev,dbus,cloud-init,python3-cffi-backend,iptables,docker.io,linux-image-amd64,ifupdown,isc-dhcp-client,iproute2,curl,ca-certificates,procps,kmod,netbase,qemu-guest-agent \
+	--include=systemd,systemd-sysv,udev,dbus,cloud-init,python3-cffi-backend,iptables,docker.io,linux-image-amd64,ifupdown,isc-dhcp-client,iproute2,curl,ca-certificates,procps,kmod,netbase,qemu-guest-agent,apparmor \
 	bookworm "$R" "$MIRROR" > "$DIR/debootstrap.log" 2>&1 ||
 	{ echo "build-image: debootstrap failed; last lines of $DIR/debootstrap.log:" >&2; tail -20 "$DIR/debootstrap.log" >&2; exit 1; }
 rm -f "$R"/var/cache/apt/archives/*.deb "$R"/var/lib/apt/lists/*_Packages

@@ -17,8 +17,9 @@
 #   instance 2 (docs/examples/cloud-config.yaml, naming vm-cluster): ecs.service's agent waits
 #     for the user data's run; registered exactly once, in vm-cluster (never in baked-cluster),
 #     nothing downloaded; a task runs.
-#   instance 3 (docs/examples/user-data.sh naming no cluster): registered exactly once, in the
-#     cluster baked in.
+#   instance 3 (docs/examples/user-data.sh naming no cluster), with AppArmor enforcing (cgroup
+#     v2, as every instance here): registered exactly once, in the cluster baked in; the agent
+#     runs with ecs-bootstrap's ecs-agent-default profile, and its task runs.
 # (The snippet's retry on exit 111 is test-vm/sandbox/userdata.sh's.)
 # Figures (boot to registered, to the first task running, reboot to registered, re-run) are
 # printed as "# figure:" lines.
@@ -241,12 +242,18 @@ t "image, instance 2: a bridge-mode task STOPPED 0 with its credentials" task_en
 vm_stop
 
 # ---- instance 3 from the image: its user data (user-data.sh) names no cluster
-SEED_CLUSTER='' VM_BASE=$W/i1.qcow2 vm_boot i3 user-data i-0vmtest00000003 || { echo "not ok - boot 3"; exit 1; }
+SEED_CLUSTER='' VM_APPARMOR=1 VM_BASE=$W/i1.qcow2 vm_boot i3 user-data i-0vmtest00000003 || { echo "not ok - boot 3"; exit 1; }
 t "image, instance 3: guest agent answers" vm_wait_agent 600
 i3_reg=$(wait_registered "$VM_T0" 900) || i3_reg=""
 t "image, instance 3: the agent registered" [ -n "$i3_reg" ]
 t "image, instance 3: registered exactly once, in baked-cluster (the user data names none)" \
 	[ -n "$(registered_once i-0vmtest00000003 baked-cluster)" ]
 t "image, instance 3: cloud-init finished without error" cloud_init_ok
+t "image, instance 3: AppArmor enforcing, cgroup v2" guest_has "cat /sys/module/apparmor/parameters/enabled; stat -fc %T /sys/fs/cgroup" "Y
+cgroup2fs"
+t "image, instance 3: ecs-bootstrap's profile loaded, enforcing" guest_has "grep '^ecs-agent-default ' /sys/kernel/security/apparmor/profiles" "ecs-agent-default (enforce)"
+t "image, instance 3: the agent container runs with it" guest_has "docker inspect -f '{{.AppArmorProfile}}' ecs-agent" "ecs-agent-default"
+t "image, instance 3: a bridge-mode task STOPPED 0 with its credentials (task cgroups under AppArmor)" \
+	task_ended "$(CLUSTER=baked-cluster place i3-bridge bridge ASIATASKROLEI3)" 0
 vm_stop
 t_summary

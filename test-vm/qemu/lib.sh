@@ -24,6 +24,7 @@
 #                      (empty: never).  KEY=VALUE: exported for the user data's run.  The user
 #                      data's CLUSTER is $CLUSTER (vm-cluster), or SEED_CLUSTER when set (empty:
 #                      none named).  VM_CLUSTERS: more clusters the fake ECS knows (a,b).
+#                      VM_APPARMOR=1: the kernel enforces AppArmor (else apparmor=0).
 #   G [-t S] CMD       run a shell command in the guest through the qemu guest agent
 #   vm_wait_agent S    wait until the guest agent answers (boot or reboot done)
 #   vm_reboot, vm_stop, vm_poweroff (a clean shutdown, its disk whole: to make an image of it)
@@ -90,7 +91,7 @@ vm_boot() {
 	NSX_BG qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m 2048 -nographic -nodefaults \
 		-serial "file:$W/$name.serial" \
 		-kernel "$VMCACHE/vmlinuz" -initrd "$VMCACHE/initrd.img" \
-		-append "root=/dev/vda rw console=ttyS0 net.ifnames=0 apparmor=0" \
+		-append "root=/dev/vda rw console=ttyS0 net.ifnames=0${VM_APPARMOR:+ apparmor=1 security=apparmor}${VM_APPARMOR:- apparmor=0}" \
 		-drive "file=$W/$name.qcow2,if=virtio,format=qcow2" \
 		-drive "file=$W/$name.seed.img,if=virtio,format=raw,readonly=on" \
 		-netdev "user,id=n0,restrict=on,net=169.254.0.0/16,host=169.254.0.2,dhcpstart=169.254.0.15,guestfwd=tcp:169.254.169.254:80-cmd:$RELAY 8169,guestfwd=tcp:169.254.0.100:443-cmd:$RELAY 8443$gate,guestfwd=tcp:169.254.0.101:443-cmd:$RELAY 8443,guestfwd=tcp:169.254.0.102:443-cmd:$RELAY 8444" \
