@@ -76,8 +76,10 @@ bool apparmor_enabled(struct run *r)
 	size_t n = 0;
 	struct bs_err ignore;
 
+	/* as Docker decides it: the module says Y and its security filesystem is there (the
+	 * parameter alone says Y on a kernel where AppArmor is built in but not the active LSM) */
 	return fileio_read_bounded(r->root_fd, "/sys/module/apparmor/parameters/enabled", v, sizeof v - 1, &n, &ignore) == 0 &&
-	       n > 0 && v[0] == 'Y';
+	       n > 0 && v[0] == 'Y' && fileio_exists(r->root_fd, "/sys/kernel/security/apparmor") > 0;
 }
 
 bool apparmor_loaded(struct run *r, const char *name)

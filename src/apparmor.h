@@ -22,7 +22,8 @@
  * or without them: its length, or -E2BIG. */
 int apparmor_profile_text(bool tunables, bool base, char *buf, size_t cap);
 
-/* AppArmor is enabled in this kernel (/sys/module/apparmor/parameters/enabled says Y). */
+/* AppArmor is enabled in this kernel: /sys/module/apparmor/parameters/enabled says Y and
+ * /sys/kernel/security/apparmor is there (Docker's test too). */
 bool apparmor_enabled(struct run *r);
 
 /* The kernel has a profile called name loaded (/sys/kernel/security/apparmor/profiles). */

@@ -249,9 +249,10 @@ t "image, instance 3: the agent registered" [ -n "$i3_reg" ]
 t "image, instance 3: registered exactly once, in baked-cluster (the user data names none)" \
 	[ -n "$(registered_once i-0vmtest00000003 baked-cluster)" ]
 t "image, instance 3: cloud-init finished without error" cloud_init_ok
-t "image, instance 3: AppArmor enforcing, cgroup v2" guest_has "cat /sys/module/apparmor/parameters/enabled; stat -fc %T /sys/fs/cgroup" "Y
-cgroup2fs"
-t "image, instance 3: ecs-bootstrap's profile loaded, enforcing" guest_has "grep '^ecs-agent-default ' /sys/kernel/security/apparmor/profiles" "ecs-agent-default (enforce)"
+t "image, instance 3: AppArmor enforcing (Docker says so), cgroup v2" guest_has "docker info --format '{{.SecurityOptions}} {{.CgroupVersion}}'" "name=apparmor"
+t "image, instance 3: cgroup v2" guest_has "docker info --format 'cgroup v{{.CgroupVersion}}'" "cgroup v2"
+t "image, instance 3: ecs-bootstrap's profile loaded, enforcing" \
+	guest_has "nsenter -t 1 -m grep '^ecs-agent-default ' /sys/kernel/security/apparmor/profiles" "ecs-agent-default (enforce)"
 t "image, instance 3: the agent container runs with it" guest_has "docker inspect -f '{{.AppArmorProfile}}' ecs-agent" "ecs-agent-default"
 t "image, instance 3: a bridge-mode task STOPPED 0 with its credentials (task cgroups under AppArmor)" \
 	task_ended "$(CLUSTER=baked-cluster place i3-bridge bridge ASIATASKROLEI3)" 0

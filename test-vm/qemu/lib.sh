@@ -87,11 +87,13 @@ vm_boot() {
 		qemu-img create -q -f qcow2 -b "$VMCACHE/disk.ext4" -F raw "$W/$name.qcow2" 4G || return 1
 	fi
 	if [ -n "$refuse" ]; then gate=" $W/$name.gate"; echo "$refuse" > "$W/$name.gate"; fi
+	local aa=apparmor=0
+	[ -n "${VM_APPARMOR:-}" ] && aa="apparmor=1 security=apparmor"
 	VM_T0=$(date +%s.%N)
 	NSX_BG qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m 2048 -nographic -nodefaults \
 		-serial "file:$W/$name.serial" \
 		-kernel "$VMCACHE/vmlinuz" -initrd "$VMCACHE/initrd.img" \
-		-append "root=/dev/vda rw console=ttyS0 net.ifnames=0${VM_APPARMOR:+ apparmor=1 security=apparmor}${VM_APPARMOR:- apparmor=0}" \
+		-append "root=/dev/vda rw console=ttyS0 net.ifnames=0 $aa" \
 		-drive "file=$W/$name.qcow2,if=virtio,format=qcow2" \
 		-drive "file=$W/$name.seed.img,if=virtio,format=raw,readonly=on" \
 		-netdev "user,id=n0,restrict=on,net=169.254.0.0/16,host=169.254.0.2,dhcpstart=169.254.0.15,guestfwd=tcp:169.254.169.254:80-cmd:$RELAY 8169,guestfwd=tcp:169.254.0.100:443-cmd:$RELAY 8443$gate,guestfwd=tcp:169.254.0.101:443-cmd:$RELAY 8443,guestfwd=tcp:169.254.0.102:443-cmd:$RELAY 8444" \
