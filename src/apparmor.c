@@ -156,7 +156,7 @@ int apparmor_apply(struct run *r)
 		/* -r: replace a loaded one; -K: no binary cache (a read-only or foreign cache) */
 		char path[600];
 		(void) snprintf(path, sizeof path, "%s" APPARMOR_PROFILE_PATH, strcmp(r->root, "/") ? r->root : "");
-		const char *const argv[] = { parser, "-r", "-K", path, NULL };
+		const char *const argv[] = { "apparmor_parser", "-r", "-K", path, NULL };
 		k = exec_must(argv, 60000, &res, BS_EXIT_INTERNAL, &r->err);
 	}
 	if (k < 0)
