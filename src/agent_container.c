@@ -1,7 +1,8 @@
 /* agent_container.c: the ecs-agent container: what it is made of and starting it.
  *
  * The installation document's options plus ecs-init's: host network, host user namespace,
- * NET_ADMIN and SYS_ADMIN, an init process, json-file logs (16m x 4), the binds below,
+ * NET_ADMIN and SYS_ADMIN, an init process, json-file logs (16m x 4, or ecs-init's
+ * ECS_LOG_DRIVER settings), the binds below, AppArmor's ecs-agent-default where it is on,
  * ecs-init's default environment, then the entries of /etc/ecs/ecs.config (parsed as
  * `docker run --env-file`; a default whose key ecs.config sets is left out).  Labels say who
  * supervises it and from which ecs.config it was made.
@@ -376,19 +377,14 @@ static void say_no_effect(struct run *r, const char *cfg, size_t cfg_len)
 
 /* The create request for the agent container.  restart_policy: without systemd, Docker
  * restarts the agent itself (on-failure:10, as the installation document's docker run). */
-static int container_body(struct run *r, struct strbuf *b, bool restart_policy, char cfg_hash[65])
+static int container_body(struct run *r, size_t cfg_len, struct strbuf *b, bool restart_policy, char cfg_hash[65])
 {
 	struct envctx ec = { b, true };
 	struct envfile_ops ops = { .entry = env_entry, .lookup = env_lookup, .ctx = &ec };
 	const char *cfg = r->agent_cfg;
-	size_t cfg_len, nlabels = 3;
+	size_t nlabels = 3;
 	bool privileged = r->selinux_enforcing;
-	ssize_t got = read_config(r, &r->err);
 	int k;
-
-	if (got < 0)
-		return (int) got;
-	cfg_len = (size_t) got;
 
 	config_hash(cfg, cfg_len, cfg_hash);
 	strbuf_puts(b, "{\"Image\":\"" AGENT_REPO ":" AGENT_TAG "\",\"Labels\":{\"managed-by\":\"ecs-bootstrap\",\"" CONFIG_LABEL "\":\"");
@@ -453,18 +449,22 @@ static int container_body(struct run *r, struct strbuf *b, bool restart_policy, 
 	return 0;
 }
 
-int agent_config_cluster(struct run *r, char *buf, size_t cap)
+/* ECS_CLUSTER of the ecs.config read into r->agent_cfg (cfg_len bytes): 1 with buf, 0 when none. */
+static int config_cluster(const struct run *r, size_t cfg_len, char *buf, size_t cap)
 {
 	const char *v;
 	size_t vl;
-	ssize_t len = read_config(r, &r->err);
 
-	if (len < 0)
-		return (int) len;
-	if (ecsconfig_get(r->agent_cfg, (size_t) len, "ECS_CLUSTER", &v, &vl) != 1 || vl == 0)
+	if (ecsconfig_get(r->agent_cfg, cfg_len, "ECS_CLUSTER", &v, &vl) != 1 || vl == 0)
 		return 0;
 	(void) snprintf(buf, cap, "%.*s", (int) vl, v);
 	return 1;
+}
+
+int agent_config_cluster(struct run *r, char *buf, size_t cap)
+{
+	ssize_t len = read_config(r, &r->err);
+	return len < 0 ? (int) len : config_cluster(r, (size_t) len, buf, cap);
 }
 
 /* A cluster change.  The agent's data (PATH_AGENT_DATA) holds its registration, in the
@@ -474,16 +474,14 @@ int agent_config_cluster(struct run *r, char *buf, size_t cap)
  * in the new cluster as a new container instance: what the ECS documents tell an operator to
  * do by hand.  The old container instance stays in the old cluster (disconnected) until
  * deregistered: said in the log.  Returns 0 or < 0. */
-static int cluster_switch(struct run *r, char now[300])
+static int cluster_switch(struct run *r, size_t cfg_len, char now[300])
 {
 	char was[300];
 	size_t n = 0, removed = 0;
 	struct bs_err ignore;
-	int k = agent_config_cluster(r, now, 300);
+	int k;
 
-	if (k < 0)
-		return k;
-	if (k == 0)
+	if (config_cluster(r, cfg_len, now, 300) == 0)
 		(void) snprintf(now, 300, "default"); /* the agent's own default */
 	if (fileio_read_bounded(r->root_fd, PATH_AGENT_CLUSTER, was, sizeof was, &n, &ignore) < 0)
 		return 0; /* no record (a first start, or an older ecs-bootstrap): nothing to compare */
@@ -507,13 +505,16 @@ int agent_container_start(struct run *r, struct docker *d, bool restart_policy, 
 	static char body[BODY_MAX];
 	struct strbuf b = { body, 0, sizeof body, false };
 	char id[80];
+	ssize_t cfg_len = 0;
 	int k;
 
 	k = docker_container_remove(d, AGENT_CONTAINER, &r->err); /* a stale one from an earlier life */
+	if (k == 0 && (cfg_len = read_config(r, &r->err)) < 0) /* ecs.config as it is now, read once */
+		k = (int) cfg_len;
 	if (k == 0)
-		k = cluster_switch(r, cluster);
+		k = cluster_switch(r, (size_t) cfg_len, cluster);
 	if (k == 0)
-		k = container_body(r, &b, restart_policy, cfg_hash);
+		k = container_body(r, (size_t) cfg_len, &b, restart_policy, cfg_hash);
 	if (k == 0)
 		k = docker_container_create(d, AGENT_CONTAINER, body, b.len, id, sizeof id, &r->err);
 	if (k == 0)

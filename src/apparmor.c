@@ -98,13 +98,10 @@ bool apparmor_loaded(struct run *r, const char *name)
 	return false;
 }
 
-static const char *parser_path(struct run *r)
+/* apparmor_parser is there (it is run by name, from PATH). */
+static bool have_parser(struct run *r)
 {
-	static const char *const paths[] = { "/sbin/apparmor_parser", "/usr/sbin/apparmor_parser" };
-	for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
-		if (fileio_exists(r->root_fd, paths[i]) > 0)
-			return paths[i];
-	return NULL;
+	return fileio_exists(r->root_fd, "/sbin/apparmor_parser") > 0 || fileio_exists(r->root_fd, "/usr/sbin/apparmor_parser") > 0;
 }
 
 int apparmor_check(struct run *r)
@@ -114,7 +111,7 @@ int apparmor_check(struct run *r)
 
 	if (!apparmor_enabled(r))
 		return 1;
-	if (!parser_path(r)) {
+	if (!have_parser(r)) {
 		log_msg(LOG_WARNING, "service", "AppArmor is enabled but apparmor_parser is missing (package apparmor): the "
 			"agent cannot get its profile %s, and Docker cannot load its own", APPARMOR_PROFILE_NAME);
 		return 1;
@@ -139,10 +136,9 @@ int apparmor_apply(struct run *r)
 {
 	static char text[4096], out[8192];
 	struct exec_result res = { .tool_dir = r->tool_dir, .out = out, .out_cap = sizeof out };
-	const char *parser = parser_path(r);
 	int n, k;
 
-	if (!apparmor_enabled(r) || !parser)
+	if (!apparmor_enabled(r) || !have_parser(r))
 		return 0;
 	n = profile_text(r, text, sizeof text);
 	if (n < 0)

@@ -1,8 +1,9 @@
 /* apparmor.h: the agent container's AppArmor profile, ecs-agent-default.
  *
  * Where AppArmor is enabled (Debian, Ubuntu), Docker confines containers with its
- * docker-default profile, which keeps the agent from what it must do on a cgroup v2 host
- * (create task cgroups through systemd, over its private D-Bus socket).  ecs-bootstrap writes
+ * docker-default profile, which upstream agent issues (3227, 4062) found keeping the agent
+ * from task cgroups on some cgroup v2 hosts (on Debian 12 the qemu guest's task ran under it
+ * too).  As ecs-init does, the agent gets a profile written for it: ecs-bootstrap writes
  * its own profile to /etc/apparmor.d/ecs-agent-default (loaded again at every boot by
  * apparmor.service), loads it with apparmor_parser, and runs the agent with it, unless
  * ECS_AGENT_APPARMOR_PROFILE names another.  The service step owns the file and its loading.

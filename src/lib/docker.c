@@ -89,25 +89,22 @@ int docker_open(struct docker *d, const char *root, const char *host, struct bs_
 	if (maj < 1 || (maj == 1 && min < MIN_API_MINOR))
 		return err_setx(e, -ENOTSUP, BS_EXIT_USAGE, "Docker API %d.%d is too old: Docker 1.9 (API 1.21) or later is required",
 				maj, min);
-	if (maj > OUR_API_MAJOR || (maj == OUR_API_MAJOR && min > OUR_API_MINOR)) {
-		char daemon[16];
-		(void) snprintf(daemon, sizeof daemon, "%d.%d", maj, min);
-		maj = OUR_API_MAJOR, min = OUR_API_MINOR;
+	if (maj < OUR_API_MAJOR || (maj == OUR_API_MAJOR && min <= OUR_API_MINOR)) {
 		(void) snprintf(d->api, sizeof d->api, "%d.%d", maj, min);
-		/* A daemon newer than us may refuse our version (Docker 29 refuses below 1.44): ask
-		 * once, so that it is said here and not as a broken pipe in the middle of a load. */
-		opts(d, &o, "GET", 5);
-		o.io_timeout_ms = 10000;
-		k = call(d, "GET", "/_ping", &o, r, e);
-		if (k < 0)
-			return k;
-		if (r->status != 200) {
-			(void) api_error(d, "ping", r, e);
-			return err_wrap(e, "Docker (API %s) refuses API %s, the newest this ecs-bootstrap speaks", daemon, d->api);
-		}
 		return 0;
 	}
-	(void) snprintf(d->api, sizeof d->api, "%d.%d", maj, min);
+	/* A daemon newer than us may refuse our version (Docker 29 refuses below 1.44): ask once,
+	 * so that it is said here and not as a broken pipe in the middle of a load. */
+	(void) snprintf(d->api, sizeof d->api, "%d.%d", OUR_API_MAJOR, OUR_API_MINOR);
+	opts(d, &o, "GET", 5);
+	o.io_timeout_ms = 10000;
+	k = call(d, "GET", "/_ping", &o, r, e);
+	if (k < 0)
+		return k;
+	if (r->status != 200) {
+		(void) api_error(d, "ping", r, e);
+		return err_wrap(e, "Docker (API %d.%d) refuses API %s, the newest this ecs-bootstrap speaks", maj, min, d->api);
+	}
 	return 0;
 }
 

@@ -75,7 +75,7 @@ for f in "$d/standin.tar" "$d/standin.tar.gz" "$W/untagged.tar"; do
 done
 # an untagged gzip'd agent from --agent-url: tagged latest by that id
 gzip -n -c "$W/untagged.tar" > "$d/untagged.tar.gz"
-GNUPGHOME=$W/gnupg gpg --batch --quiet --yes --armor --detach-sign -o "$d/untagged.tar.gz.asc" "$d/untagged.tar.gz" 2>/dev/null
+sign_file "$d/untagged.tar.gz"
 run "$BIN" run --cluster new --agent-url https://s3.amazonaws.com/amazon-ecs-agent-us-east-1/untagged.tar.gz --no-start
 untagged_ok() { rc 0 && [ "$(image_id_of amazon/amazon-ecs-agent:latest)" = "$(cid "$W/untagged.tar")" ] || { agent_log_tail; return 1; }; }
 t "an untagged gzip'd archive: exit 0, latest names its containerd id" untagged_ok

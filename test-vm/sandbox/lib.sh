@@ -181,8 +181,10 @@ publish_agent_file() {
 	*.gz) gunzip -c "$2" > "$b/$1" ;;
 	*) cp "$2" "$b/$1" ;;
 	esac || return 1
-	GNUPGHOME=$W/gnupg gpg --batch --quiet --yes --armor --detach-sign -o "$b/$1.asc" "$b/$1" 2>/dev/null
+	sign_file "$b/$1"
 }
+# sign_file FILE: FILE.asc, a detached signature with the suite's test key (agent_key_up)
+sign_file() { GNUPGHOME=$W/gnupg gpg --batch --quiet --yes --armor --detach-sign -o "$1.asc" "$1" 2>/dev/null; }
 # The real Amazon ECS agent (shared/realagent/SOURCES.md): REAL_AGENT, a gzip'd docker-save
 # archive laid out as Amazon's bucket holds it (unpacked).  real_agent_ok: it is there and
 # matches SHA256SUMS beside it.  archive_image_id FILE: the image id Docker gives it (the

@@ -21,7 +21,6 @@ metadata() { IN curl -s -m 2 http://127.0.0.1:51678/v1/metadata; }
 meta_field() { metadata | python3 -c "import json,sys; print(json.load(sys.stdin).get('$1',''))" 2>/dev/null; }
 ctr_image() { docker_api http://d/containers/ecs-agent/json | python3 -c 'import json,sys; print(json.load(sys.stdin)["Image"])' 2>/dev/null; }
 version_is() { for _ in $(seq 300); do [[ $(meta_field Version) == "Amazon ECS Agent - v$1 "* ]] && return 0; sleep 0.2; done; echo "version: $(meta_field Version)"; agent_log_tail; tail -5 "$W/agent.log"; return 1; }
-sign() { GNUPGHOME=$W/gnupg gpg --batch --quiet --yes --armor --detach-sign -o "$1.asc" "$1" 2>/dev/null; }
 update() { # NAME FILE: ECS sends an update to the agent at the bucket's NAME (FILE's sha256)
 	python3 -c 'import json,sys; json.dump({"location": sys.argv[1], "signature": sys.argv[2]}, open(sys.argv[3], "w"))' \
 		"https://s3.amazonaws.com/amazon-ecs-agent-us-east-1/$1" "$(sha256sum < "$2" | cut -d' ' -f1)" "$W/tasks/update-$1.json.tmp" &&
@@ -38,7 +37,7 @@ OLD_ID=$(ctr_image)
 
 # Amazon publishes a newer agent (and re-points latest to it, with its signature); ECS updates
 python3 "$HERE/../agent/bump-version.py" "$REAL_AGENT" "$BUCKET/ecs-agent-v1.105.9.tar" "$REAL_AGENT_VERSION" 1.105.9 >/dev/null
-sign "$BUCKET/ecs-agent-v1.105.9.tar"
+sign_file "$BUCKET/ecs-agent-v1.105.9.tar"
 cp "$BUCKET/ecs-agent-v1.105.9.tar" "$BUCKET/ecs-agent-latest.tar" && cp "$BUCKET/ecs-agent-v1.105.9.tar.asc" "$BUCKET/ecs-agent-latest.tar.asc"
 NEW_ID=$(archive_image_id "$BUCKET/ecs-agent-v1.105.9.tar")
 update ecs-agent-v1.105.9.tar "$BUCKET/ecs-agent-v1.105.9.tar"
