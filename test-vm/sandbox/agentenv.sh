@@ -16,7 +16,7 @@ run() { IN "$@" >"$W/out" 2>&1; echo $? >"$W/rc"; }
 ctr() { docker_api "http://d/containers/ecs-agent/json"; }
 field() { ctr | python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 binds() { field '"\n".join(d["HostConfig"]["Binds"])'; }
-env_has() { field '"\n".join(d["Config"]["Env"])' | grep -qx -- "$1" || { echo "no $1 in the container's environment"; return 1; }; }
+env_has() { local env; env=$(field '"\n".join(d["Config"]["Env"])'); grep -qx -- "$1" <<<"$env" || { echo "no $1 in the container's environment"; return 1; }; }
 registered() { rc 0 && has "registered: cluster env" || { agent_log_tail; return 1; }; }
 APPARMOR=$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null || echo N)
 

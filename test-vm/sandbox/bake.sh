@@ -84,7 +84,7 @@ moved() { rc 0 && has "registered: cluster other-cluster" || { agent_log_tail; r
 t "a cluster change: exit 0, the agent registered in other-cluster" moved
 t "... the agent's data was cleared, and the log says to deregister the old instance" \
 	has "ECS_CLUSTER changed from 'boot-cluster' to 'other-cluster': the agent's data removed"
-new_in_other() { ecs_calls RegisterContainerInstance | grep -q '"cluster": "other-cluster".*"new_instance": true'; }
+new_in_other() { grep -q '"cluster": "other-cluster".*"new_instance": true' <<<"$(ecs_calls RegisterContainerInstance)"; }
 t "... the fake ECS: a new container instance in other-cluster" new_in_other
 run env ECS_BOOTSTRAP_NO_START=1 "$BIN" run --wait=5
 t "ECS_BOOTSTRAP_NO_START=1 with --wait: exit 100" rc 100

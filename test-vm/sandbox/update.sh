@@ -42,7 +42,7 @@ cp "$BUCKET/ecs-agent-v1.105.9.tar" "$BUCKET/ecs-agent-latest.tar" && cp "$BUCKE
 NEW_ID=$(archive_image_id "$BUCKET/ecs-agent-v1.105.9.tar")
 update ecs-agent-v1.105.9.tar "$BUCKET/ecs-agent-v1.105.9.tar"
 staged() {
-	for _ in $(seq 300); do ecs_calls acs-send | grep -q '"type": "PerformUpdateMessage"' && return 0; sleep 0.2; done
+	for _ in $(seq 300); do grep -q '"type": "PerformUpdateMessage"' <<<"$(ecs_calls acs-send)" && return 0; sleep 0.2; done
 	ecs_calls | grep -i 'update\|Nack' | tail -5; return 1
 }
 t "the fake ECS: StageUpdateMessage acked by the agent, then PerformUpdateMessage" staged
@@ -50,7 +50,7 @@ t "agent: the update verified against the trust set" bash -c "for _ in \$(seq 30
 t "the agent restarted on the new version (1.105.9, /v1/metadata)" version_is 1.105.9
 t "... its container runs the new image" [ "$(ctr_image)" = "$NEW_ID" ]
 t "... the same container instance (its data kept)" [ "$(meta_field ContainerInstanceArn)" = "$ARN" ]
-reconnected_new() { ecs_calls ws-connect | grep -q '"agentVersion": "1.105.9"'; }
+reconnected_new() { grep -q '"agentVersion": "1.105.9"' <<<"$(ecs_calls ws-connect)"; }
 t "... the fake ECS sees the new version connect" reconnected_new
 cache_is_new() {
 	IN test ! -e /var/cache/ecs/desired-image && [ -z "$(IN sh -c 'ls /var/cache/ecs/*.ecs-update.tar 2>/dev/null')" ] &&
@@ -74,7 +74,7 @@ t "... the same image" [ "$(ctr_image)" = "$NEW_ID" ]
 nothing_left() { IN test ! -e /var/cache/ecs/desired-image && [ -z "$(IN sh -c 'ls /var/cache/ecs/*.ecs-update.tar /var/cache/ecs/ecs-agent-update.asc 2>/dev/null')" ]; }
 untouched() { nothing_left && cmp -s "$BUCKET/ecs-agent-v1.105.9.tar" "$W/varcache.upper/ecs/ecs-agent.tar"; }
 t "... the tampered tarball is removed, the cache untouched" untouched
-never_new() { ! docker_api http://d/images/json | grep -q "$(archive_image_id "$BUCKET/ecs-agent-v1.105.8.tar")"; }
+never_new() { local images; images=$(docker_api http://d/images/json) && ! grep -q "$(archive_image_id "$BUCKET/ecs-agent-v1.105.8.tar")" <<<"$images"; }
 t "... and never loaded into Docker" never_new
 kill -TERM "$AGENT"; wait "$AGENT"
 t "agent: SIGTERM, exit 0" [ $? = 0 ]
