@@ -250,10 +250,12 @@ test-tools: $(B)/ecs-bootstrap
 test-sandbox: $(B)/ecs-bootstrap $(B)/ecs-bootstrap-fault $(B)/standin-agent $(B)/task-probe
 	bash test-vm/sandbox/run-all.sh $(CURDIR)/$(B)/ecs-bootstrap $(CURDIR)/$(B)/ecs-bootstrap-fault
 
-# The same sandbox suites with the glibc ASan+UBSan build of the binary, but for two whose
+# The same sandbox suites with the glibc ASan+UBSan build of the binary, but for four whose
 # runs of the binary the others repeat (ASAN_SKIP: realagent, the real agent's own behaviour;
-# crash, where the fault build is the one killed), for CI's time.
-ASAN_SKIP ?= realagent crash
+# crash, where the fault build is the one killed; bake, whose command amazon.sh also runs and
+# whose instances run the steps and `agent` as agent.sh does; userdata, the snippet's shell
+# around plain runs), for CI's time (the three qemu guests).
+ASAN_SKIP ?= realagent crash bake userdata
 test-sandbox-asan: $(B)/asan/ecs-bootstrap $(B)/ecs-bootstrap-fault $(B)/standin-agent $(B)/task-probe
 	SKIP_SUITES="$(ASAN_SKIP)" bash test-vm/sandbox/run-all.sh $(CURDIR)/$(B)/asan/ecs-bootstrap $(CURDIR)/$(B)/ecs-bootstrap-fault nft
 
@@ -267,14 +269,22 @@ test-mbedtls: $(B)/ecs-bootstrap-mbedtls $(B)/ecs-bootstrap-fault $(B)/standin-a
 test-release: tp
 	sh scripts/repro-check.sh
 
-# The qemu guest: Debian 12 with systemd, cloud-init and Docker, booted from docs/examples.
+# The qemu guests: Debian 12, 13 and unstable with systemd, cloud-init and Docker, booted from
+# docs/examples (test-vm/qemu/matrix.sh: images built together, bookworm alone, the others
+# together); `make test-vm SUITE=trixie` runs one.
+VM_SUITES = bookworm trixie sid
 test-vm: $(B)/ecs-bootstrap $(B)/ecs-bootstrap-fault $(B)/standin-agent $(B)/vm-relay $(B)/task-probe
-	bash test-vm/qemu/guest.sh $(CURDIR)/$(B)/ecs-bootstrap $(CURDIR)/$(B)/ecs-bootstrap-fault
+	bash test-vm/qemu/matrix.sh $(CURDIR)/$(B)/ecs-bootstrap $(CURDIR)/$(B)/ecs-bootstrap-fault $(if $(SUITE),$(SUITE),$(VM_SUITES))
 
 deps:
 	sh scripts/deps.sh
 
+# The guest images (debootstrap: the archive and one core's dpkg) build in the background from
+# the start, beside the builds, unit tests, lint and the release check, which use one core
+# each; test-vm waits for them (build-image.sh holds a lock per image) and prints their log.
 check: deps
+	@mkdir -p $(B) && date +'# %T the guest images build in the background: $(B)/vm-images.log'
+	@bash test-vm/qemu/build-images.sh $(VM_SUITES) > $(B)/vm-images.log 2>&1 &
 	@date +'# %T make static fault asan'
 	$(MAKE) static fault asan
 	@date +'# %T make test-unit'
@@ -285,17 +295,18 @@ check: deps
 	$(MAKE) fuzz-replay
 	@date +'# %T make lint'
 	$(MAKE) lint
+	@date +'# %T make test-release'
+	$(MAKE) test-release
 	@date +'# %T make test-sandbox'
 	$(MAKE) test-sandbox
 	@date +'# %T make test-sandbox-asan'
 	$(MAKE) test-sandbox-asan
 	@date +'# %T make test-mbedtls'
 	$(MAKE) test-mbedtls
-	@date +'# %T make test-release'
-	$(MAKE) test-release
 	@date +'# %T make test-valgrind'
 	$(MAKE) test-valgrind
 	@date +'# %T make test-vm'
+	@cat $(B)/vm-images.log
 	$(MAKE) test-vm
 	@date +'# %T make check: done'
 

@@ -1,7 +1,11 @@
 #!/bin/bash
-# test-vm/qemu/build-image.sh DIR: a bootable Debian 12 guest for the end-to-end test, made with
-# debootstrap and `mkfs.ext4 -d` (nothing is mounted), cached in DIR and rebuilt only when this
-# recipe changes (DIR/recipe holds the sha256 of this file).  DIR gets:
+# test-vm/qemu/build-image.sh DIR [SUITE]: a bootable Debian guest for the end-to-end test, made
+# with debootstrap and `mkfs.ext4 -d` (nothing is mounted), cached in DIR and rebuilt only when
+# this recipe or the suite changes (DIR/recipe holds the sha256 of this file and the suite).
+# SUITE: bookworm (Debian 12, the default), trixie (Debian 13) or sid (unstable).  The same
+# recipe for each; what differs is the distribution's, except on sid, where Docker is set up as
+# Engine 29 is by default: the containerd image store, and API versions below 1.44 refused.
+# DIR gets:
 #   disk.ext4, vmlinuz, initrd.img   the guest (systemd, cloud-init, docker.io, iptables, curl,
 #                                    qemu-guest-agent for the host's assertions)
 #   ca.crt, ca.key                   the test CA, baked into the guest's trust store here rather
@@ -10,12 +14,19 @@
 # as EC2's DNS would), takes its data source from a NoCloud seed only, and has no password.
 # Packages come from the Debian mirror this machine's apt already uses (DEBIAN_MIRROR overrides).
 set -euo pipefail
-DIR=${1:?usage: build-image.sh DIR}
+DIR=${1:?usage: build-image.sh DIR [bookworm|trixie|sid]}
+SUITE=${2:-bookworm}
+case $SUITE in bookworm | trixie | sid) ;; *) echo "build-image: unknown suite $SUITE (bookworm, trixie or sid)" >&2; exit 2 ;; esac
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-want=$(sha256sum "$HERE/build-image.sh" | cut -d' ' -f1)
+want="$(sha256sum "$HERE/build-image.sh" | cut -d' ' -f1) $SUITE"
+# One build of DIR at a time: make check starts the builds in the background and test-vm's
+# call waits here for them, then finds the image current.
+mkdir -p "$(dirname "$DIR")"
+exec 9> "$DIR.lock"
+flock 9
 if [ -f "$DIR/recipe" ] && [ "$(cat "$DIR/recipe")" = "$want" ] &&
 	[ -f "$DIR/disk.ext4" ] && [ -f "$DIR/vmlinuz" ] && [ -f "$DIR/initrd.img" ] && [ -f "$DIR/ca.crt" ]; then
-	echo "build-image: cached guest in $DIR is current"
+	echo "build-image: cached guest in $DIR is current ($(cat "$DIR/built" 2> /dev/null))"
 	exit 0
 fi
 t0=$(date +%s)
@@ -26,9 +37,12 @@ MIRROR=${DEBIAN_MIRROR:-$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d
 [ -n "$MIRROR" ] || { echo "build-image: no Debian mirror found in the apt configuration (set DEBIAN_MIRROR)" >&2; exit 1; }
 
 # python3-cffi-backend: debootstrap cannot resolve the virtual package cloud-init needs.
+# From trixie on, the docker command is its own package (docker.io only recommends it); the
+# test's assertions use it (ecs-bootstrap talks to the Engine API).
+extra=; [ "$SUITE" = bookworm ] || extra=,docker-cli
 debootstrap --variant=minbase \
-	--include=systemd,systemd-sysv,udev,dbus,cloud-init,python3-cffi-backend,iptables,docker.io,linux-image-amd64,ifupdown,isc-dhcp-client,iproute2,curl,ca-certificates,procps,kmod,netbase,qemu-guest-agent,apparmor \
-	bookworm "$R" "$MIRROR" > "$DIR/debootstrap.log" 2>&1 ||
+	--include=systemd,systemd-sysv,udev,dbus,cloud-init,python3-cffi-backend,iptables,docker.io,linux-image-amd64,ifupdown,iproute2,curl,ca-certificates,procps,kmod,netbase,qemu-guest-agent,apparmor,e2fsprogs$extra \
+	"$SUITE" "$R" "$MIRROR" > "$DIR/debootstrap.log" 2>&1 ||
 	{ echo "build-image: debootstrap failed; last lines of $DIR/debootstrap.log:" >&2; tail -20 "$DIR/debootstrap.log" >&2; exit 1; }
 rm -f "$R"/var/cache/apt/archives/*.deb "$R"/var/lib/apt/lists/*_Packages
 
@@ -47,6 +61,11 @@ printf 'datasource_list: [ NoCloud, None ]\n' > "$R/etc/cloud/cloud.cfg.d/90_dat
 printf 'locale: false\n' > "$R/etc/cloud/cloud.cfg.d/91_locale.cfg"
 printf 'auto lo\niface lo inet loopback\nsource /etc/network/interfaces.d/*\n' > "$R/etc/network/interfaces"
 chroot "$R" passwd -d root > /dev/null
+if [ "$SUITE" = sid ]; then # Docker as Engine 29 comes: the containerd image store, API >= 1.44
+	mkdir -p "$R/etc/docker" "$R/etc/systemd/system/docker.service.d"
+	printf '{ "features": { "containerd-snapshotter": true } }\n' > "$R/etc/docker/daemon.json"
+	printf '[Service]\nEnvironment=DOCKER_MIN_API_VERSION=1.44\n' > "$R/etc/systemd/system/docker.service.d/engine-29.conf"
+fi
 # EC2's DNS, for this test: Amazon's agent bucket and the operator's release bucket.
 printf '169.254.0.100 s3.amazonaws.com s3.us-east-1.amazonaws.com\n169.254.0.101 release-bucket.s3.us-east-1.amazonaws.com\n' >> "$R/etc/hosts"
 
@@ -65,4 +84,5 @@ for m in $(awk -v r="$(realpath "$R")" '$2 ~ "^"r"/" { print $2 }' /proc/mounts 
 mkfs.ext4 -q -F -L root -d "$R" "$DIR/disk.ext4" 3G
 rm -rf "$R"
 echo "$want" > "$DIR/recipe"
-echo "build-image: built $DIR/disk.ext4 (kernel $K) in $(($(date +%s) - t0)) s"
+echo "built $(date -u +%Y-%m-%dT%H:%M:%SZ) in $(($(date +%s) - t0)) s, kernel $K" > "$DIR/built"
+echo "build-image: built $DIR/disk.ext4 ($SUITE, kernel $K) in $(($(date +%s) - t0)) s"

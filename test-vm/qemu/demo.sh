@@ -7,7 +7,7 @@
 # status`, the registration the fake ECS recorded and the agent's version, then a task the fake
 # places through ACS running in a bridge-mode container and fetching its role's credentials from
 # 169.254.170.2.  The first run builds the guest image (a few minutes; cached in
-# test-vm/qemu/cache), later runs reuse it.
+# test-vm/qemu/cache/bookworm), later runs reuse it.  SUITE=trixie or sid boots that suite instead.
 set -uo pipefail
 BIN=${1:?usage: demo.sh BIN}
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -16,8 +16,8 @@ vm_init
 CLUSTER=demo-cluster
 bar() { printf '\n==== %s\n' "$*"; }
 
-bar "the guest image (Debian 12, systemd, cloud-init, docker.io; built once, then cached)"
-bash "$HERE/build-image.sh" "$VMCACHE" || exit 1
+bar "the guest image (Debian $SUITE, systemd, cloud-init, docker.io; built once, then cached)"
+bash "$HERE/build-image.sh" "$VMIMG" "$SUITE" || exit 1
 echo "fake IMDSv2, S3 and ECS (TLS, SigV4-checking) on the host side; the real ECS agent $REAL_AGENT_VERSION"
 echo "(built from source) signed with a throw-away key in Amazon's bucket; ecs-bootstrap in the release bucket"
 vm_env_up "$BIN" && real_agent_ok && publish_agent_file ecs-agent-latest.tar "$REAL_AGENT" || exit 1

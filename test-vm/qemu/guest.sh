@@ -1,43 +1,55 @@
 #!/bin/bash
-# test-vm/qemu/guest.sh BIN: the real thing end to end in a qemu guest (Debian 12 with systemd,
+# test-vm/qemu/guest.sh BIN: the real thing end to end in a qemu guest (Debian with systemd,
 # cloud-init, Docker and iptables; see build-image.sh), booted as an EC2 instance would be from
 # the production user data (docs/examples), with the fakes standing in for IMDS, S3 and the
 # ECS control plane.  The agent is the real Amazon ECS agent ($REAL_AGENT_VERSION, sandbox/lib.sh),
 # signed with the test key; it registers with the fake ECS, which places tasks through its ACS
 # (build/task-probe: fetches its task role's credentials from 169.254.170.2, exits 0 when they
 # are the ones ACS sent).
+# SUITE (the environment): the guest's Debian suite, bookworm (the default), trixie or sid.
+# Every suite:
 #   instance 1 (docs/examples/user-data.sh, given ECS_BOOTSTRAP_BLOCK_IMDS=1 and the pinned
 #     ECS_BOOTSTRAP_AGENT_VERSION=v$REAL_AGENT_VERSION; "latest" is a stand-in never fetched):
 #     first boot, a bridge-mode task waiting for it; assertions; a host-mode task; reboot;
-#     both again; `systemctl restart ecs`; the user data run again.  The IMDS block and the
+#     both again; the user data run again, every step skipped.  The IMDS block and the
 #     pinned image hold throughout: ecs.service's `agent` runs with no options and uses the
-#     ones the run saved.
+#     ones the run saved.  On trixie and sid the kernel enforces AppArmor: the agent runs
+#     with ecs-bootstrap's ecs-agent-default profile.  On sid, Docker runs as Engine 29 does
+#     (containerd image store, API 1.44 and up): the image ids are containerd's.
+#   The versions of what the guest runs are read from it and written to
+#   build/tested-on/SUITE (scripts/tested-on.sh puts them in the README's table).
+# bookworm also:
+#   on instance 1, `systemctl restart ecs` and SIGKILL in the service step under real systemd;
 #   then instance 1 is baked into an image (docs/examples/packer/bake.sh, CLUSTER=baked-cluster)
 #     and powered off; two instances are made from its disk:
 #   instance 2 (docs/examples/cloud-config.yaml, naming vm-cluster): ecs.service's agent waits
 #     for the user data's run; registered exactly once, in vm-cluster (never in baked-cluster),
 #     nothing downloaded; a task runs.
-#   instance 3 (docs/examples/user-data.sh naming no cluster), with AppArmor enforcing (cgroup
-#     v2, as every instance here): registered exactly once, in the cluster baked in; the agent
-#     runs with ecs-bootstrap's ecs-agent-default profile, and its task runs.
-# (The snippet's retry on exit 111 is test-vm/sandbox/userdata.sh's.)
+# (The snippet's retry on exit 111 is test-vm/sandbox/userdata.sh's; a run naming no cluster on
+# an instance made from a baked image, test-vm/sandbox/bake.sh's.)
 # Figures (boot to registered, to the first task running, reboot to registered, re-run) are
-# printed as "# figure:" lines.
+# printed as "# figure:" lines.  VM_SHARED=1: another guest runs at the same time (matrix.sh).
 set -uo pipefail
 BIN=${1:?usage: guest.sh BIN [FAULT_BIN]}
 FBIN=${2:-$(dirname "$BIN")/ecs-bootstrap-fault}
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 vm_init
+T_TIMED=1
 CLUSTER=vm-cluster VM_CLUSTERS=baked-cluster
 
-bash "$HERE/build-image.sh" "$VMCACHE" || { echo "not ok 1 - guest image"; echo "0 passed, 1 failed"; exit 1; }
-echo "# qemu guest (TCG), image $VMCACHE"
+bash "$HERE/build-image.sh" "$VMIMG" "$SUITE" || { echo "not ok 1 - guest image ($SUITE)"; echo "0 passed, 1 failed"; exit 1; }
+echo "# qemu guest (TCG), Debian $SUITE, image $VMIMG"
+FULL=; [ "$SUITE" = bookworm ] && FULL=1           # bookworm: restart, crashes, the baked image
+AA=; [ "$SUITE" != bookworm ] && AA=1              # trixie, sid: AppArmor enforcing
+CSTORE=; [ "$SUITE" = sid ] && CSTORE=1            # sid: the containerd image store
 vm_env_up "$BIN" || { echo "not ok 1 - host side (fakes, keys)"; echo "0 passed, 1 failed"; exit 1; }
 PIN=v$REAL_AGENT_VERSION
 real_agent_ok && publish_agent_file "ecs-agent-$PIN.tar" "$REAL_AGENT" ||
 	{ echo "not ok 1 - the real agent, pinned"; echo "0 passed, 1 failed"; exit 1; }
 PIN_ID=$(archive_image_id "$W/s3/amazon-ecs-agent-us-east-1/ecs-agent-$PIN.tar")
+# under the containerd store, Docker's id is the manifest's digest: `image inspect` computes it
+[ -n "$CSTORE" ] && PIN_ID=$("$BIN" image inspect "$W/s3/amazon-ecs-agent-us-east-1/ecs-agent-$PIN.tar" | sed -n 's/^containerd-id: //p' | head -1)
 TASK_WAIT=180  # TCG: the agent creates, starts and reports a task in tens of seconds
 
 # Poll inside the guest until the agent's introspection API names a container instance.
@@ -51,7 +63,7 @@ guest_has() { G "$1" > "$W/g.out" 2>&1; grep -qF -- "$2" "$W/g.out" || { echo "w
 cloud_init_ok() { # finished, no error in any module or user script
 	G -t 900 "cloud-init status --wait >/dev/null; cloud-init status --format json" > "$W/g.out" 2>&1
 	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(not (d["status"] == "done" and not d["errors"]))' "$W/g.out" ||
-		{ cat "$W/g.out"; G "tail -30 /var/log/cloud-init-output.log"; return 1; }
+		{ G "tail -30 /var/log/cloud-init-output.log"; python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d.get("status"), d.get("errors"), d.get("recoverable_errors"))' "$W/g.out" 2>&1 || cat "$W/g.out"; return 1; }
 }
 expected_config() { # the seed's hand-set keys for the fake ECS (mkseed.py), kept; ours appended
 	printf '%s\n' "# test only: the fake ECS" ECS_BACKEND_HOST=https://ecs.us-east-1.amazonaws.com \
@@ -111,7 +123,7 @@ pinned_runs() { # the ecs-agent container runs the pinned image
 
 # ---- instance 1: the user-data snippet; a bridge-mode task waits in the fake's ACS for the agent
 FIRST=$(place i1-bridge bridge ASIATASKROLEI1BRIDGE)
-vm_boot i1 user-data i-0vmtest00000001 "" ECS_BOOTSTRAP_BLOCK_IMDS=1 ECS_BOOTSTRAP_AGENT_VERSION=$PIN || { echo "not ok 1 - boot"; exit 1; }
+VM_APPARMOR=$AA vm_boot i1 user-data i-0vmtest00000001 "" ECS_BOOTSTRAP_BLOCK_IMDS=1 ECS_BOOTSTRAP_AGENT_VERSION=$PIN || { echo "not ok 1 - boot"; exit 1; }
 t "guest agent answers (the guest booted)" vm_wait_agent 600
 boot_reg=$(wait_registered "$VM_T0" 900) || boot_reg=""
 t "the real agent registered after the first boot" [ -n "$boot_reg" ]
@@ -134,6 +146,39 @@ t "a host-mode task: RUNNING, then STOPPED 0 with its role's credentials (OUTPUT
 	task_ended "$(place i1-host host ASIATASKROLEI1HOST)" 0
 t "--block-imds (from the environment): the rule, and a bridge-mode container cannot reach IMDS" imds_blocked
 t "the pinned agent $PIN runs" pinned_runs
+if [ -n "$AA" ]; then
+	t "AppArmor enforcing (Docker says so)" guest_has "docker info --format '{{.SecurityOptions}}'" "name=apparmor"
+	t "ecs-bootstrap's profile loaded, enforcing" \
+		guest_has "nsenter -t 1 -m grep '^ecs-agent-default ' /sys/kernel/security/apparmor/profiles" "ecs-agent-default (enforce)"
+	t "the agent container runs with it" guest_has "docker inspect -f '{{.AppArmorProfile}}' ecs-agent" "ecs-agent-default"
+fi
+if [ -n "$CSTORE" ]; then
+	t "Docker runs the containerd image store" guest_has "docker info --format '{{.DriverStatus}}'" "io.containerd.snapshotter.v1"
+	t "Docker refuses API 1.43 (as Engine 29 does)" \
+		guest_has "curl -s --unix-socket /var/run/docker.sock http://docker/v1.43/version" "too old"
+fi
+t "cgroup v2" guest_has "docker info --format 'cgroup v{{.CgroupVersion}}'" "cgroup v2"
+# What this guest runs, read from it: build/tested-on/SUITE, for the README's table.
+tested_on() {
+	G ". /etc/os-release; echo \"debian=\$PRETTY_NAME\"; echo kernel=\$(uname -r)
+		docker info --format 'docker={{.ServerVersion}}
+image-store={{.DriverStatus}}
+apparmor={{.SecurityOptions}}
+cgroup=v{{.CgroupVersion}}'
+		echo containerd=\$(containerd --version | cut -d' ' -f3)
+		echo runc=\$(runc --version | sed -n '1s/^runc version //p')
+		echo systemd=\$(systemctl --version | sed -n '1s/^systemd \\([0-9]*\\).*/\\1/p')
+		echo cloud-init=\$(dpkg-query -W -f '\${Version}' cloud-init)
+		echo iptables=\"\$(iptables --version | sed 's/^iptables //')\"" > "$W/g.out" 2>&1 || { cat "$W/g.out"; return 1; }
+	grep -q '^docker=[0-9]' "$W/g.out" && grep -q '^systemd=[0-9]' "$W/g.out" && grep -q '^cloud-init=[0-9]' "$W/g.out" || { cat "$W/g.out"; return 1; }
+	mkdir -p "$HERE/../../build/tested-on" && {
+		echo "date=$(date -u +%Y-%m-%d)"
+		sed -e '/^image-store=/{s/.*io\.containerd\.snapshotter.*/image-store=containerd/;t;s/.*/image-store=graphdriver/}' \
+			-e '/^apparmor=/{s/.*name=apparmor.*/apparmor=enforcing/;t;s/.*/apparmor=off/}' "$W/g.out"
+	} > "$HERE/../../build/tested-on/$SUITE"
+}
+t "the versions this guest runs, read from it (build/tested-on/$SUITE)" tested_on
+sed 's/^/# tested-on: /' "$HERE/../../build/tested-on/$SUITE" 2>/dev/null
 saved_options() {
 	G "ecs-bootstrap options; test -e /etc/systemd/system/ecs.service.d && echo drop-in" > "$W/g.out" 2>&1
 	printf '%s\n' "ECS_BOOTSTRAP_AGENT_VERSION=$PIN" ECS_BOOTSTRAP_KEYRING=/etc/ecs-bootstrap/keyring-1.gpg ECS_BOOTSTRAP_BLOCK_IMDS=1 |
@@ -155,11 +200,13 @@ t "reboot: task-role NAT rules, each once" rules_once
 t "reboot: the same container instance (no new registration)" [ "$(registered_once i-0vmtest00000001)" = "$ARN1" ]
 t "reboot: a bridge-mode task STOPPED 0 with its credentials" task_ended "$(place i1-reboot-bridge bridge ASIATASKROLEI1RB)" 0
 t "reboot: a host-mode task STOPPED 0 with its credentials" task_ended "$(place i1-reboot-host host ASIATASKROLEI1RH)" 0
+KR=ECS_BOOTSTRAP_KEYRING=/etc/ecs-bootstrap-test/keyring.gpg
 downloads() { grep -c "\"path\": \"/amazon-ecs-agent-us-east-1/$1\"" "$W/s3.log"; }
 t "reboot: the agent ran from the image already loaded (one download in all, never latest)" \
 	[ "$(downloads "ecs-agent-$PIN.tar")/$(downloads ecs-agent-latest.tar)" = 1/0 ]
 t "reboot: the IMDS block holds (ecs.service's agent did not remove it)" imds_blocked
 t "reboot: the pinned agent runs" pinned_runs
+if [ -n "$FULL" ]; then
 started() { G "docker inspect -f '{{.Id}} {{.State.StartedAt}}' ecs-agent; systemctl show -p MainPID --value ecs.service" 2>/dev/null | tr '\n' ' '; }
 before_restart=$(started)
 t0=$(date +%s.%N)
@@ -176,7 +223,6 @@ t "systemctl restart ecs: still no other download" [ "$(downloads "ecs-agent-$PI
 # fault build (crash points compiled in) is killed there, then the release binary runs; the
 # unit and the binary are exact again, enabled and active, nothing half-written left.
 cp "$FBIN" "$W/s3/release-bucket/ecs-bootstrap/ecs-bootstrap-fault"
-KR=ECS_BOOTSTRAP_KEYRING=/etc/ecs-bootstrap-test/keyring.gpg
 G "curl -fsS -o /root/fault ${BS_URL%/*}/ecs-bootstrap-fault && chmod 755 /root/fault && cp /usr/local/bin/ecs-bootstrap /root/release" > /dev/null
 UNIT_SHA=$(G "sha256sum /etc/systemd/system/ecs.service" | cut -d' ' -f1)
 for p in fileio-mid-write:/usr/local/bin/ecs-bootstrap fileio-mid-write:/etc/systemd/system/ecs.service \
@@ -190,6 +236,8 @@ for p in fileio-mid-write:/usr/local/bin/ecs-bootstrap fileio-mid-write:/etc/sys
 	}
 	t "SIGKILL at $p (systemd): the re-run restores unit and binary, enabled, active, no .tmp" crash_ok
 done
+
+fi # FULL
 
 # ---- the user data again, as on a re-run: every step skipped, fast
 rerun() {
@@ -211,8 +259,12 @@ for _ in 1 2 3 4 5; do
 	[ -z "$best" ] || [ "$bms" -lt "$best" ] && best=$bms
 done
 snippet_ms=$(sed -n 's/.* ms=//p' "$W/g.out")
-t "converged run inside the guest under 1 s (best of 5: ${best:-?} ms)" [ "${best:-9999}" -lt 1000 ]
+# VM_SHARED=1 (matrix.sh): another guest shares the machine's two cores; the bound is 2 s then
+bound=1000; [ -n "${VM_SHARED:-}" ] && bound=2000
+t "converged run inside the guest under $((bound / 1000)) s (best of 5: ${best:-?} ms)" [ "${best:-9999}" -lt "$bound" ]
 echo "# figure: converged re-run in the guest: ecs-bootstrap run --wait ${best:-?} ms (best of 5), the whole user data again ${snippet_ms:-?} ms (download included)"
+
+[ -n "$FULL" ] || { vm_stop; t_summary; exit; }
 
 # ---- instance 1 baked into an image, as the Packer example does it, with a cluster baked in
 cp "$HERE/../../docs/examples/packer/bake.sh" "$W/s3/release-bucket/test/bake.sh"
@@ -241,20 +293,4 @@ t "image, instance 2: nothing downloaded (the image holds the agent)" [ "$(downl
 t "image, instance 2: a bridge-mode task STOPPED 0 with its credentials" task_ended "$(place i2-bridge bridge ASIATASKROLEI2)" 0
 vm_stop
 
-# ---- instance 3 from the image: its user data (user-data.sh) names no cluster
-SEED_CLUSTER='' VM_APPARMOR=1 VM_BASE=$W/i1.qcow2 vm_boot i3 user-data i-0vmtest00000003 || { echo "not ok - boot 3"; exit 1; }
-t "image, instance 3: guest agent answers" vm_wait_agent 600
-i3_reg=$(wait_registered "$VM_T0" 900) || i3_reg=""
-t "image, instance 3: the agent registered" [ -n "$i3_reg" ]
-t "image, instance 3: registered exactly once, in baked-cluster (the user data names none)" \
-	[ -n "$(registered_once i-0vmtest00000003 baked-cluster)" ]
-t "image, instance 3: cloud-init finished without error" cloud_init_ok
-t "image, instance 3: AppArmor enforcing (Docker says so), cgroup v2" guest_has "docker info --format '{{.SecurityOptions}} {{.CgroupVersion}}'" "name=apparmor"
-t "image, instance 3: cgroup v2" guest_has "docker info --format 'cgroup v{{.CgroupVersion}}'" "cgroup v2"
-t "image, instance 3: ecs-bootstrap's profile loaded, enforcing" \
-	guest_has "nsenter -t 1 -m grep '^ecs-agent-default ' /sys/kernel/security/apparmor/profiles" "ecs-agent-default (enforce)"
-t "image, instance 3: the agent container runs with it" guest_has "docker inspect -f '{{.AppArmorProfile}}' ecs-agent" "ecs-agent-default"
-t "image, instance 3: a bridge-mode task STOPPED 0 with its credentials (task cgroups under AppArmor)" \
-	task_ended "$(CLUSTER=baked-cluster place i3-bridge bridge ASIATASKROLEI3)" 0
-vm_stop
 t_summary

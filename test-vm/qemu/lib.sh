@@ -31,6 +31,8 @@
 set -uo pipefail
 QEMU_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 VMCACHE=${VMCACHE:-$QEMU_DIR/cache}
+SUITE=${SUITE:-bookworm}       # the guest's Debian suite: bookworm, trixie or sid (build-image.sh)
+VMIMG=$VMCACHE/$SUITE          # its image (build-image.sh VMIMG SUITE)
 RELAY=$(cd "$QEMU_DIR/../.." && pwd)/build/vm-relay  # make build/vm-relay (relay.c)
 . "$QEMU_DIR/../sandbox/lib.sh"
 
@@ -49,7 +51,7 @@ vm_env_up() {
 	NS=ecs-vm-$$
 	ip netns add "$NS" && ip -n "$NS" link set lo up || return 1
 	mkdir -p "$W/tls" "$W/s3/release-bucket/ecs-bootstrap" || return 1
-	cp "$VMCACHE/ca.crt" "$VMCACHE/ca.key" "$W/tls/" && sh "$FAKE/gen-certs.sh" "$W/tls" || return 1
+	cp "$VMIMG/ca.crt" "$VMIMG/ca.key" "$W/tls/" && sh "$FAKE/gen-certs.sh" "$W/tls" || return 1
 	cp "$bin" "$W/s3/release-bucket/ecs-bootstrap/ecs-bootstrap" || return 1
 	BIN_SHA256=$(sha256sum "$bin" | cut -d' ' -f1)
 	BS_URL=https://release-bucket.s3.us-east-1.amazonaws.com/ecs-bootstrap/ecs-bootstrap
@@ -84,16 +86,18 @@ vm_boot() {
 	if [ -n "${VM_BASE:-}" ]; then
 		qemu-img create -q -f qcow2 -b "$VM_BASE" -F qcow2 "$W/$name.qcow2" || return 1
 	else
-		qemu-img create -q -f qcow2 -b "$VMCACHE/disk.ext4" -F raw "$W/$name.qcow2" 4G || return 1
+		qemu-img create -q -f qcow2 -b "$VMIMG/disk.ext4" -F raw "$W/$name.qcow2" 4G || return 1
 	fi
 	if [ -n "$refuse" ]; then gate=" $W/$name.gate"; echo "$refuse" > "$W/$name.gate"; fi
+	# mitigations=off: the CPU vulnerability mitigations protect nothing in a test guest and cost
+	# about 5% of a boot under TCG.  VM_CPU, VM_SMP, VM_KARGS: for experiments.
 	local aa=apparmor=0
 	[ -n "${VM_APPARMOR:-}" ] && aa="apparmor=1 security=apparmor"
 	VM_T0=$(date +%s.%N)
-	NSX_BG qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m 2048 -nographic -nodefaults \
+	NSX_BG qemu-system-x86_64 -accel tcg,thread=multi -cpu "${VM_CPU:-max}" -smp "${VM_SMP:-2}" -m 2048 -nographic -nodefaults \
 		-serial "file:$W/$name.serial" \
-		-kernel "$VMCACHE/vmlinuz" -initrd "$VMCACHE/initrd.img" \
-		-append "root=/dev/vda rw console=ttyS0 net.ifnames=0 $aa" \
+		-kernel "$VMIMG/vmlinuz" -initrd "$VMIMG/initrd.img" \
+		-append "root=/dev/vda rw console=ttyS0 net.ifnames=0 mitigations=off $aa${VM_KARGS:+ $VM_KARGS}" \
 		-drive "file=$W/$name.qcow2,if=virtio,format=qcow2" \
 		-drive "file=$W/$name.seed.img,if=virtio,format=raw,readonly=on" \
 		-netdev "user,id=n0,restrict=on,net=169.254.0.0/16,host=169.254.0.2,dhcpstart=169.254.0.15,guestfwd=tcp:169.254.169.254:80-cmd:$RELAY 8169,guestfwd=tcp:169.254.0.100:443-cmd:$RELAY 8443$gate,guestfwd=tcp:169.254.0.101:443-cmd:$RELAY 8443,guestfwd=tcp:169.254.0.102:443-cmd:$RELAY 8444" \

@@ -93,7 +93,8 @@ def main():
     with open(os.path.join(a.out, "meta-data"), "w") as f:
         f.write("instance-id: %s\nlocal-hostname: ecsvm\n" % a.instance_id)
     with open(os.path.join(a.out, "network-config"), "w") as f:
-        f.write("version: 2\nethernets:\n  eth0:\n    addresses: [169.254.0.15/16]\n    gateway4: 169.254.0.2\n")
+        f.write("version: 2\nethernets:\n  eth0:\n    addresses: [169.254.0.15/16]\n"
+                "    routes: [ { to: 0.0.0.0/0, via: 169.254.0.2 } ]\n")
 
 
 if __name__ == "__main__":

@@ -92,8 +92,8 @@ t "ECS_BOOTSTRAP_NO_START=1 with --wait: exit 100" rc 100
 # A cluster baked into the image (CLUSTER for packer/bake.sh: bake --cluster).  On an instance
 # made from it, ecs.service's agent starts while cloud-init is still at work: it waits for the
 # instance's first run, so it registers only in the cluster the user data names (not in the
-# baked one first, then again after a move); with no run, once cloud-init has finished, in the
-# baked cluster.
+# baked one first, then again after a move); with no run, once cloud-init has finished, or with
+# a run naming no cluster, in the baked cluster.
 boot_from_image() { # INSTANCE_ID: bake with CLUSTER=baked-cluster, then a first boot, cloud-init at work
 	docker_api -X POST "http://d/containers/ecs-agent/stop?t=5" >/dev/null
 	run env BS_URL=https://s3.us-east-1.amazonaws.com/release-bucket/ecs-bootstrap \
@@ -131,5 +131,15 @@ IN_BG "$BIN" agent >>"$W/agent3.log" 2>&1; AGENT=$BG_PID
 t "... the agent waits for the first run" agent_waits "$W/agent3.log"
 IN touch /run/cloud-init/result.json
 t "... cloud-init finished with no run: registered once, in baked-cluster" registered_in baked-cluster
+kill -TERM "$AGENT"; wait "$AGENT"
+t "baked cluster, fourth image: bake and a first boot" boot_from_image i-0bakedboot000004
+REG0=$(registrations)
+IN_BG "$BIN" agent >>"$W/agent4.log" 2>&1; AGENT=$BG_PID
+t "... the agent waits for the first run" agent_waits "$W/agent4.log"
+# the user-data snippet with CLUSTER unset passes no --cluster: the baked one holds
+run "$BIN" run --no-start
+t "... a run naming no cluster: exit 0, the marker gone, ecs.config still names baked-cluster" \
+	bash -c "[ \$(cat $W/rc) = 0 ] && [ ! -e $W/varlib.upper/ecs-bootstrap/baked ] && grep -qx ECS_CLUSTER=baked-cluster $W/etc.upper/ecs/ecs.config"
+t "... registered once, in baked-cluster" registered_in baked-cluster
 kill -TERM "$AGENT"; wait "$AGENT"
 t_summary
