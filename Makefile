@@ -260,7 +260,7 @@ test-sandbox-asan: $(B)/asan/ecs-bootstrap $(B)/ecs-bootstrap-fault $(B)/standin
 	SKIP_SUITES="$(ASAN_SKIP)" bash test-vm/sandbox/run-all.sh $(CURDIR)/$(B)/asan/ecs-bootstrap $(CURDIR)/$(B)/ecs-bootstrap-fault nft
 
 # The suites that go through TLS, with the mbedtls build (make TLS=mbedtls).
-MBED_SUITES ?= network image hostile
+MBED_SUITES ?= network image hostile partitions
 test-mbedtls: $(B)/ecs-bootstrap-mbedtls $(B)/ecs-bootstrap-fault $(B)/standin-agent
 	SUITES="$(MBED_SUITES)" bash test-vm/sandbox/run-all.sh $(CURDIR)/$(B)/ecs-bootstrap-mbedtls $(CURDIR)/$(B)/ecs-bootstrap-fault nft
 

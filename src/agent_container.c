@@ -572,23 +572,34 @@ int agent_container_current(struct run *r)
 	return 1;
 }
 
-void agent_status(struct run *r)
+void agent_state_get(struct run *r, struct agent_state *a)
 {
 	struct docker *d = &r->docker;
 	struct bs_err e;
-	int running = 0, code = 0, k;
+	int running = 0, k;
 
+	memset(a, 0, sizeof *a);
 	if (docker_open(d, r->root, r->docker_host, &e) < 0) {
-		printf("agent: Docker is not answering (%s)\n", e.msg);
+		a->state = "unknown";
+		(void) snprintf(a->detail, sizeof a->detail, "Docker is not answering (%s)", e.msg);
 		return;
 	}
-	k = docker_container_state(d, AGENT_CONTAINER, &running, &code, &e);
+	k = docker_container_state(d, AGENT_CONTAINER, &running, &a->exit_code, &e);
 	if (k == -ENOENT)
-		printf("agent: no %s container\n", AGENT_CONTAINER);
+		a->state = "absent", (void) snprintf(a->detail, sizeof a->detail, "no %s container", AGENT_CONTAINER);
 	else if (k < 0)
-		printf("agent: %s\n", e.msg);
+		a->state = "unknown", (void) snprintf(a->detail, sizeof a->detail, "%s", e.msg);
 	else if (running)
-		printf("agent: container %s running\n", AGENT_CONTAINER);
+		a->state = "running", (void) snprintf(a->detail, sizeof a->detail, "container %s running", AGENT_CONTAINER);
 	else
-		printf("agent: container %s exited with %d\n", AGENT_CONTAINER, code);
+		a->state = "exited", (void) snprintf(a->detail, sizeof a->detail, "container %s exited with %d",
+						     AGENT_CONTAINER, a->exit_code);
+}
+
+void agent_status(struct run *r)
+{
+	struct agent_state a;
+
+	agent_state_get(r, &a);
+	printf("agent: %s\n", a.detail);
 }

@@ -26,6 +26,14 @@ void agent_config_hash(struct run *r, char hex[65]);
 /* The cluster ecs.config names (ECS_CLUSTER) into buf: 1, or 0 when it names none (an image
  * made by bake without --cluster), or < 0 when ecs.config cannot be read. */
 int agent_config_cluster(struct run *r, char *buf, size_t cap);
+/* The container's state for `status`: state "running", "exited" (exit_code), "absent" or
+ * "unknown" (Docker does not answer, or its error: in detail). */
+struct agent_state {
+	const char *state;
+	int exit_code;
+	char detail[600]; /* room for an error message (512) and what it is */
+};
+void agent_state_get(struct run *r, struct agent_state *a);
 /* For `status`: one line on the container's state. */
 void agent_status(struct run *r);
 

@@ -40,6 +40,9 @@ void cli_help(void)
 	      "                                  (exit 0: nothing to do, 1: changes pending)\n"
 	      "  ecs-bootstrap status [options]  every step: converged / pending / failed, with checkpoint\n"
 	      "                                  times (exit 0: all converged, 1: not)\n"
+	      "                                  plan and status --json: one JSON document instead (schema 1:\n"
+	      "                                  steps[] with name, state, detail (status: scope, checkpoint),\n"
+	      "                                  status: agent {state, exit_code, detail}; exit)\n"
 	      "  ecs-bootstrap agent             run and supervise the agent container in the foreground (what\n"
 	      "                                  ecs.service runs): re-apply sysctl and nat, make sure the image\n"
 	      "                                  is loaded, start container ecs-agent, restart it when it fails;\n"
@@ -142,8 +145,8 @@ void cli_help(void)
 	      "Checkpoints: /var/lib/ecs-bootstrap/state/<step>.  Lock: /run/ecs-bootstrap.lock.\n"
 	      "Network (AWS SDK conventions): AWS_REGION, AWS_ENDPOINT_URL_S3, AWS_EC2_METADATA_SERVICE_ENDPOINT,\n"
 	      "AWS_EC2_METADATA_DISABLED=true, HTTPS_PROXY/HTTP_PROXY/NO_PROXY (http:// proxies, CONNECT),\n"
-	      "SSL_CERT_FILE (added to the embedded Amazon roots; else the system bundle).  IMDSv2 only,\n"
-	      "unless ECS_BOOTSTRAP_IMDS_V1=1.  TLS verification cannot be turned off.\n\n"
+	      "AWS_CA_BUNDLE, else SSL_CERT_FILE (added to the embedded Amazon roots; else the system\n"
+	      "bundle).  IMDSv2 only, unless ECS_BOOTSTRAP_IMDS_V1=1.  TLS verification cannot be turned off.\n\n"
 	      "Exit codes:\n"
 	      "    0  converged (plan/status: nothing pending)\n"
 	      "    1  plan/status: changes pending\n"
@@ -283,7 +286,9 @@ static void from_env_net(struct run *r)
 	v = env("ECS_BOOTSTRAP_HTTP_TIMEOUT"); /* seconds, 1..3600: how long a stalled server is waited for */
 	t = v ? strtol(v, NULL, 10) : 0;
 	n->io_timeout_ms = t >= 1 && t <= 3600 ? (int) t * 1000 : 0;
-	n->ssl_cert_file = env("SSL_CERT_FILE");
+	/* the AWS SDKs' variable first, as the AWS CLI takes it over the TLS library's */
+	n->ssl_cert_var = env("AWS_CA_BUNDLE") ? "AWS_CA_BUNDLE" : "SSL_CERT_FILE";
+	n->ssl_cert_file = env(n->ssl_cert_var);
 	n->imds_endpoint = env("AWS_EC2_METADATA_SERVICE_ENDPOINT");
 	n->imds_disabled = (v = getenv("AWS_EC2_METADATA_DISABLED")) && !strcasecmp(v, "true");
 	n->imds_v1_allowed = (v = getenv("ECS_BOOTSTRAP_IMDS_V1")) && !strcmp(v, "1");
@@ -349,7 +354,7 @@ static int from_env(struct run *r)
 
 enum { O_CLUSTER = 256, O_SET, O_BLOCK_IMDS, O_ROOT, O_LOCK_TIMEOUT, O_FILE, O_SHOW_SECRETS, O_HELP, O_VERSION,
        O_CONFIG_URL, O_REGION, O_SHA256, O_KEYRING, O_AGENT_VERSION, O_AGENT_URL, O_REFRESH, O_WAIT, O_METHOD, O_NO_START,
-       O_NO_BLOCK_IMDS };
+       O_NO_BLOCK_IMDS, O_JSON };
 
 /* Which options each command takes. */
 static bool applies(enum bs_cmd cmd, int o)
@@ -362,6 +367,8 @@ static bool applies(enum bs_cmd cmd, int o)
 		return true;
 	case O_FILE:
 		return cmd == CMD_CONFIG_SHOW;
+	case O_JSON:
+		return cmd == CMD_PLAN || cmd == CMD_STATUS;
 	case O_SHOW_SECRETS:
 		return cmd == CMD_CONFIG_SHOW || cmd == CMD_OPTIONS;
 	case 'o': case O_SHA256:
@@ -402,6 +409,7 @@ int cli_parse(int argc, char *argv[], struct cli *c, struct run *r)
 		{ "show-secrets", no_argument, NULL, O_SHOW_SECRETS },
 		{ "help", no_argument, NULL, O_HELP },
 		{ "version", no_argument, NULL, O_VERSION },
+		{ "json", no_argument, NULL, O_JSON },
 		{ NULL, 0, NULL, 0 },
 	};
 	int first = 1, k, o;
@@ -491,6 +499,7 @@ int cli_parse(int argc, char *argv[], struct cli *c, struct run *r)
 		case 'v': r->verbose++; break;
 		case O_FILE: c->file = optarg; break;
 		case O_SHOW_SECRETS: c->show_secrets = true; break;
+		case O_JSON: r->json = true; break;
 		case O_HELP: c->cmd = CMD_HELP; return 0;
 		case O_VERSION: c->cmd = CMD_VERSION; return 0;
 		default:

@@ -207,7 +207,7 @@ int cmd_fetch(struct run *r, const char *url, const char *out, const char *want,
 					errno == EEXIST ? " (created by someone else meanwhile)" : "");
 		d.seekable = true;
 	}
-	(void) tls_trust_load(&r->net.tls, r->root_fd, r->net.ssl_cert_file, &r->err); /* errors resurface at the first https use */
+	(void) tls_trust_load(&r->net.tls, r->root_fd, r->net.ssl_cert_file, r->net.ssl_cert_var, &r->err); /* errors resurface at the first https use */
 	err_clear(&r->err);
 	k = fetch_url(&r->net, url, &fo, &sink, &resp, &r->err);
 	if (d.done && d.tty)

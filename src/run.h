@@ -40,6 +40,7 @@ struct run {
 	size_t n_keyrings;
 	bool keyrings_given;       /* --keyring or ECS_BOOTSTRAP_KEYRING: the saved ones are not used */
 	bool refresh;              /* --refresh: download the agent again */
+	bool json;                 /* --json: plan and status print one JSON document */
 	int wait_s;                /* --wait[=SECONDS]: 0 = do not wait */
 	bool bake;                 /* `bake`: an image, not an instance */
 	bool no_start;             /* --no-start (and bake): ecs.service enabled, not started */

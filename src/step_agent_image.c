@@ -3,7 +3,8 @@
  * Owns: /var/cache/ecs/ecs-agent.tar (+ .asc, + .id) and the image amazon/amazon-ecs-agent:latest
  * in Docker.
  * Source (installation document): https://s3.amazonaws.com/amazon-ecs-agent-us-east-1/ for
- * us-east-1, https://s3.REGION.amazonaws.com/amazon-ecs-agent-REGION/ elsewhere, file
+ * us-east-1, https://s3.REGION.amazonaws.com/amazon-ecs-agent-REGION/ elsewhere (the
+ * partition's suffix for the other partitions: s3.cn-north-1.amazonaws.com.cn), file
  * ecs-agent-[arm64-]VERSION.tar and its .asc; --agent-url replaces the whole URL.
  * Converged: the .id file (written only after a verified load) names the image Docker has
  * under amazon/amazon-ecs-agent:latest, and the checkpoint says the source and the trust
@@ -86,10 +87,10 @@ int agent_image_prepare(struct run *r)
 		if (!strcmp(region, "us-east-1"))
 			n = snprintf(r->agent_url, sizeof r->agent_url,
 				     "https://s3.amazonaws.com/amazon-ecs-agent-us-east-1/ecs-agent-%s%s.tar", arm ? "arm64-" : "", v);
-		else
+		else /* the region's bucket in its partition's S3: s3.cn-north-1.amazonaws.com.cn, ... */
 			n = snprintf(r->agent_url, sizeof r->agent_url,
-				     "https://s3.%s.amazonaws.com/amazon-ecs-agent-%s/ecs-agent-%s%s.tar", region, region,
-				     arm ? "arm64-" : "", v);
+				     "https://s3.%s.%s/amazon-ecs-agent-%s/ecs-agent-%s%s.tar", region,
+				     fetch_partition(region).dns_suffix, region, arm ? "arm64-" : "", v);
 	}
 	if (n < 0 || (size_t) n >= sizeof r->agent_url)
 		return err_setx(&r->err, -ENAMETOOLONG, BS_EXIT_USAGE, "agent URL too long");
@@ -178,7 +179,7 @@ int agent_image_check(struct run *r)
 		return 0;
 	}
 	if (!r->cp_valid) {
-		run_why(r, "the agent source or trust set changed");
+		run_why(r, "the agent source or trust set changed (the source: %s)", r->agent_url);
 		return 0;
 	}
 	return 1;
@@ -250,7 +251,7 @@ static int fetch_sig(struct run *r, char sig[SIG_MAX + 1], size_t *len)
 	struct http_sink s;
 	int k;
 
-	(void) tls_trust_load(&r->net.tls, r->root_fd, r->net.ssl_cert_file, &r->err);
+	(void) tls_trust_load(&r->net.tls, r->root_fd, r->net.ssl_cert_file, r->net.ssl_cert_var, &r->err);
 	err_clear(&r->err);
 	http_mem_sink(&s, &m, sig, SIG_MAX + 1);
 	k = fetch_url(&r->net, r->agent_sig_url, &fo, &s, &resp, &r->err);

@@ -97,7 +97,7 @@ static int load_config_url(struct run *r, struct ecsconfig_kv *kv, size_t cap, s
 	int k;
 
 	http_mem_sink(&sink, &f, text, sizeof text);
-	(void) tls_trust_load(&r->net.tls, r->root_fd, r->net.ssl_cert_file, &r->err); /* failures resurface in the request */
+	(void) tls_trust_load(&r->net.tls, r->root_fd, r->net.ssl_cert_file, r->net.ssl_cert_var, &r->err); /* failures resurface in the request */
 	err_clear(&r->err);
 	k = fetch_url(&r->net, r->config_url, &fo, &sink, &resp, &r->err);
 	if (k < 0)

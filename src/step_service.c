@@ -36,7 +36,8 @@
 	"# Written by ecs-bootstrap.  The Amazon ECS agent, supervised by `ecs-bootstrap agent`.\n" \
 	"[Unit]\n" \
 	"Description=Amazon ECS agent (ecs-bootstrap)\n" \
-	"Wants=docker.service\n" \
+	"Documentation=man:ecs-bootstrap(8)\n" \
+	"Wants=docker.service network-online.target\n" \
 	"After=docker.service network-online.target\n" \
 	"PartOf=docker.service\n" \
 	"\n" \

@@ -15,6 +15,7 @@
 #include "agent_container.h"
 #include "lib/fault.h"
 #include "lib/fileio.h"
+#include "lib/json.h"
 #include "log.h"
 #include "options.h"
 #include "lib/clock.h"
@@ -198,30 +199,63 @@ int steps_forget_instance(struct run *r)
 	return 0;
 }
 
+/* One step of `plan --json` or `status --json`: {"name": ..., "state": ..., ["scope": ...,
+ * "checkpoint": ...,] "detail": ...}. */
+static void json_step(const struct bs_step *s, bool first, const char *state, const char *scope, const char *when,
+		      const char *detail)
+{
+	printf("%s\n    {\"name\": ", first ? "" : ",");
+	json_write_string(stdout, s->name);
+	printf(", \"state\": ");
+	json_write_string(stdout, state);
+	if (scope) {
+		printf(", \"scope\": ");
+		json_write_string(stdout, scope);
+		printf(", \"checkpoint\": ");
+		json_write_string(stdout, when);
+	}
+	printf(", \"detail\": ");
+	json_write_string(stdout, detail);
+	putchar('}');
+}
+
 int steps_plan(struct run *r)
 {
-	int pending = 0;
+	int pending = 0, k = 0;
+	size_t i;
 
-	for (size_t i = 0; i < N_STEPS; i++) {
+	if (r->json)
+		printf("{\"schema\": 1, \"command\": \"plan\", \"steps\": [");
+	for (i = 0; i < N_STEPS; i++) {
 		const struct bs_step *s = &steps[i];
 		struct state_cp cp;
 		char fp[65];
-		int k;
 
-		if (begin(r, s, fp, &cp) < 0)
-			return fail(r, s);
-		k = s->check(r);
+		k = begin(r, s, fp, &cp);
+		if (k >= 0)
+			k = s->check(r);
 		if (k < 0)
-			return fail(r, s);
-		if (s->flags & STEP_READONLY)
+			break;
+		if (r->json)
+			json_step(s, i == 0, s->flags & STEP_READONLY ? "ok" : k > 0 ? "converged" : "pending", NULL, NULL,
+				  s->flags & STEP_READONLY ? r->done : k > 0 ? "" : r->why);
+		else if (s->flags & STEP_READONLY)
 			printf("%-12s ok: %s\n", s->name, r->done);
 		else if (k > 0)
 			printf("%-12s converged\n", s->name);
-		else {
+		else
 			printf("%-12s would change: %s\n", s->name, r->why);
-			pending++;
-		}
+		pending += k == 0 && !(s->flags & STEP_READONLY);
 	}
+	if (r->json) {
+		/* a step that cannot be checked ends the plan: its error, and the exit code */
+		if (k < 0)
+			json_step(&steps[i], i == 0, "failed", NULL, NULL, r->err.msg);
+		printf("\n  ], \"pending\": %d, \"exit\": %d}\n", pending,
+		       k < 0 ? err_exit_code(&r->err) : pending ? BS_EXIT_PENDING : BS_EXIT_OK);
+	}
+	if (k < 0)
+		return fail(r, &steps[i]);
 	return pending ? BS_EXIT_PENDING : BS_EXIT_OK;
 }
 
@@ -229,7 +263,10 @@ int steps_status(struct run *r)
 {
 	int not_ok = 0;
 
-	printf("%-12s %-10s %-9s %-21s %s\n", "STEP", "STATE", "SCOPE", "CHECKPOINT", "DETAIL");
+	if (r->json)
+		printf("{\"schema\": 1, \"command\": \"status\", \"steps\": [");
+	else
+		printf("%-12s %-10s %-9s %-21s %s\n", "STEP", "STATE", "SCOPE", "CHECKPOINT", "DETAIL");
 	for (size_t i = 0; i < N_STEPS; i++) {
 		const struct bs_step *s = &steps[i];
 		struct state_cp cp;
@@ -257,9 +294,24 @@ int steps_status(struct run *r)
 			state = "pending", detail = r->why;
 		if (k < 0 || (k == 0 && !(s->flags & STEP_READONLY)))
 			not_ok++;
-		printf("%-12s %-10s %-9s %-21s %s\n", s->name, state, state_scope_name(s->scope), when, detail);
+		if (r->json)
+			json_step(s, i == 0, state, state_scope_name(s->scope), cp.exists ? when : NULL, detail);
+		else
+			printf("%-12s %-10s %-9s %-21s %s\n", s->name, state, state_scope_name(s->scope), when, detail);
 	}
-	agent_status(r);
+	if (r->json) {
+		struct agent_state a;
+		agent_state_get(r, &a);
+		printf("\n  ], \"agent\": {\"state\": ");
+		json_write_string(stdout, a.state);
+		if (!strcmp(a.state, "exited"))
+			printf(", \"exit_code\": %d", a.exit_code);
+		printf(", \"detail\": ");
+		json_write_string(stdout, a.detail);
+		printf("}, \"not_ok\": %d, \"exit\": %d}\n", not_ok, not_ok ? BS_EXIT_PENDING : BS_EXIT_OK);
+	} else {
+		agent_status(r);
+	}
 	return not_ok ? BS_EXIT_PENDING : BS_EXIT_OK;
 }
 

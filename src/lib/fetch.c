@@ -78,6 +78,26 @@ int fetch_region_check(const char *region, const char *from, struct bs_err *e)
 			shown, from, FETCH_REGION_MAX);
 }
 
+struct aws_partition fetch_partition(const char *region)
+{
+	static const struct {
+		const char *prefix;
+		struct aws_partition p;
+	} parts[] = {
+		{ "cn-", { "aws-cn", "amazonaws.com.cn" } },
+		{ "us-gov-", { "aws-us-gov", "amazonaws.com" } },
+		{ "us-iso-", { "aws-iso", "c2s.ic.gov" } },
+		{ "us-isob-", { "aws-iso-b", "sc2s.sgov.gov" } },
+		{ "eu-isoe-", { "aws-iso-e", "cloud.adc-e.uk" } },
+		{ "us-isof-", { "aws-iso-f", "csp.hci.ic.gov" } },
+		{ "eusc-", { "aws-eusc", "amazonaws.eu" } },
+	};
+	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+		if (!strncmp(region, parts[i].prefix, strlen(parts[i].prefix)))
+			return parts[i].p;
+	return (struct aws_partition) { "aws", "amazonaws.com" };
+}
+
 int fetch_region_resolve(struct net *n, const char *given, const char *known, char *buf, size_t cap, struct bs_err *e)
 {
 	const char *v = given, *from = "--region";
@@ -139,9 +159,9 @@ static int s3_url(const struct url *s3, const char *region, const char *ep, char
 		n = snprintf(buf, cap, "%.*s/%s/%s", (int) el, ep, s3->host, key);
 	} else if (strchr(s3->host, '.')) {
 		/* a dotted bucket does not match the *.s3 wildcard certificate: path style */
-		n = snprintf(buf, cap, "https://s3.%s.amazonaws.com/%s/%s", region, s3->host, key);
+		n = snprintf(buf, cap, "https://s3.%s.%s/%s/%s", region, fetch_partition(region).dns_suffix, s3->host, key);
 	} else {
-		n = snprintf(buf, cap, "https://%s.s3.%s.amazonaws.com/%s", s3->host, region, key);
+		n = snprintf(buf, cap, "https://%s.s3.%s.%s/%s", s3->host, region, fetch_partition(region).dns_suffix, key);
 	}
 	if (n < 0 || (size_t) n >= cap)
 		return err_set(e, -ENAMETOOLONG, "S3 URL too long");

@@ -2,7 +2,8 @@
  * s3://BUCKET/KEY through the S3 REST API with SigV4 (credentials: the context's
  * access_key_id/secret_access_key[/session_token] (AWS_ACCESS_KEY_ID, ...), else the
  * instance role via IMDSv2; region from the caller, AWS_REGION, AWS_DEFAULT_REGION, else
- * IMDS; endpoint https://BUCKET.s3.REGION.amazonaws.com/KEY, path style for dotted buckets
+ * IMDS; endpoint https://BUCKET.s3.REGION.SUFFIX/KEY (SUFFIX: the region's partition's, as
+ * amazonaws.com.cn for cn-*: fetch_partition), path style for dotted buckets
  * and for s3_endpoint (AWS_ENDPOINT_URL_S3); the region is checked first, wherever it came
  * from).  The context (net.h) is the caller's: it also carries proxies and the CA bundle.  The key
  * is taken as written (see url.h) and percent-encoded once on the request line, which
@@ -33,6 +34,17 @@ int fetch_url(struct net *n, const char *url, const struct fetch_opts *fo, const
  * the region (made printable) and from, where it came from ("--region", "AWS_REGION",
  * "IMDS"). */
 int fetch_region_check(const char *region, const char *from, struct bs_err *e);
+
+/* The partition a checked region belongs to and its DNS suffix, as AWS names them (the SDKs'
+ * partitions.json): cn-* aws-cn amazonaws.com.cn; us-gov-* aws-us-gov amazonaws.com; us-iso-*
+ * aws-iso c2s.ic.gov; us-isob-* aws-iso-b sc2s.sgov.gov; eu-isoe-* aws-iso-e cloud.adc-e.uk;
+ * us-isof-* aws-iso-f csp.hci.ic.gov; eusc-* aws-eusc amazonaws.eu; any other aws
+ * amazonaws.com.  S3's host for the region is s3.REGION.SUFFIX. */
+struct aws_partition {
+	const char *name;
+	const char *dns_suffix;
+};
+struct aws_partition fetch_partition(const char *region);
 
 /* The one region resolution: given (--region), else n's AWS_REGION, else AWS_DEFAULT_REGION,
  * else known (the identity document's region, when IMDS gave it; may be NULL), else IMDS's

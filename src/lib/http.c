@@ -455,7 +455,7 @@ static int trust(const struct http_opts *o, struct bs_err *e)
 {
 	if (!o->net)
 		return err_setx(e, -EINVAL, BS_EXIT_INTERNAL, "https without a network context");
-	return tls_trust_load(&o->net->tls, AT_FDCWD, o->net->ssl_cert_file, e);
+	return tls_trust_load(&o->net->tls, AT_FDCWD, o->net->ssl_cert_file, o->net->ssl_cert_var, e);
 }
 
 int http_request(const char *url_s, const struct http_opts *o, const struct http_sink *s, struct http_resp *r,

@@ -8,6 +8,7 @@
 #undef JSMN_HEADER
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "../err.h"
 
@@ -39,5 +40,11 @@ bool json_is_true(const struct json *j, int tok);
 
 /* The integer value of a primitive token (no fraction, no exponent).  0 or -EINVAL. */
 int json_int(const struct json *j, int tok, long long *ret);
+
+/* Write s to f as a JSON string (quotes included): '"', '\\' and control characters
+ * escaped, valid UTF-8 kept as it is, each byte of an invalid sequence written as U+FFFD, so
+ * the output is valid JSON whatever s holds (details may quote what a server sent).  NULL is
+ * written as null. */
+void json_write_string(FILE *f, const char *s);
 
 #endif

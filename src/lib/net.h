@@ -45,7 +45,8 @@ struct net {
 	const char *http_proxy;          /* http_proxy, HTTP_PROXY */
 	const char *no_proxy;            /* NO_PROXY, no_proxy */
 	int io_timeout_ms;               /* ECS_BOOTSTRAP_HTTP_TIMEOUT; 0: 30 s */
-	const char *ssl_cert_file;       /* SSL_CERT_FILE: the CA bundle instead of the system's */
+	const char *ssl_cert_file;       /* AWS_CA_BUNDLE, else SSL_CERT_FILE: the CA bundle instead of the system's */
+	const char *ssl_cert_var;        /* which of the two named it, for errors */
 	const char *imds_endpoint;       /* AWS_EC2_METADATA_SERVICE_ENDPOINT */
 	bool imds_disabled;              /* AWS_EC2_METADATA_DISABLED=true */
 	bool imds_v1_allowed;            /* ECS_BOOTSTRAP_IMDS_V1=1 */

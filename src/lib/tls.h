@@ -21,10 +21,11 @@
 #include "tls_ctx.h"
 
 /* Load the trust anchors once (later calls return at once).  root_fd: where the system
- * bundle is looked up (AT_FDCWD or the --root fd); cert_file (SSL_CERT_FILE; NULL: the
- * system's) is a path of the caller's, instead of it.  Returns the number of anchors, or < 0
- * (a named bundle that cannot be read is an error; a missing system bundle is not). */
-int tls_trust_load(struct tls *t, int root_fd, const char *cert_file, struct bs_err *e);
+ * bundle is looked up (AT_FDCWD or the --root fd); cert_file (AWS_CA_BUNDLE or SSL_CERT_FILE,
+ * the variable's name in cert_var for errors; NULL: the system's) is a path of the caller's,
+ * instead of it.  Returns the number of anchors, or < 0 (a named bundle that cannot be read is
+ * an error; a missing system bundle is not). */
+int tls_trust_load(struct tls *t, int root_fd, const char *cert_file, const char *cert_var, struct bs_err *e);
 
 /* Handshake over the connected socket fd, verifying the chain and host.  io_timeout_ms
  * bounds every wait for the peer.  0, or < 0 with e naming the library's reason, e.g.

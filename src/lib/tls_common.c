@@ -1,5 +1,5 @@
 /* tls_common.c: the parts of tls.h that do not depend on the TLS library: trust anchors
- * (the embedded Amazon roots, then SSL_CERT_FILE or the first system bundle found) and the
+ * (the embedded Amazon roots, then AWS_CA_BUNDLE or SSL_CERT_FILE or the first system bundle found) and the
  * socket I/O under a session, with timeouts.  The backend decodes the anchors. */
 #include <errno.h>
 #include <fcntl.h>
@@ -80,7 +80,7 @@ static int load_bundle(struct tls *t, int dirfd, const char *path, struct bs_err
 	return w.added;
 }
 
-int tls_trust_load(struct tls *t, int root_fd, const char *cert_file, struct bs_err *e)
+int tls_trust_load(struct tls *t, int root_fd, const char *cert_file, const char *cert_var, struct bs_err *e)
 {
 	static const char *const system_bundles[] = {
 		"/etc/ssl/certs/ca-certificates.crt", /* Debian, Ubuntu, Amazon Linux 2023 symlink */
@@ -100,7 +100,7 @@ int tls_trust_load(struct tls *t, int root_fd, const char *cert_file, struct bs_
 	if (cert_file && *cert_file) {
 		k = load_bundle(t, AT_FDCWD, cert_file, e);
 		if (k < 0)
-			return err_wrap(e, "SSL_CERT_FILE");
+			return err_wrap(e, "%s", cert_var && *cert_var ? cert_var : "the CA bundle");
 	} else {
 		for (size_t i = 0; i < sizeof system_bundles / sizeof system_bundles[0]; i++) {
 			if (fileio_exists(root_fd, system_bundles[i]) <= 0)

@@ -425,6 +425,24 @@ static void s3_wire(void)
 	}
 }
 
+/* Each partition's DNS suffix, as the SDKs' partitions.json gives it. */
+static void partitions(void)
+{
+	static const char *const cases[][3] = {
+		{ "us-east-1", "aws", "amazonaws.com" },           { "eu-west-3", "aws", "amazonaws.com" },
+		{ "cn-north-1", "aws-cn", "amazonaws.com.cn" },    { "cn-northwest-1", "aws-cn", "amazonaws.com.cn" },
+		{ "us-gov-west-1", "aws-us-gov", "amazonaws.com" }, { "us-gov-east-1", "aws-us-gov", "amazonaws.com" },
+		{ "us-iso-east-1", "aws-iso", "c2s.ic.gov" },       { "us-isob-east-1", "aws-iso-b", "sc2s.sgov.gov" },
+		{ "eu-isoe-west-1", "aws-iso-e", "cloud.adc-e.uk" }, { "us-isof-south-1", "aws-iso-f", "csp.hci.ic.gov" },
+		{ "eusc-de-east-1", "aws-eusc", "amazonaws.eu" },   { "us-isofoo-1", "aws", "amazonaws.com" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct aws_partition p = fetch_partition(cases[i][0]);
+		OK(!strcmp(p.name, cases[i][1]) && !strcmp(p.dns_suffix, cases[i][2]), "partition of %s: %s, %s (want %s, %s)",
+		   cases[i][0], p.name, p.dns_suffix, cases[i][1], cases[i][2]);
+	}
+}
+
 /* The region goes into the S3 host name: wherever it came from, it is checked first. */
 static void s3_region(void)
 {
@@ -511,6 +529,7 @@ int main(void)
 	EQ_STR(enc, "20150830T123600Z", "amz date");
 	s3_wire();
 	s3_region();
+	partitions();
 	printf("# %d cases skipped (path normalisation)\n", skipped);
 	return tap_done();
 }

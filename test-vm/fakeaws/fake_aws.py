@@ -24,6 +24,7 @@ it (a number) or true (every request):
 usage:
   fake_aws.py imds --bind 169.254.169.254 --port 80 [--role ecsInstanceRole] [--region us-east-1]
   fake_aws.py s3   --bind 127.0.0.1 --port 443 --root DIR [--cert C --key K] [--region us-east-1]
+                   [--domain amazonaws.com]
                    [--anonymous-read]
   fake_aws.py ecs  --bind 127.0.0.2 --port 443 --cert C --key K [--region us-east-1]
                    [--clusters a,b] [--poll-host-suffix .us-east-1.amazonaws.com] [--public-port 443]
@@ -390,7 +391,13 @@ class S3(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
-        log(svc="s3", method=self.command, path=self.path, host=self.headers.get("Host"), status=code, why=why)
+        log(svc="s3", method=self.command, path=self.path, host=self.headers.get("Host"), x_signed=self.signed(), status=code, why=why)
+
+    def signed(self):
+        """How the request was signed, for the log: "header", "query" (presigned) or "" (anonymous)."""
+        if self.headers.get("Authorization"):
+            return "header"
+        return "query" if "X-Amz-Signature=" in self.path.partition("?")[2] else ""
 
     def verify(self, body):
         """Returns None if OK, else (status, code, message, extra)."""
@@ -456,7 +463,7 @@ class S3(http.server.BaseHTTPRequestHandler):
         if raw_path_error(raw) or not raw.startswith("/"):
             return None, None
         path = urllib.parse.unquote_to_bytes(raw).decode("utf-8")[1:]  # only the one '/' that starts the path
-        for suffix in (".s3.%s.amazonaws.com" % S3.args.region, ".s3.amazonaws.com"):
+        for suffix in (".s3.%s.%s" % (S3.args.region, S3.args.domain), ".s3.amazonaws.com"):
             if host.endswith(suffix):  # virtual-hosted style
                 return host[: -len(suffix)], path
         b, _, k = path.partition("/")  # path style
@@ -514,7 +521,7 @@ class S3(http.server.BaseHTTPRequestHandler):
             mv = memoryview(data)
             for i in range(0, len(data), 1 << 20):
                 self.wfile.write(mv[i:i + (1 << 20)])
-        log(svc="s3", method=self.command, path=self.path, host=self.headers.get("Host"), status=200, why="")
+        log(svc="s3", method=self.command, path=self.path, host=self.headers.get("Host"), x_signed=self.signed(), status=200, why="")
 
     def faulty(self, name, data, etag):
         head = ["HTTP/1.1 200 OK", "Content-Type: binary/octet-stream", "ETag: " + etag]
@@ -571,7 +578,7 @@ class S3(http.server.BaseHTTPRequestHandler):
             if name == "s3_stall":
                 time.sleep(60)
         self.close_connection = True
-        log(svc="s3", method=self.command, path=self.path, host=self.headers.get("Host"), status=200, why="fault:" + name)
+        log(svc="s3", method=self.command, path=self.path, host=self.headers.get("Host"), x_signed=self.signed(), status=200, why="fault:" + name)
 
     do_GET = do_HEAD = do_PUT = handle_any
 
@@ -1114,6 +1121,8 @@ def main():
     p.add_argument("--bind", default="127.0.0.1")
     p.add_argument("--port", type=int, default=0)
     p.add_argument("--region", default="us-east-1")
+    p.add_argument("--domain", default="amazonaws.com",
+                   help="S3: the partition's DNS suffix, for virtual-hosted buckets (amazonaws.com.cn, ...)")
     p.add_argument("--role", default="ecsInstanceRole")
     p.add_argument("--instance-id", default="i-0123456789abcdef0")
     p.add_argument("--user-data", default="")

@@ -1,5 +1,5 @@
 #!/bin/sh
-# gen-certs.sh DIR [ecs]: a throw-away test CA and server certificates (openssl), made fresh by
+# gen-certs.sh DIR [ecs|partitions]: a throw-away test CA and server certificates (openssl), made fresh by
 # each test run and never committed:
 #   ca.crt            the test CA (the sandbox adds it to the system bundle); a ca.crt and
 #                     ca.key already in DIR are kept (the qemu guest has its CA baked in)
@@ -10,11 +10,15 @@
 #                     for the ECS names (ecs.us-east-1.amazonaws.com and the hosts the fake's
 #                     DiscoverPollEndpoint names: ecs-a-1 (ACS), ecs-t-1 (telemetry) and
 #                     ecs-sc-1 (Service Connect) .us-east-1.amazonaws.com) and 127.0.0.2
+#   part.crt/part.key only with "partitions" (likewise): S3 in the other partitions' names,
+#                     s3.cn-north-1.amazonaws.com.cn and s3.us-gov-west-1.amazonaws.com with
+#                     their buckets' wildcards, and 127.0.0.3
 set -eu
 d=$1
 mkdir -p "$d"
 cd "$d"
 s3names="DNS:s3.amazonaws.com,DNS:*.s3.amazonaws.com,DNS:s3.us-east-1.amazonaws.com,DNS:*.s3.us-east-1.amazonaws.com,DNS:localhost,IP:127.0.0.1"
+partnames="DNS:s3.cn-north-1.amazonaws.com.cn,DNS:*.s3.cn-north-1.amazonaws.com.cn,DNS:s3.us-gov-west-1.amazonaws.com,DNS:*.s3.us-gov-west-1.amazonaws.com,IP:127.0.0.3"
 ecsnames="DNS:ecs.us-east-1.amazonaws.com,DNS:ecs-a-1.us-east-1.amazonaws.com,DNS:ecs-t-1.us-east-1.amazonaws.com,DNS:ecs-sc-1.us-east-1.amazonaws.com,IP:127.0.0.2"
 mk() { # CA-NAME LEAF-NAME [CN NAMES]
 	[ -f "$1.crt" ] && [ -f "$1.key" ] ||
@@ -28,6 +32,8 @@ mk() { # CA-NAME LEAF-NAME [CN NAMES]
 }
 if [ "${2:-}" = ecs ]; then
 	mk ca ecs ecs.us-east-1.amazonaws.com "$ecsnames"
+elif [ "${2:-}" = partitions ]; then
+	mk ca part s3.cn-north-1.amazonaws.com.cn "$partnames"
 else
 	mk ca s3
 	mk rogue-ca rogue
