@@ -83,24 +83,15 @@ static const struct {
 	{ "/var/lib/cloud/data/result.json:/var/lib/cloud/data/result.json:ro", true, NULL },
 };
 
-/* A JSON string: quotes, backslashes and control bytes escaped; UTF-8 passes (ecs.config is valid UTF-8). */
+static void to_strbuf(void *b, const char *p, size_t len)
+{
+	strbuf_put(b, p, len);
+}
+
+/* A JSON string (lib/json.c's writer) into the request body. */
 static void jstr(struct strbuf *b, const char *s, size_t n)
 {
-	strbuf_put(b, "\"", 1);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char) s[i];
-		char esc[8];
-		if (c == '"' || c == '\\') {
-			esc[0] = '\\', esc[1] = (char) c;
-			strbuf_put(b, esc, 2);
-		} else if (c < 0x20) {
-			(void) snprintf(esc, sizeof esc, "\\u%04x", c);
-			strbuf_put(b, esc, 6);
-		} else {
-			strbuf_put(b, (const char *) &c, 1);
-		}
-	}
-	strbuf_put(b, "\"", 1);
+	json_escape(s, n, to_strbuf, b);
 }
 
 struct envctx {

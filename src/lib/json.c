@@ -171,50 +171,60 @@ int json_int(const struct json *j, int tok, long long *ret)
 	return 0;
 }
 
-/* Length of the valid UTF-8 sequence at s (1-4), or 0: no overlong forms, no surrogates,
- * nothing above U+10FFFF. */
-static size_t utf8_len(const unsigned char *s)
+/* Length of the valid UTF-8 sequence at s (1-4, within n bytes), or 0: no overlong forms,
+ * no surrogates, nothing above U+10FFFF. */
+static size_t utf8_len(const unsigned char *s, size_t n)
 {
 	unsigned c = s[0];
 	if (c < 0x80)
 		return 1;
 	if (c >= 0xc2 && c <= 0xdf)
-		return (s[1] & 0xc0) == 0x80 ? 2 : 0;
+		return n >= 2 && (s[1] & 0xc0) == 0x80 ? 2 : 0;
 	if (c >= 0xe0 && c <= 0xef) {
 		unsigned lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
-		return s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 ? 3 : 0;
+		return n >= 3 && s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 ? 3 : 0;
 	}
 	if (c >= 0xf0 && c <= 0xf4) {
 		unsigned lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
-		return s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 && (s[3] & 0xc0) == 0x80 ? 4 : 0;
+		return n >= 4 && s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 && (s[3] & 0xc0) == 0x80 ? 4 : 0;
 	}
 	return 0;
 }
 
+void json_escape(const char *s, size_t n, void (*out)(void *ctx, const char *p, size_t len), void *ctx)
+{
+	const unsigned char *p = (const unsigned char *) s, *end = p + n;
+
+	out(ctx, "\"", 1);
+	while (p < end) {
+		size_t k = utf8_len(p, (size_t) (end - p));
+		char esc[8];
+		if (*p == '"' || *p == '\\')
+			esc[0] = '\\', esc[1] = (char) *p, out(ctx, esc, 2);
+		else if (*p == '\n')
+			out(ctx, "\\n", 2);
+		else if (*p == '\t')
+			out(ctx, "\\t", 2);
+		else if (*p < 0x20 || *p == 0x7f)
+			(void) snprintf(esc, sizeof esc, "\\u%04x", *p), out(ctx, esc, 6);
+		else if (k == 0)
+			out(ctx, "\\ufffd", 6);
+		else
+			out(ctx, (const char *) p, k);
+		p += k ? k : 1;
+	}
+	out(ctx, "\"", 1);
+}
+
+static void to_file(void *ctx, const char *p, size_t len)
+{
+	(void) fwrite(p, 1, len, (FILE *) ctx);
+}
+
 void json_write_string(FILE *f, const char *s)
 {
-	const unsigned char *p = (const unsigned char *) s;
-
-	if (!s) {
+	if (!s)
 		fputs("null", f);
-		return;
-	}
-	putc('"', f);
-	while (*p) {
-		size_t n = utf8_len(p);
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p == '\n')
-			fputs("\\n", f);
-		else if (*p == '\t')
-			fputs("\\t", f);
-		else if (*p < 0x20 || *p == 0x7f)
-			fprintf(f, "\\u%04x", *p);
-		else if (n == 0)
-			fputs("\\ufffd", f), n = 1;
-		else
-			fwrite(p, 1, n, f);
-		p += n ? n : 1;
-	}
-	putc('"', f);
+	else
+		json_escape(s, strlen(s), to_file, f);
 }

@@ -41,10 +41,13 @@ bool json_is_true(const struct json *j, int tok);
 /* The integer value of a primitive token (no fraction, no exponent).  0 or -EINVAL. */
 int json_int(const struct json *j, int tok, long long *ret);
 
-/* Write s to f as a JSON string (quotes included): '"', '\\' and control characters
- * escaped, valid UTF-8 kept as it is, each byte of an invalid sequence written as U+FFFD, so
- * the output is valid JSON whatever s holds (details may quote what a server sent).  NULL is
- * written as null. */
+/* The one JSON string writer: s[0..n) quoted, '"', '\\' and control characters escaped,
+ * valid UTF-8 kept as it is, each byte of an invalid sequence written as U+FFFD, so the output
+ * is valid JSON whatever s holds (details may quote what a server sent); handed to out in
+ * pieces. */
+void json_escape(const char *s, size_t n, void (*out)(void *ctx, const char *p, size_t len), void *ctx);
+
+/* json_escape of the C string s to f; NULL is written as null. */
 void json_write_string(FILE *f, const char *s);
 
 #endif
