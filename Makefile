@@ -5,7 +5,9 @@
 #                   the examples against the code) and lint
 #   make check      everything: deps (apt, as root), build, unit tests and fuzz corpus
 #                   replay under ASan/UBSan, lint, namespace sandbox (nft and legacy),
-#                   the qemu guest booted from the production user data
+#                   the arm64 build under qemu-aarch64, the qemu guests booted from the
+#                   production user data
+#   make arm64      build/ecs-bootstrap-arm64: the static aarch64 binary (cross-compiled)
 #   make demo       the main job end to end in a qemu guest (systemd, cloud-init, Docker)
 #   make demo-sandbox  the same in seconds in a namespace sandbox
 #   make TLS=mbedtls  build/ecs-bootstrap-mbedtls: mbedtls instead of BearSSL for TLS
@@ -47,6 +49,7 @@ CLANG := clang
 ASAN_FLAGS := -pthread -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 ASAN_CFLAGS := $(BASE_CFLAGS) -O1 -g $(ASAN_FLAGS) -DBS_FAULT_INJECTION=1
 
+.PHONY: arm64 test-arm64 check-builds
 .PHONY: all test build-tools static fault mbedtls test-mbedtls asan check test-unit test-tools test-sandbox-asan fuzz-replay fuzz lint test-sandbox test-vm test-release test-valgrind demo demo-sandbox deps clean distclean tp release install
 ifeq ($(TLS),mbedtls)
 all: mbedtls
@@ -116,24 +119,68 @@ $(B)/ecs-bootstrap-mbedtls.debug: $(patsubst src/%.c,$(B)/mbed/obj/%.o,$(MBED_SR
 $(B)/ecs-bootstrap-mbedtls: $(B)/ecs-bootstrap-mbedtls.debug
 	strip -o $@ $<
 
+# ---- aarch64 (Graviton): the same sources, cross-compiled (Debian's gcc-aarch64-linux-gnu)
+# against musl built here from its pinned source (Debian's musl-dev is the machine's own
+# architecture's), fully static like the x86-64 binary: $(B)/ecs-bootstrap-arm64.  Its unit
+# tests and command tests run under qemu user-mode emulation (make test-arm64).
+A64 := $(B)/arm64
+A64_CROSS := aarch64-linux-gnu-
+A64_CC := $(A64)/musl/bin/musl-gcc
+A64_CFLAGS := $(filter-out -fno-plt,$(MUSL_CFLAGS))
+$(TP)/.fetched-musl: third_party/lock.txt third_party/fetch.sh
+	sh third_party/fetch.sh $(TP) musl
+	touch $@
+$(A64)/musl/.built: $(TP)/.fetched-musl
+	@command -v $(A64_CROSS)gcc >/dev/null 2>&1 || { echo "make: $(A64_CROSS)gcc not found: install gcc-aarch64-linux-gnu (Debian), or run \`make deps\` as root" >&2; exit 1; }
+	rm -rf $(A64)/musl $(A64)/musl-build && mkdir -p $(A64)/musl-build
+	cd $(A64)/musl-build && $(CURDIR)/$(TP)/musl/configure --target=aarch64-linux-gnu CROSS_COMPILE=$(A64_CROSS) \
+		--prefix=$(CURDIR)/$(A64)/musl --disable-shared --enable-wrapper=gcc > configure.log
+	$(MAKE) -C $(A64)/musl-build install > $(A64)/musl-build/make.log
+	touch $@
+A64_LIBS := $(A64)/tp/libbearssl.a $(A64)/tp/libz.a
+$(A64_LIBS): $(TP)/.fetched third_party/build.mk $(A64)/musl/.built
+	$(MAKE) -f third_party/build.mk TP=$(TP) OUT=$(A64)/tp CC=$(CURDIR)/$(A64_CC) AR=$(A64_CROSS)ar \
+		TPCFLAGS="-O2 -ffunction-sections -fdata-sections -ffile-prefix-map=$(CURDIR)/="
+$(A64)/obj/%.o: src/%.c $(TP)/.fetched $(A64)/musl/.built | $(GEN)
+	@mkdir -p $(dir $@)
+	$(A64_CC) $(A64_CFLAGS) -ffunction-sections -fdata-sections -c $< -o $@
+$(B)/ecs-bootstrap-arm64.debug: $(patsubst src/%.c,$(A64)/obj/%.o,$(SRC)) $(A64_LIBS)
+	$(A64_CC) $(MUSL_LDFLAGS) -o $@ $^
+$(B)/ecs-bootstrap-arm64: $(B)/ecs-bootstrap-arm64.debug
+	$(A64_CROSS)strip -o $@ $<
+# the tests' own buffers are sized for their vectors (as in the valgrind build)
+$(A64)/obj/tests/%.o: A64_CFLAGS += -Wno-format-truncation
+$(A64)/tests/%: $(A64)/obj/tests/%.o $(patsubst src/%.c,$(A64)/obj/%.o,$(SRC_NOMAIN)) $(A64_LIBS)
+	@mkdir -p $(dir $@)
+	$(A64_CC) -static -pthread -o $@ $^
+arm64: $(B)/ecs-bootstrap-arm64
+# The arm64 binary under qemu-aarch64 (user mode): every unit test, the command tests (verify
+# with real gpg, image inspect, fetch), and the sandbox's foundation suite.
+test-arm64: $(B)/ecs-bootstrap-arm64 $(addprefix $(A64)/tests/,$(TESTS)) $(B)/ecs-bootstrap-fault $(B)/standin-agent
+	bash test-vm/arm64/run.sh $(CURDIR)/$(B)/ecs-bootstrap-arm64 $(CURDIR)/$(A64)/tests $(CURDIR)/$(B)/ecs-bootstrap-fault
+
 # ---- release: build/release/ecs-bootstrap (the file to upload), a tarball with the man page,
 # README and examples, and SHA256SUMS.  Reproducible: the same commit gives the same bytes in
 # any directory at any time (SOURCE_DATE_EPOCH, default the commit's time, dates the tarball;
 # scripts/repro-check.sh builds twice and compares).
 SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
-ARCH := $(shell uname -m | sed 's/x86_64/amd64/; s/aarch64/arm64/')
 REL := $(B)/release
-REL_NAME := ecs-bootstrap-$(VERSION)-linux-$(ARCH)
-release: $(B)/ecs-bootstrap
-	rm -rf $(REL) && mkdir -p $(REL)/$(REL_NAME)/examples
-	cp $(B)/ecs-bootstrap $(REL)/ecs-bootstrap
-	cp $(B)/ecs-bootstrap docs/ecs-bootstrap.8 README.md $(REL)/$(REL_NAME)/
-	cp -r docs/examples/. $(REL)/$(REL_NAME)/examples/
+# Both architectures: ecs-bootstrap (x86-64, built by this machine's musl-gcc) and
+# ecs-bootstrap-arm64 (aarch64, cross-compiled), and a tarball of each with the man page,
+# README and examples.
+rel_tar = rm -rf $(REL)/$(2) && mkdir -p $(REL)/$(2)/examples && \
+	cp $(1) $(REL)/$(2)/ecs-bootstrap && cp docs/ecs-bootstrap.8 README.md $(REL)/$(2)/ && \
+	cp -r docs/examples/. $(REL)/$(2)/examples/ && \
 	tar --sort=name --mtime=@$(SOURCE_DATE_EPOCH) --owner=0 --group=0 --numeric-owner --mode=go-w \
 		--pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime \
-		-C $(REL) -cf - $(REL_NAME) | gzip -n -9 > $(REL)/$(REL_NAME).tar.gz
-	rm -rf $(REL)/$(REL_NAME)
-	cd $(REL) && sha256sum ecs-bootstrap $(REL_NAME).tar.gz > SHA256SUMS && cat SHA256SUMS
+		-C $(REL) -cf - $(2) | gzip -n -9 > $(REL)/$(2).tar.gz && rm -rf $(REL)/$(2)
+release: $(B)/ecs-bootstrap $(B)/ecs-bootstrap-arm64
+	rm -rf $(REL) && mkdir -p $(REL)
+	cp $(B)/ecs-bootstrap $(B)/ecs-bootstrap-arm64 $(REL)/
+	$(call rel_tar,$(B)/ecs-bootstrap,ecs-bootstrap-$(VERSION)-linux-amd64)
+	$(call rel_tar,$(B)/ecs-bootstrap-arm64,ecs-bootstrap-$(VERSION)-linux-arm64)
+	cd $(REL) && sha256sum ecs-bootstrap ecs-bootstrap-arm64 ecs-bootstrap-$(VERSION)-linux-amd64.tar.gz \
+		ecs-bootstrap-$(VERSION)-linux-arm64.tar.gz > SHA256SUMS && cat SHA256SUMS
 
 PREFIX ?= /usr/local
 install: $(B)/ecs-bootstrap
@@ -250,12 +297,13 @@ test-tools: $(B)/ecs-bootstrap
 test-sandbox: $(B)/ecs-bootstrap $(B)/ecs-bootstrap-fault $(B)/standin-agent $(B)/task-probe
 	bash test-vm/sandbox/run-all.sh $(CURDIR)/$(B)/ecs-bootstrap $(CURDIR)/$(B)/ecs-bootstrap-fault
 
-# The same sandbox suites with the glibc ASan+UBSan build of the binary, but for four whose
+# The same sandbox suites with the glibc ASan+UBSan build of the binary, but for five whose
 # runs of the binary the others repeat (ASAN_SKIP: realagent, the real agent's own behaviour;
 # crash, where the fault build is the one killed; bake, whose command amazon.sh also runs and
 # whose instances run the steps and `agent` as agent.sh does; userdata, the snippet's shell
-# around plain runs), for CI's time (the three qemu guests).
-ASAN_SKIP ?= realagent crash bake userdata
+# around plain runs; registry, whose pull, credentials and reference code test_docker and
+# fuzz_dockerref run under ASan), for CI's time (the three qemu guests).
+ASAN_SKIP ?= realagent crash bake userdata registry
 test-sandbox-asan: $(B)/asan/ecs-bootstrap $(B)/ecs-bootstrap-fault $(B)/standin-agent $(B)/task-probe
 	SKIP_SUITES="$(ASAN_SKIP)" bash test-vm/sandbox/run-all.sh $(CURDIR)/$(B)/asan/ecs-bootstrap $(CURDIR)/$(B)/ecs-bootstrap-fault nft
 
@@ -282,33 +330,29 @@ deps:
 # The guest images (debootstrap: the archive and one core's dpkg) build in the background from
 # the start, beside the builds, unit tests, lint and the release check, which use one core
 # each; test-vm waits for them (build-image.sh holds a lock per image) and prints their log.
+# Everything is built first (make -j2 check-builds); the tests but the guests then run as two
+# streams at once (scripts/streams.sh), each about one core's work, then the guests.
+STREAM1 = test-unit test-tools fuzz-replay test-sandbox test-mbedtls
+STREAM2 = lint test-release test-sandbox-asan test-valgrind test-arm64
 check: deps
 	@mkdir -p $(B) && date +'# %T the guest images build in the background: $(B)/vm-images.log'
 	@bash test-vm/qemu/build-images.sh $(VM_SUITES) > $(B)/vm-images.log 2>&1 &
-	@date +'# %T make static fault asan'
-	$(MAKE) static fault asan
-	@date +'# %T make test-unit'
-	$(MAKE) test-unit
-	@date +'# %T make test-tools'
-	$(MAKE) test-tools
-	@date +'# %T make fuzz-replay'
-	$(MAKE) fuzz-replay
-	@date +'# %T make lint'
-	$(MAKE) lint
-	@date +'# %T make test-release'
-	$(MAKE) test-release
-	@date +'# %T make test-sandbox'
-	$(MAKE) test-sandbox
-	@date +'# %T make test-sandbox-asan'
-	$(MAKE) test-sandbox-asan
-	@date +'# %T make test-mbedtls'
-	$(MAKE) test-mbedtls
-	@date +'# %T make test-valgrind'
-	$(MAKE) test-valgrind
+	@date +'# %T make -j2 check-builds'
+	$(MAKE) -j2 check-builds
+	@date +'# %T two streams at once: $(STREAM1) | $(STREAM2)'
+	sh scripts/streams.sh $(B)/streams "$(MAKE) $(STREAM1)" "$(MAKE) $(STREAM2)"
 	@date +'# %T make test-vm'
 	@cat $(B)/vm-images.log
 	$(MAKE) test-vm
 	@date +'# %T make check: done'
+
+# What the two streams of make check use, built before they start (two makes must not build
+# the same file at once; make release then only packs what is here).
+check-builds: $(B)/ecs-bootstrap $(B)/ecs-bootstrap-fault $(B)/standin-agent $(B)/task-probe $(B)/vm-relay \
+	$(B)/asan/ecs-bootstrap $(addprefix $(B)/asan/tests/,$(TESTS)) $(B)/tsan/test_bgpipe \
+	$(addprefix $(B)/asan/replay/,$(FUZZERS)) $(GEN) $(TP)/.fetched-mbedtls \
+	$(B)/ecs-bootstrap-mbedtls $(B)/vg/ecs-bootstrap $(addprefix $(B)/vg/tests/,$(TESTS)) \
+	$(B)/ecs-bootstrap-arm64 $(addprefix $(A64)/tests/,$(TESTS))
 
 demo: deps
 	$(MAKE) static $(B)/standin-agent $(B)/vm-relay $(B)/task-probe

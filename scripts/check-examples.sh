@@ -26,9 +26,9 @@ else bad "README.md opens with user-data.sh unchanged"; diff "$ex/user-data.sh" 
 
 if grep -qF 'file("${path.module}/../user-data.sh")' "$ex/terraform/main.tf" &&
 	grep -qF '"#!/bin/sh\n",' "$ex/terraform/main.tf" &&
-	grep -qF "\"export BS_URL='\${var.bs_url}' BS_SHA256='\${var.bs_sha256}' CLUSTER='\${var.cluster}'\\n\"," "$ex/terraform/main.tf" &&
+	grep -qF "\"export BS_URL='\${var.bs_url}' BS_SHA256='\${var.bs_sha256}' BS_SHA256_ARM64='\${var.bs_sha256_arm64}' CLUSTER='\${var.cluster}'\\n\"," "$ex/terraform/main.tf" &&
 	grep -qF "\"#!/bin/sh\\n\" + params + body" test-vm/qemu/mkseed.py &&
-	grep -qF "params = \"export BS_URL='%s' BS_SHA256='%s' CLUSTER='%s'" test-vm/qemu/mkseed.py
+	grep -qF "params = \"export BS_URL='%s' BS_SHA256='%s' BS_SHA256_ARM64='%s' CLUSTER='%s'" test-vm/qemu/mkseed.py
 then ok "terraform/main.tf and mkseed.py build the user data the same way"
 else bad "terraform/main.tf and mkseed.py build the user data the same way"; fi
 

@@ -3,7 +3,8 @@
 set -eu
 pkgs="musl-tools clang llvm gcc make binutils iptables iproute2 util-linux procps file python3
  cppcheck clang-tidy xz-utils bzip2 ca-certificates curl diffutils openssl time gnupg docker.io
- qemu-system-x86 qemu-utils debootstrap cloud-image-utils e2fsprogs valgrind apparmor"
+ qemu-system-x86 qemu-utils debootstrap cloud-image-utils e2fsprogs valgrind apparmor dpkg-dev
+ gcc-aarch64-linux-gnu qemu-user-static docker-registry apache2-utils"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' || missing="$missing $p"

@@ -2,6 +2,7 @@
 # Run TAP test binaries; print their output and a closing "N passed, N failed" line.
 # A binary that crashes or exits non-zero without a failed test counts as one failure.
 # VALGRIND=1: each runs under valgrind's memcheck (an error makes it exit 99: a failure).
+# RUNNER: a command each runs under (test-arm64: qemu-aarch64-static).
 set -u
 pass=0 fail=0
 for t in "$@"; do
@@ -10,7 +11,8 @@ for t in "$@"; do
 	if [ -n "${VALGRIND:-}" ]; then
 		out=$(timeout 600 valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite "$t" 2>&1); rc=$?
 	else
-		out=$(timeout 300 "$t" 2>&1); rc=$?
+		# shellcheck disable=SC2086
+		out=$(timeout 300 ${RUNNER:-} "$t" 2>&1); rc=$?
 	fi
 	[ "$rc" = 124 ] && echo "# $t: timed out"
 	printf '%s\n' "$out"

@@ -80,10 +80,11 @@ void cli_help(void)
 	      "                                  gives it (containerd-id; exit 102 when it is malformed)\n"
 	      "  ecs-bootstrap --help | --version\n\n"
 	      "Options (run, plan, status; each also set by the environment variable shown).  run and bake\n"
-	      "save --method, --region, --config-url, --agent-version, --agent-url, --keyring (a copy of the\n"
-	      "file) and --block-imds in /etc/ecs-bootstrap/options: agent (ecs.service) and later runs use\n"
-	      "them until a run is given the option again; an empty value (--agent-url=) or the default\n"
-	      "(--agent-version latest, --method auto, --no-block-imds) goes back to the default.\n"
+	      "save --method, --region, --config-url, --agent-version, --agent-url, --agent-image, --keyring (a copy of the\n"
+	      "file), --block-imds and --no-install-docker in /etc/ecs-bootstrap/options: agent (ecs.service)\n"
+	      "and later runs use them until a run is given the option again; an empty value (--agent-url=)\n"
+	      "or the default (--agent-version latest, --method auto, --no-block-imds, --install-docker) goes\n"
+	      "back to the default.\n"
 	      "--cluster and --set are kept in ecs.config itself.\n"
 	      "  --cluster NAME      ECS cluster to join: ECS_CLUSTER in ecs.config   [ECS_BOOTSTRAP_CLUSTER]\n"
 	      "  --set KEY=VALUE     set an ecs.config entry; repeatable; beats values already in the\n"
@@ -96,6 +97,13 @@ void cli_help(void)
 	      "  --agent-version V   latest (default), vX.Y.Z or an 8-hex commit   [ECS_BOOTSTRAP_AGENT_VERSION]\n"
 	      "  --agent-url URL     the agent tarball (its signature: URL.asc) instead of the regional\n"
 	      "                      Amazon bucket   [ECS_BOOTSTRAP_AGENT_URL]\n"
+	      "  --agent-image REF   Docker pulls the agent from a registry instead of the signed tarball:\n"
+	      "                      REF pinned by digest (...@sha256:...) is confirmed after the pull;\n"
+	      "                      a tag alone is taken with a warning naming the digest it resolved\n"
+	      "                      to (status shows it); credentials from Docker's config.json auths\n"
+	      "                      (/root/.docker/config.json); pulled again only with --refresh or a\n"
+	      "                      new REF; e.g. public.ecr.aws/ecs/amazon-ecs-agent@sha256:...\n"
+	      "                      [ECS_BOOTSTRAP_AGENT_IMAGE]\n"
 	      "  --keyring FILE      trust these OpenPGP keys instead of the embedded Amazon ECS key (logged\n"
 	      "                      as a warning; private mirrors, tests); at most 8; given on the command\n"
 	      "                      line, they replace ECS_BOOTSTRAP_KEYRING's   [ECS_BOOTSTRAP_KEYRING]\n"
@@ -115,6 +123,9 @@ void cli_help(void)
 	      "                      /etc/os-release says ID=amzn)   [ECS_BOOTSTRAP_METHOD]\n"
 	      "  --block-imds        add the DOCKER-USER rule that keeps bridge-mode containers away\n"
 	      "                      from 169.254.169.254; --no-block-imds removes it   [ECS_BOOTSTRAP_BLOCK_IMDS=1|0]\n"
+	      "  --no-install-docker  where Docker is missing, exit 100 (\"Docker is not installed\") instead\n"
+	      "                      of installing the distribution's package; --install-docker (the\n"
+	      "                      default) allows it again   [ECS_BOOTSTRAP_INSTALL_DOCKER=1|0]\n"
 	      "  --root DIR          operate on the filesystem tree DIR instead of /; paths cannot\n"
 	      "                      escape it; a tree other than / needs no root (iptables, Docker\n"
 	      "                      and systemctl still do) (used by tests)   [ECS_BOOTSTRAP_ROOT]\n"
@@ -128,6 +139,11 @@ void cli_help(void)
 	      "  sysctl     net.ipv4.conf.all.route_localnet=1 live and in /etc/sysctl.d/80-ecs-bootstrap.conf\n"
 	      "  nat        task IAM role DNAT/REDIRECT of 169.254.170.2:80 to 127.0.0.1:51679, and ecs-init's\n"
 	      "             INPUT rules (ECS_SKIP_LOCALHOST_TRAFFIC_FILTER, ECS_ALLOW_OFFHOST_INTROSPECTION_ACCESS)\n"
+	      "  docker     Docker answers on its socket and docker.service is enabled; where Docker is\n"
+	      "             missing, the distribution's package: apt-get install --no-install-recommends\n"
+	      "             docker.io [docker-cli] [apparmor] (Debian, Ubuntu),\n"
+	      "             dnf/yum install docker (Amazon Linux 2023/2), dnf install moby-engine (Fedora),\n"
+	      "             zypper install docker (SUSE); then systemctl enable --now docker.service\n"
 	      "  ecs-config /etc/ecs/ecs.config: defaults < keys already in the file < --config-url < --set/--cluster\n"
 	      "  agent-image the agent tarball from the regional bucket, its OpenPGP signature verified, loaded\n"
 	      "             into Docker as amazon/amazon-ecs-agent:latest; cached in /var/cache/ecs\n"
@@ -324,6 +340,8 @@ static int from_env(struct run *r)
 	}
 	if ((k = env_switch("ECS_BOOTSTRAP_BLOCK_IMDS")) >= 0)
 		r->block_imds = k, r->block_imds_given = true;
+	if ((k = env_switch("ECS_BOOTSTRAP_INSTALL_DOCKER")) >= 0)
+		r->no_install_docker = !k, r->install_docker_given = true;
 	if ((v = getenv("ECS_BOOTSTRAP_METHOD")) && *v && (k = set_method(r, v)))
 		return k;
 	if ((v = getenv("ECS_BOOTSTRAP_ROOT")) && *v)
@@ -337,6 +355,8 @@ static int from_env(struct run *r)
 		r->agent_version = v;
 	if ((v = getenv("ECS_BOOTSTRAP_AGENT_URL")) && *v)
 		r->agent_url_opt = v;
+	if ((v = getenv("ECS_BOOTSTRAP_AGENT_IMAGE")) && *v)
+		r->agent_image = v;
 	if ((v = getenv("ECS_BOOTSTRAP_KEYRING")) && *v)
 		r->keyrings[r->n_keyrings++] = v, r->keyrings_given = true;
 	r->refresh = env_true("ECS_BOOTSTRAP_REFRESH");
@@ -353,8 +373,8 @@ static int from_env(struct run *r)
 }
 
 enum { O_CLUSTER = 256, O_SET, O_BLOCK_IMDS, O_ROOT, O_LOCK_TIMEOUT, O_FILE, O_SHOW_SECRETS, O_HELP, O_VERSION,
-       O_CONFIG_URL, O_REGION, O_SHA256, O_KEYRING, O_AGENT_VERSION, O_AGENT_URL, O_REFRESH, O_WAIT, O_METHOD, O_NO_START,
-       O_NO_BLOCK_IMDS, O_JSON };
+       O_CONFIG_URL, O_REGION, O_SHA256, O_KEYRING, O_AGENT_VERSION, O_AGENT_URL, O_AGENT_IMAGE, O_REFRESH, O_WAIT, O_METHOD, O_NO_START,
+       O_NO_BLOCK_IMDS, O_JSON, O_INSTALL_DOCKER, O_NO_INSTALL_DOCKER };
 
 /* Which options each command takes. */
 static bool applies(enum bs_cmd cmd, int o)
@@ -391,6 +411,8 @@ int cli_parse(int argc, char *argv[], struct cli *c, struct run *r)
 		{ "set", required_argument, NULL, O_SET },
 		{ "block-imds", no_argument, NULL, O_BLOCK_IMDS },
 		{ "no-block-imds", no_argument, NULL, O_NO_BLOCK_IMDS },
+		{ "install-docker", no_argument, NULL, O_INSTALL_DOCKER },
+		{ "no-install-docker", no_argument, NULL, O_NO_INSTALL_DOCKER },
 		{ "method", required_argument, NULL, O_METHOD },
 		{ "config-url", required_argument, NULL, O_CONFIG_URL },
 		{ "region", required_argument, NULL, O_REGION },
@@ -399,6 +421,7 @@ int cli_parse(int argc, char *argv[], struct cli *c, struct run *r)
 		{ "keyring", required_argument, NULL, O_KEYRING },
 		{ "agent-version", required_argument, NULL, O_AGENT_VERSION },
 		{ "agent-url", required_argument, NULL, O_AGENT_URL },
+		{ "agent-image", required_argument, NULL, O_AGENT_IMAGE },
 		{ "refresh", no_argument, NULL, O_REFRESH },
 		{ "no-start", no_argument, NULL, O_NO_START },
 		{ "wait", optional_argument, NULL, O_WAIT },
@@ -470,6 +493,8 @@ int cli_parse(int argc, char *argv[], struct cli *c, struct run *r)
 		case O_SET: if ((k = add_set(r, optarg))) return k; break;
 		case O_BLOCK_IMDS: r->block_imds = r->block_imds_given = true; break;
 		case O_NO_BLOCK_IMDS: r->block_imds = false, r->block_imds_given = true; break;
+		case O_INSTALL_DOCKER: r->no_install_docker = false, r->install_docker_given = true; break;
+		case O_NO_INSTALL_DOCKER: r->no_install_docker = r->install_docker_given = true; break;
 		case O_METHOD: if ((k = set_method(r, optarg))) return k; break;
 		case O_CONFIG_URL: r->config_url = optarg; break;
 		case O_REGION: r->region = optarg; break;
@@ -485,6 +510,7 @@ int cli_parse(int argc, char *argv[], struct cli *c, struct run *r)
 			break;
 		case O_AGENT_VERSION: r->agent_version = optarg; break;
 		case O_AGENT_URL: r->agent_url_opt = optarg; break;
+		case O_AGENT_IMAGE: r->agent_image = optarg; break;
 		case O_REFRESH: r->refresh = true; break;
 		case O_NO_START: r->no_start = true; break;
 		case O_WAIT: {

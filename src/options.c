@@ -34,6 +34,7 @@ static const struct {
 	{ "CONFIG_URL", offsetof(struct run, config_url) },
 	{ "AGENT_VERSION", offsetof(struct run, agent_version) },
 	{ "AGENT_URL", offsetof(struct run, agent_url_opt) },
+	{ "AGENT_IMAGE", offsetof(struct run, agent_image) },
 };
 #define N_STRINGS (sizeof strings / sizeof strings[0])
 
@@ -121,6 +122,9 @@ static int saved_entry(void *ctx, const struct envfile_entry *ent)
 	} else if (!strcmp(key, PFX "BLOCK_IMDS")) {
 		if (!r->block_imds_given)
 			r->block_imds = !strcmp(v, "1");
+	} else if (!strcmp(key, PFX "INSTALL_DOCKER")) {
+		if (!r->install_docker_given)
+			r->no_install_docker = !strcmp(v, "0");
 	} else {
 		log_msg(LOG_WARNING, "options", "%s line %u: unknown key '%s', ignored", PATH_OPTIONS, ent->line, key);
 	}
@@ -158,6 +162,8 @@ int options_merge(struct run *r)
 		r->region = NULL;
 	if (r->agent_url_opt && !*r->agent_url_opt)
 		r->agent_url_opt = NULL;
+	if (r->agent_image && !*r->agent_image)
+		r->agent_image = NULL;
 	if (r->config_url && !*r->config_url)
 		r->config_url = NULL;
 	/* The fragment may carry secrets (the AWS docs put ECS_ENGINE_AUTH_DATA there): never
@@ -206,6 +212,8 @@ static int render(struct run *r)
 	}
 	if (r->block_imds)
 		put(&p, &left, "BLOCK_IMDS", "1");
+	if (r->no_install_docker)
+		put(&p, &left, "INSTALL_DOCKER", "0");
 	if (left == 0)
 		return err_setx(&r->err, -E2BIG, BS_EXIT_USAGE, "the options are longer than %d bytes", OPTIONS_MAX);
 	r->opt.rendered_len = (size_t) (p - r->opt.rendered);
@@ -271,7 +279,7 @@ int options_check(struct run *r)
 		return 0;
 	}
 	if (!r->done[0]) { /* after apply() its own line stands */
-		size_t n = r->n_keyrings + r->block_imds;
+		size_t n = r->n_keyrings + r->block_imds + r->no_install_docker;
 		for (size_t i = 0; i < N_STRINGS; i++)
 			n += *field(r, i) != NULL;
 		run_done(r, "%zu saved in %s", n, PATH_OPTIONS);

@@ -23,6 +23,7 @@
 #define PATH_AGENT_SIG         "/var/cache/ecs/ecs-agent.tar.asc"
 #define PATH_AGENT_DESIRED     "/var/cache/ecs/desired-image"      /* the agent names its downloaded update here (exit 42) */
 #define PATH_AGENT_ID          "/var/cache/ecs/ecs-agent.tar.id"   /* image id + source, after verify+load */
+#define PATH_DOCKER_CONFIG     "/root/.docker/config.json"          /* registry credentials (--agent-image) */
 #define PATH_AGENT_DATA        "/var/lib/ecs/data"                 /* the agent's state: its registration */
 #define PATH_EBS_MOUNT_DIR     "/mnt/ecs/ebs"                      /* EBS task attach mounts volumes here */
 #define PATH_BAKED             "/var/lib/ecs-bootstrap/baked"         /* bake made this image; no run on this instance yet */

@@ -30,12 +30,16 @@ struct run {
 	size_t n_sets;
 	bool block_imds;
 	bool block_imds_given;    /* --block-imds/--no-block-imds or ECS_BOOTSTRAP_BLOCK_IMDS: beats the saved one */
+	bool no_install_docker;   /* --no-install-docker: a host without Docker is an error, not installed into */
+	bool install_docker_given; /* --[no-]install-docker or ECS_BOOTSTRAP_INSTALL_DOCKER: beats the saved one */
 	const char *method_opt;   /* --method: auto (default), container, package */
 	bool package;             /* resolved by preflight: the distribution's ecs-init runs the agent */
 	const char *region;      /* --region: S3 requests (--config-url) */
 	const char *config_url;  /* --config-url: an ecs.config fragment */
 	const char *agent_version; /* --agent-version: latest, vX.Y.Z or an 8-hex commit */
 	const char *agent_url_opt; /* --agent-url */
+	const char *agent_image;   /* --agent-image: Docker pulls this reference instead of the tarball */
+	struct docker_ref agent_ref; /* agent_image, split (agent_image_prepare) */
 	const char *keyrings[8];   /* --keyring: replace the embedded Amazon ECS key (TRUST_KEYRINGS_MAX) */
 	size_t n_keyrings;
 	bool keyrings_given;       /* --keyring or ECS_BOOTSTRAP_KEYRING: the saved ones are not used */
@@ -57,6 +61,7 @@ struct run {
 	char os_id[64];
 	char os_version_id[64];
 	char os_pretty[128];
+	char os_id_like[128];     /* ID_LIKE: "rhel centos fedora", "debian" */
 	char ipt_version[64];     /* "iptables v1.8.9 (nf_tables)" */
 	const char *ipt_backend;  /* "nf_tables" or "legacy" */
 	bool have_ip6tables;

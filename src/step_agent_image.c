@@ -22,6 +22,12 @@
  * a crash between rename and load leaves a verified cache that the next run verifies again
  * and loads; the .id file is written last, so it never names an image that was not loaded.
  * An unverified tarball is never loaded.
+ * --agent-image REF (the installation document's alternative: Docker pulls the agent): no
+ * tarball and no OpenPGP; apply() has Docker pull REF (/images/create, its progress logged,
+ * credentials from Docker's config.json), confirms a pinned digest against the RepoDigests
+ * Docker reports (or warns, naming the digest a tag resolved to), tags the image and writes the
+ * .id file with "docker://REF" as its source and the digest on a third line.  Converged as
+ * above: a tag such as latest is not pulled again at every boot.  A refused pull tags nothing.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -76,6 +82,17 @@ int agent_image_prepare(struct run *r)
 
 	if (r->package)
 		return 0; /* the distribution's ecs-init brings the agent */
+	if (r->agent_image) {
+		if (docker_ref_parse(r->agent_image, &r->agent_ref, &r->err) < 0)
+			return err_wrap(&r->err, "--agent-image");
+		if (r->agent_url_opt || r->agent_version)
+			log_msg(LOG_WARNING, "agent-image", "--agent-image %s: %s%s%s not used", r->agent_image,
+				r->agent_url_opt ? "--agent-url" : "", r->agent_url_opt && r->agent_version ? " and " : "",
+				r->agent_version ? "--agent-version" : "");
+		n = snprintf(r->agent_url, sizeof r->agent_url, "docker://%s", r->agent_image);
+		r->agent_sig_url[0] = '\0';
+		return n < 0 || (size_t) n >= sizeof r->agent_url ? err_setx(&r->err, -ENAMETOOLONG, BS_EXIT_USAGE, "--agent-image too long") : 0;
+	}
 	if (!valid_version(v))
 		return err_setx(&r->err, -EINVAL, BS_EXIT_USAGE, "--agent-version '%s': want latest, vX.Y.Z or an 8-hex commit", v);
 	if (r->agent_url_opt) {
@@ -134,13 +151,16 @@ static int trust(struct run *r)
 	return 0;
 }
 
-/* The .id file: "sha256:<id>\n<source url>\n".  1 if it names id for the current URL. */
+/* The .id file: "sha256:<id>\n<source url>\n" (a pull: "\n<name>@<digest>\n" after it).
+ * 1 if it names id for the current URL; the third line, if any, into pulled[80 + 256]. */
+static char pulled[340];
 static int read_id(struct run *r, char *id, size_t cap)
 {
-	char text[2048], *nl;
+	char text[2048], *nl, *third;
 	size_t n;
 	struct bs_err e;
 
+	pulled[0] = '\0';
 	if (fileio_read_bounded(r->root_fd, PATH_AGENT_ID, text, sizeof text, &n, &e) < 0)
 		return 0;
 	nl = strchr(text, '\n');
@@ -148,6 +168,9 @@ static int read_id(struct run *r, char *id, size_t cap)
 		return 0;
 	*nl = '\0';
 	memcpy(id, text, (size_t) (nl - text) + 1); /* fits: checked against cap above */
+	third = strchr(nl + 1, '\n');
+	if (third && third[1] && strchr(third + 1, '\n'))
+		(void) snprintf(pulled, sizeof pulled, "%.*s", (int) (strchr(third + 1, '\n') - third - 1), third + 1);
 	return strncmp(nl + 1, r->agent_url, strlen(r->agent_url)) == 0 && nl[1 + strlen(r->agent_url)] == '\n';
 }
 
@@ -164,9 +187,11 @@ int agent_image_check(struct run *r)
 		run_why(r, "--refresh: download the agent again");
 		return 0;
 	}
-	k = open_docker(r);
-	if (k < 0)
-		return k;
+	if (open_docker(r) < 0) { /* the docker step's to fix (plan goes on); apply says it again */
+		run_why(r, "%s", r->err.msg);
+		err_clear(&r->err);
+		return 0;
+	}
 	if (!read_id(r, want, sizeof want)) {
 		run_why(r, "no verified agent image from %s yet", r->agent_url);
 		return 0;
@@ -182,6 +207,8 @@ int agent_image_check(struct run *r)
 		run_why(r, "the agent source or trust set changed (the source: %s)", r->agent_url);
 		return 0;
 	}
+	if (r->agent_image && pulled[0] && !r->done[0])
+		run_done(r, "%s pulled as %s", r->agent_image, pulled);
 	return 1;
 }
 
@@ -403,12 +430,135 @@ static int load(struct run *r)
 	return k;
 }
 
+/* ---- --agent-image: Docker pulls the agent from a registry */
+
+struct pull_progress {
+	char ids[64][80];        /* the layers seen downloading */
+	long long cur[64], total[64];
+	size_t n;
+	int decile;
+};
+
+static void pull_progress(void *ctx, const char *status, const char *id, long long cur, long long total)
+{
+	struct pull_progress *p = ctx;
+	long long c = 0, t = 0;
+	size_t i;
+
+	if (!strncmp(status, "Pulling from", 12) || !strncmp(status, "Digest:", 7) || !strncmp(status, "Status:", 7)) {
+		log_msg(LOG_INFO, "agent-image", "pull: %s", status);
+		return;
+	}
+	if (strcmp(status, "Downloading") != 0 || total <= 0 || !id[0])
+		return;
+	for (i = 0; i < p->n && strcmp(p->ids[i], id) != 0; i++)
+		;
+	if (i == p->n) {
+		if (p->n == sizeof p->ids / sizeof p->ids[0])
+			return;
+		(void) snprintf(p->ids[p->n++], sizeof p->ids[0], "%s", id);
+	}
+	p->cur[i] = cur;
+	p->total[i] = total;
+	for (i = 0; i < p->n; i++)
+		c += p->cur[i], t += p->total[i];
+	if (t > 0 && c * 10 / t > p->decile) {
+		p->decile = (int) (c * 10 / t);
+		log_msg(LOG_INFO, "agent-image", "pull: %d%% of the layers begun (%.1f of %.1f MiB)", p->decile * 10,
+			(double) c / 1048576.0, (double) t / 1048576.0);
+	}
+}
+
+/* The X-Registry-Auth value for the reference's registry from Docker's config.json: 1, 0 none. */
+static int registry_auth(struct run *r, char *out, size_t cap)
+{
+	static char cfg[256 * 1024];
+	size_t n = 0;
+	int k = fileio_read_bounded(r->root_fd, PATH_DOCKER_CONFIG, cfg, sizeof cfg - 1, &n, &r->err);
+
+	if (k == -ENOENT) {
+		err_clear(&r->err);
+		return 0;
+	}
+	if (k < 0)
+		return err_class(&r->err, BS_EXIT_USAGE);
+	k = docker_registry_auth(cfg, n, r->agent_ref.host, out, cap, &r->err);
+	memset(cfg, 0, n);
+	if (k < 0)
+		return err_wrap(&r->err, "%s", PATH_DOCKER_CONFIG);
+	return k;
+}
+
+static int pull(struct run *r)
+{
+	static struct pull_progress prog;
+	static char auth[4096];
+	const struct docker_ref *ref = &r->agent_ref;
+	char refstr[400], id[80], have[80], digest[80], idtext[2048];
+	long long t0 = clock_ms();
+	int k, a;
+
+	(void) snprintf(refstr, sizeof refstr, "%s%s%s", ref->name, ref->digest[0] ? "@" : ":", ref->digest[0] ? ref->digest : ref->tag);
+	a = registry_auth(r, auth, sizeof auth);
+	if (a < 0)
+		return a;
+	memset(&prog, 0, sizeof prog);
+	log_msg(LOG_INFO, "agent-image", "Docker pulls %s%s", refstr, a ? " (credentials from " PATH_DOCKER_CONFIG ")" : "");
+	k = docker_image_pull(&r->docker, ref, a ? auth : NULL, pull_progress, &prog, &r->err);
+	memset(auth, 0, sizeof auth);
+	if (k < 0)
+		return k;
+	k = docker_image_id(&r->docker, refstr, id, sizeof id, &r->err);
+	if (k == 0)
+		return err_setx(&r->err, -EIO, BS_EXIT_TEMP, "Docker pulled %s but has no image under that name", refstr);
+	if (k < 0)
+		return k;
+	k = docker_image_repo_digest(&r->docker, refstr, ref->name, digest, sizeof digest, &r->err);
+	if (k < 0)
+		return k;
+	if (ref->digest[0] && (k == 0 || strcmp(digest, ref->digest) != 0))
+		return err_setx(&r->err, -EPROTO, BS_EXIT_INTEGRITY, "Docker pulled %s, but its digest is %s, not the one pinned: not tagged",
+				refstr, k ? digest : "(none reported)");
+	if (k == 0)
+		return err_setx(&r->err, -EPROTO, BS_EXIT_INTEGRITY, "Docker pulled %s but reports no digest for it: not tagged", refstr);
+	if (!ref->digest[0])
+		log_msg(LOG_WARNING, "agent-image", "%s is a tag: it resolved to %s@%s; pin that (--agent-image %s@%s) so every instance runs the same agent",
+			refstr, ref->name, digest, ref->name, digest);
+	k = docker_image_tag(&r->docker, id, AGENT_REPO, AGENT_TAG, &r->err);
+	if (k == 0)
+		k = docker_image_id(&r->docker, AGENT_REPO ":" AGENT_TAG, have, sizeof have, &r->err);
+	if (k < 0)
+		return k;
+	if (k == 0 || strcmp(have, id) != 0)
+		return err_setx(&r->err, -EIO, BS_EXIT_INTERNAL, "after the pull Docker names %s:%s %s, the pulled image is %s", AGENT_REPO,
+				AGENT_TAG, k ? have : "nothing", id);
+	k = snprintf(idtext, sizeof idtext, "%s\n%s\n%s@%s\n", id, r->agent_url, ref->name, digest);
+	if (k < 0 || (size_t) k >= sizeof idtext)
+		return err_set(&r->err, -E2BIG, "image reference too long");
+	k = fileio_write_atomic(r->root_fd, PATH_AGENT_ID, idtext, strlen(idtext), 0600, &r->err);
+	if (k == 0)
+		run_done(r, "pulled %s (%s@%.19s...) as %s:%s (%lld ms)", refstr, ref->name, digest, AGENT_REPO, AGENT_TAG,
+			 clock_ms() - t0);
+	return k;
+}
+
 int agent_image_apply(struct run *r)
 {
 	char line[512], want[80];
 	bool cached;
 	int k;
 
+	if (r->agent_image) {
+		struct bs_err ignore;
+		k = open_docker(r);
+		if (k == 0)
+			k = fileio_mkdir_p(r->root_fd, PATH_AGENT_CACHE_DIR, 0700, &r->err);
+		if (k < 0)
+			return k;
+		(void) fileio_unlink(r->root_fd, PATH_AGENT_ID, &ignore); /* it will name what this pull brings */
+		r->refreshed = true;
+		return pull(r);
+	}
 	k = open_docker(r);
 	if (k == 0)
 		k = trust(r);
@@ -487,6 +637,12 @@ int agent_image_update(struct run *r)
 	char *nl;
 	int dfd, k;
 
+	if (r->agent_image) { /* no signature to check it with: the registry's image is what runs */
+		log_msg(LOG_WARNING, "agent", "the agent exited 42 (update), but with --agent-image %s updates are not loaded: "
+			"the agent restarts on its image (pull a newer one with --agent-image)", r->agent_image);
+		update_forget(r, NULL);
+		return 0;
+	}
 	k = fileio_read_bounded(r->root_fd, PATH_AGENT_DESIRED, text, sizeof text - 1, &n, &r->err);
 	if (k < 0) {
 		log_msg(LOG_WARNING, "agent", "the agent exited 42 (update) but left no update to load: %s", r->err.msg);

@@ -57,6 +57,7 @@ static int read_os_release(struct run *r)
 	os_field(text, "ID", r->os_id, sizeof r->os_id);
 	os_field(text, "VERSION_ID", r->os_version_id, sizeof r->os_version_id);
 	os_field(text, "PRETTY_NAME", r->os_pretty, sizeof r->os_pretty);
+	os_field(text, "ID_LIKE", r->os_id_like, sizeof r->os_id_like);
 	if (!r->os_id[0])
 		return err_setx(&r->err, -EINVAL, BS_EXIT_USAGE, "'%s' has no ID= line", PATH_OS_RELEASE);
 	return 0;

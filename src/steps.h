@@ -82,6 +82,8 @@ void host_dirs_inputs(struct run *r, struct sha256_ctx *h);
 int host_dirs_check(struct run *r);
 int host_dirs_apply(struct run *r);
 int wait_check(struct run *r);
+int docker_check(struct run *r);
+int docker_apply(struct run *r);
 /* true if the cluster the agent reports (name or ARN) is the one ecs.config names. */
 bool wait_same_cluster(const char *agent, const char *want);
 void service_inputs(struct run *r, struct sha256_ctx *h);

@@ -1,15 +1,19 @@
 #!/bin/sh
 # EC2 user data: turn this instance into an Amazon ECS container instance with ecs-bootstrap.
-# Set the three parameters (or pass them in the environment).  The binary is downloaded
-# from your bucket, its sha256 checked, then run; exit codes (see `ecs-bootstrap --help`):
+# Set the parameters (or pass them in the environment).  The binary is downloaded from your
+# bucket, its sha256 checked, then run; exit codes (see `ecs-bootstrap --help`):
 # 111 = temporary (retried here with a growing pause), 100/101/102 = do not retry.
+# On aarch64 (Graviton) the arm64 binary is taken: BS_URL-arm64 (make release's
+# ecs-bootstrap-arm64, uploaded beside ecs-bootstrap) and BS_SHA256_ARM64.
 : "${BS_URL:=https://YOUR-BUCKET.s3.amazonaws.com/ecs-bootstrap/0.1.0/ecs-bootstrap}"
 : "${BS_SHA256:=PUT-THE-SHA256-OF-THE-BINARY-HERE}"
+: "${BS_SHA256_ARM64:=PUT-THE-SHA256-OF-THE-ARM64-BINARY-HERE}"
 : "${CLUSTER=}"         # empty: ecs.config's (an image's baked one, else "default")
 : "${BS_TRIES:=10}"   # attempts, for the download and for temporary failures
 : "${BS_PAUSE:=3}"    # seconds; the pause grows with each attempt
 set -u
 bin=/usr/local/bin/ecs-bootstrap
+case $(uname -m) in aarch64 | arm64) BS_URL=$BS_URL-arm64 BS_SHA256=$BS_SHA256_ARM64 ;; esac
 
 fetched=no
 try=0
@@ -18,6 +22,7 @@ while [ "$try" -lt "$BS_TRIES" ]; do
 	if curl -fsS -o "$bin.download" "$BS_URL" && echo "$BS_SHA256  $bin.download" | sha256sum -c --quiet -; then
 		chmod 0755 "$bin.download" && mv "$bin.download" "$bin" && fetched=yes && break
 	fi
+	rm -f "$bin.download"
 	echo "user-data: download of ecs-bootstrap failed (try $try), retrying" >&2
 	sleep $((try * BS_PAUSE))
 done

@@ -6,8 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base64.h"
 #include "http.h"
 #include "json.h"
+#include "strbuf.h"
 
 #define OUR_API_MAJOR 1
 #define OUR_API_MINOR 51
@@ -289,5 +291,297 @@ int docker_container_labels(struct docker *d, const char *name, const char *cons
 	for (size_t i = 0; labels >= 0 && i < n; i++)
 		if (json_get_string(&j, labels, keys[i], vals[i], cap) < 0)
 			vals[i][0] = '\0';
+	return 0;
+}
+
+
+/* ---- pulls: references, credentials, the stream */
+
+int docker_ref_parse(const char *ref, struct docker_ref *r, struct bs_err *e)
+{
+	size_t n = strlen(ref), name_len;
+	const char *at, *slash, *colon;
+
+	memset(r, 0, sizeof *r);
+	if (n == 0 || n > 255)
+		return err_setx(e, -EINVAL, BS_EXIT_USAGE, "image reference '%.80s': want 1 to 255 characters", ref);
+	if (strspn(ref, "abcdefghijklmnopqrstuvwxyz0123456789._-/:@") != n || ref[0] == '/' || ref[0] == '.' ||
+	    ref[0] == '-' || strstr(ref, "//") || strstr(ref, "://"))
+		return err_setx(e, -EINVAL, BS_EXIT_USAGE,
+				"image reference '%.255s': want [REGISTRY/]PATH[:TAG][@sha256:DIGEST] (lower case, no scheme)", ref);
+	at = strchr(ref, '@');
+	if (at) {
+		if (strchr(at + 1, '@') || strncmp(at + 1, "sha256:", 7) != 0 || strlen(at + 8) != 64 ||
+		    strspn(at + 8, "0123456789abcdef") != 64)
+			return err_setx(e, -EINVAL, BS_EXIT_USAGE, "image reference '%.255s': a digest is @sha256: and 64 hex digits", ref);
+		(void) snprintf(r->digest, sizeof r->digest, "%s", at + 1);
+		name_len = (size_t) (at - ref);
+	} else {
+		name_len = n;
+	}
+	/* a tag: after the last ':' that follows the last '/' */
+	slash = memrchr(ref, '/', name_len);
+	colon = memrchr(slash ? slash : ref, ':', name_len - (size_t) ((slash ? slash : ref) - ref));
+	if (colon) {
+		size_t tl = name_len - (size_t) (colon - ref) - 1;
+		if (tl == 0 || tl > 128 || colon[1] == '.' || colon[1] == '-')
+			return err_setx(e, -EINVAL, BS_EXIT_USAGE, "image reference '%.255s': a tag is 1 to 128 of [a-z0-9._-], not first . or -", ref);
+		(void) snprintf(r->tag, sizeof r->tag, "%.*s", (int) tl, colon + 1);
+		if (strpbrk(r->tag, "/:"))
+			return err_setx(e, -EINVAL, BS_EXIT_USAGE, "image reference '%.255s': bad tag", ref);
+		name_len = (size_t) (colon - ref);
+	} else if (!at) {
+		(void) snprintf(r->tag, sizeof r->tag, "latest");
+	}
+	if (name_len == 0 || ref[name_len - 1] == '/')
+		return err_setx(e, -EINVAL, BS_EXIT_USAGE, "image reference '%.255s': no name", ref);
+	(void) snprintf(r->name, sizeof r->name, "%.*s", (int) name_len, ref);
+	slash = strchr(r->name, '/');
+	if (slash && (memchr(r->name, '.', (size_t) (slash - r->name)) || memchr(r->name, ':', (size_t) (slash - r->name)) ||
+		      !strncmp(r->name, "localhost/", 10)))
+		(void) snprintf(r->host, sizeof r->host, "%.*s", (int) (slash - r->name), r->name);
+	else
+		(void) snprintf(r->host, sizeof r->host, "docker.io");
+	if (strchr(r->name, ':') && strchr(r->name, ':') > (slash ? slash : r->name + name_len))
+		return err_setx(e, -EINVAL, BS_EXIT_USAGE, "image reference '%.255s': bad name", ref);
+	return 0;
+}
+
+/* Does the config.json key k name host? */
+static bool auth_key_is(const char *k, const char *host)
+{
+	size_t hl = strlen(host);
+
+	if (!strncmp(k, "https://", 8))
+		k += 8;
+	else if (!strncmp(k, "http://", 7))
+		k += 7;
+	if (!strcmp(host, "docker.io") && (!strncmp(k, "index.docker.io", 15) || !strncmp(k, "registry-1.docker.io", 20)) &&
+	    (k[k[0] == 'i' ? 15 : 20] == '\0' || k[k[0] == 'i' ? 15 : 20] == '/'))
+		return true;
+	return !strncmp(k, host, hl) && (k[hl] == '\0' || k[hl] == '/');
+}
+
+static void sb_out(void *ctx, const char *p, size_t n)
+{
+	strbuf_put(ctx, p, n);
+}
+
+int docker_registry_auth(const char *cfg, size_t len, const char *host, char *out, size_t cap, struct bs_err *e)
+{
+	static jsmntok_t tok[2048];
+	struct json j;
+	char key[512], user[1200] = "", pass[1200] = "", blob[1600], body[8192];
+	struct strbuf b = { body, 0, sizeof body, false };
+	int auths, entry = -1, k;
+
+	if (json_parse(&j, cfg, len, tok, sizeof tok / sizeof tok[0], e) < 0)
+		return err_class(e, BS_EXIT_USAGE), err_wrap(e, "Docker's config.json");
+	if (j.tok[0].type != JSMN_OBJECT)
+		return err_setx(e, -EINVAL, BS_EXIT_USAGE, "Docker's config.json: not a JSON object");
+	auths = json_get(&j, 0, "auths");
+	if (auths < 0 || j.tok[auths].type != JSMN_OBJECT)
+		return 0;
+	for (int i = auths + 1, left = j.tok[auths].size; left > 0; left--, i = json_skip(&j, i + 1)) {
+		if (json_string(&j, i, key, sizeof key) > 0 && auth_key_is(key, host)) {
+			entry = i + 1;
+			break;
+		}
+	}
+	if (entry < 0 || j.tok[entry].type != JSMN_OBJECT)
+		return 0;
+	if (json_get_string(&j, entry, "auth", blob, sizeof blob) > 0) {
+		struct b64 st = { 0 };
+		unsigned char dec[1200];
+		size_t o = 0;
+		char *colon;
+		if (b64_decode(&st, (const unsigned char *) blob, strlen(blob), dec, sizeof dec - 1, &o) < 0 ||
+		    !(colon = memchr(dec, ':', o)))
+			return err_setx(e, -EINVAL, BS_EXIT_USAGE, "Docker's config.json: the \"auth\" of '%s' is not base64 of user:password",
+					key);
+		dec[o] = '\0';
+		*colon = '\0';
+		(void) snprintf(user, sizeof user, "%s", (char *) dec);
+		(void) snprintf(pass, sizeof pass, "%s", colon + 1);
+		memset(dec, 0, sizeof dec);
+	} else {
+		(void) json_get_string(&j, entry, "username", user, sizeof user);
+		(void) json_get_string(&j, entry, "password", pass, sizeof pass);
+	}
+	memset(blob, 0, sizeof blob);
+	if (!user[0] && !pass[0])
+		return 0; /* a credential helper's entry ("credsStore"): not read here */
+	strbuf_puts(&b, "{\"username\":");
+	json_escape(user, strlen(user), sb_out, &b);
+	strbuf_puts(&b, ",\"password\":");
+	json_escape(pass, strlen(pass), sb_out, &b);
+	strbuf_puts(&b, ",\"serveraddress\":");
+	json_escape(host, strlen(host), sb_out, &b);
+	strbuf_puts(&b, "}");
+	memset(pass, 0, sizeof pass);
+	k = b.over || !b64_encode((const unsigned char *) body, b.len, out, cap, true) ? -E2BIG : 1;
+	memset(body, 0, sizeof body);
+	if (k < 0)
+		return err_setx(e, -E2BIG, BS_EXIT_USAGE, "Docker's config.json: the credentials of '%s' are too long", key);
+	return 1;
+}
+
+struct pull {
+	struct docker *d;
+	char line[4096];
+	size_t n;
+	bool skipping; /* a line longer than line[]: dropped */
+	char error[400];
+	docker_progress_fn *progress;
+	void *ctx;
+};
+
+static void pull_line(struct pull *p)
+{
+	struct json j;
+	struct bs_err ignore;
+	char status[200], id[100];
+	long long cur = 0, total = 0;
+	int pd;
+
+	if (json_parse(&j, p->line, p->n, p->d->tok, 64, &ignore) < 0)
+		return;
+	if (json_get(&j, 0, "errorDetail") >= 0 || json_get(&j, 0, "error") >= 0) {
+		if (!p->error[0] && json_get_string(&j, json_get(&j, 0, "errorDetail"), "message", p->error, sizeof p->error) <= 0 &&
+		    json_get_string(&j, 0, "error", p->error, sizeof p->error) <= 0)
+			(void) snprintf(p->error, sizeof p->error, "(no message)");
+		return;
+	}
+	if (json_get_string(&j, 0, "status", status, sizeof status) <= 0)
+		return;
+	if (json_get_string(&j, 0, "id", id, sizeof id) <= 0)
+		id[0] = '\0';
+	if ((pd = json_get(&j, 0, "progressDetail")) >= 0) {
+		(void) json_int(&j, json_get(&j, pd, "current"), &cur);
+		(void) json_int(&j, json_get(&j, pd, "total"), &total);
+	}
+	if (p->progress)
+		p->progress(p->ctx, status, id, cur, total);
+}
+
+static int pull_begin(void *ctx, const struct http_resp *resp, struct bs_err *e)
+{
+	struct pull *p = ctx;
+	(void) resp;
+	(void) e;
+	p->n = 0;
+	p->skipping = false;
+	p->error[0] = '\0';
+	return 0;
+}
+
+static int pull_data(void *ctx, const void *data, size_t n, struct bs_err *e)
+{
+	struct pull *p = ctx;
+	const char *c = data;
+	(void) e;
+
+	for (size_t i = 0; i < n; i++) {
+		if (c[i] == '\n') {
+			if (!p->skipping && p->n) {
+				p->line[p->n] = '\0';
+				pull_line(p);
+			}
+			p->n = 0;
+			p->skipping = false;
+		} else if (p->n < sizeof p->line - 1) {
+			p->line[p->n++] = c[i];
+		} else {
+			p->skipping = true;
+		}
+	}
+	return 0;
+}
+
+/* Which exit class a pull's error message calls for. */
+static int pull_class(const struct docker_ref *ref, const char *msg)
+{
+	if (strstr(msg, "digest") && (strstr(msg, "mismatch") || strstr(msg, "verification failed") || strstr(msg, "does not match")))
+		return BS_EXIT_INTEGRITY;
+	if (strstr(msg, "manifest unknown") || strstr(msg, "not found") || strstr(msg, "does not exist"))
+		return ref->digest[0] ? BS_EXIT_INTEGRITY : BS_EXIT_USAGE;
+	if (strstr(msg, "unauthorized") || strstr(msg, "denied") || strstr(msg, "authentication required") || strstr(msg, "credentials") ||
+	    strstr(msg, "invalid reference"))
+		return BS_EXIT_USAGE;
+	return BS_EXIT_TEMP;
+}
+
+int docker_image_pull(struct docker *d, const struct docker_ref *ref, const char *auth, docker_progress_fn *progress,
+		      void *ctx, struct bs_err *e)
+{
+	static struct pull p;
+	struct http_resp *r = &d->resp;
+	struct http_opts o;
+	struct http_sink s = { pull_begin, pull_data, &p };
+	char url[1024], headers[2200];
+	int k;
+
+	p = (struct pull) { .d = d, .progress = progress, .ctx = ctx };
+	opts(d, &o, "POST", 1);
+	if (auth) {
+		(void) snprintf(headers, sizeof headers, "X-Registry-Auth: %s\r\n", auth);
+		o.headers = headers;
+	}
+	(void) snprintf(url, sizeof url, "http://docker/v%s/images/create?fromImage=%s&tag=%s", d->api, ref->name,
+			ref->digest[0] ? ref->digest : ref->tag);
+	k = http_request(url, &o, &s, r, e);
+	memset(headers, 0, sizeof headers);
+	if (k < 0) {
+		err_class(e, BS_EXIT_TEMP);
+		return err_wrap(e, "Docker API POST /images/create (socket '%s')", d->sock);
+	}
+	if (r->status != 200) {
+		char msg[BS_ERR_MSG_MAX];
+		(void) api_error(d, "pull", r, e); /* "Docker pull: HTTP N: its message" */
+		(void) snprintf(msg, sizeof msg, "%s", e->msg + (strncmp(e->msg, "Docker pull: ", 13) ? 0 : 13));
+		return err_setx(e, -EIO, pull_class(ref, msg), "Docker could not pull %s%s%s: %s", ref->name, ref->digest[0] ? "@" : ":",
+				ref->digest[0] ? ref->digest : ref->tag, msg);
+	}
+	if (p.n && !p.skipping) { /* a last line without its newline */
+		p.line[p.n] = '\0';
+		pull_line(&p);
+	}
+	if (p.error[0])
+		return err_setx(e, -EIO, pull_class(ref, p.error), "Docker could not pull %s%s%s: %s", ref->name,
+				ref->digest[0] ? "@" : ":", ref->digest[0] ? ref->digest : ref->tag, p.error);
+	return 0;
+}
+
+int docker_image_repo_digest(struct docker *d, const char *ref, const char *name, char *digest, size_t cap,
+			     struct bs_err *e)
+{
+	struct json j = { 0 };
+	char path[600], rd[400];
+	const char *short_name = name;
+	int k, arr;
+
+	if (!strncmp(short_name, "docker.io/", 10))
+		short_name += 10;
+	if (!strncmp(short_name, "library/", 8))
+		short_name += 8;
+	(void) snprintf(path, sizeof path, "/images/%s/json", ref);
+	k = inspect(d, path, "image inspect", &j, e);
+	if (k == -ENOENT)
+		return 0;
+	if (k < 0)
+		return k == -EBADMSG ? err_setx(e, k, BS_EXIT_TEMP, "Docker image inspect of %s: not JSON", ref) : k;
+	arr = json_get(&j, 0, "RepoDigests");
+	if (arr < 0 || arr >= j.n || j.tok[arr].type != JSMN_ARRAY)
+		return 0;
+	for (int i = arr + 1, left = j.tok[arr].size; left > 0; left--, i = json_skip(&j, i)) {
+		char *at;
+		if (json_string(&j, i, rd, sizeof rd) <= 0 || !(at = strchr(rd, '@')))
+			continue;
+		*at = '\0';
+		if (strcmp(rd, name) != 0 && strcmp(rd, short_name) != 0)
+			continue;
+		(void) snprintf(digest, cap, "%s", at + 1);
+		return 1;
+	}
 	return 0;
 }

@@ -42,6 +42,42 @@ int docker_image_id(struct docker *d, const char *ref, char *id, size_t cap, str
  * an error carrying Docker's message (exit class 100). */
 int docker_image_load(struct docker *d, int fd, long long size, struct bs_err *e);
 
+/* An image reference as `docker pull` takes it: [REGISTRY/]PATH[:TAG][@sha256:<64 hex>], at
+ * most 255 bytes of a-z 0-9 . _ - / : @ (no scheme, no upper case).  name: REGISTRY/PATH; tag
+ * ("latest" when neither a tag nor a digest is given, "" with only a digest) and digest;
+ * host: the registry (the first component when it has a '.' or ':' or is localhost, else
+ * Docker Hub: "docker.io").  0, or -EINVAL with e saying what is wrong (exit class 100). */
+struct docker_ref {
+	char name[256];
+	char tag[129];
+	char digest[72];
+	char host[256];
+};
+int docker_ref_parse(const char *ref, struct docker_ref *r, struct bs_err *e);
+
+/* The X-Registry-Auth value (base64url of {"username","password","serveraddress"}) for
+ * host, from the text of Docker's config.json: its "auths" entry for host ("auth":
+ * base64(user:password), or "username" and "password"), found under host, https://host or
+ * http://host with or without a path (Docker Hub's "https://index.docker.io/v1/" for
+ * docker.io).  1, 0 when there is none, or < 0 when the file or the entry is malformed (e,
+ * exit class 100; no secret in the message). */
+int docker_registry_auth(const char *cfg, size_t len, const char *host, char *out, size_t cap, struct bs_err *e);
+
+/* POST /images/create: Docker pulls ref (by digest when it has one, else by tag) with the
+ * X-Registry-Auth value auth (NULL: anonymously).  Docker answers 200, then streams a JSON
+ * object a line: each with a status goes to progress (status, the layer's id or "", bytes done
+ * and total, or 0); an errorDetail is the error, with Docker's message: exit class 102 when
+ * the content did not match its digest or a pinned digest is not there, 100 for a name or tag
+ * the registry does not know or credentials it refuses, else 111. */
+typedef void docker_progress_fn(void *ctx, const char *status, const char *id, long long cur, long long total);
+int docker_image_pull(struct docker *d, const struct docker_ref *ref, const char *auth, docker_progress_fn *progress,
+		      void *ctx, struct bs_err *e);
+
+/* Of image ref's RepoDigests, the one for name (NAME@sha256:..., Docker Hub's short names
+ * matched too) into digest ("sha256:..."): 1, 0 when there is none. */
+int docker_image_repo_digest(struct docker *d, const char *ref, const char *name, char *digest, size_t cap,
+			     struct bs_err *e);
+
 /* Tag image id as repo:tag. */
 int docker_image_tag(struct docker *d, const char *id, const char *repo, const char *tag, struct bs_err *e);
 

@@ -45,13 +45,15 @@ int exec_find(const char *td, const char *name, char *buf, size_t cap)
 
 int exec_run(const char *const argv[], int timeout_ms, struct exec_result *ret, struct bs_err *e)
 {
-	static char *const envp[] = { "PATH=" TOOL_PATH, "LC_ALL=C", NULL };
+	char *envp[9] = { "PATH=" TOOL_PATH, "LC_ALL=C", NULL };
 	char path[4096];
 	long long deadline = clock_ms() + timeout_ms;
 	int pfd[2], st = 0, r;
 	pid_t pid;
 	bool killed = false;
 
+	for (size_t i = 0; ret->env && ret->env[i] && i < 6; i++)
+		envp[2 + i] = (char *) ret->env[i];
 	ret->out_len = 0;
 	ret->truncated = false;
 	ret->out[0] = '\0';
@@ -74,7 +76,7 @@ int exec_run(const char *const argv[], int timeout_ms, struct exec_result *ret, 
 		if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(pfd[1], 1) < 0 || dup2(pfd[1], 2) < 0)
 			_exit(127);
 		(void) signal(SIGPIPE, SIG_DFL);
-		execve(path, (char *const *) argv, envp);
+		execve(path, (char *const *) argv, (char *const *) envp);
 		_exit(127);
 	}
 	(void) close(pfd[1]);

@@ -17,6 +17,7 @@
  * tool_dir (NULL: none). */
 struct exec_result {
 	const char *tool_dir;    /* looked in first */
+	const char *const *env;  /* NULL, or more NAME=VALUE entries for the tool (at most 6) */
 	int status;              /* exit code 0..255, or 128+signal */
 	size_t out_len;          /* bytes in out (NUL-terminated) */
 	bool truncated;          /* output was longer than out_cap-1 (the rest was read and dropped) */

@@ -1,6 +1,8 @@
 /* sha256.c: see sha256.h.  The SHA-NI block function follows the instruction set's
  * documented use: the state is kept as ABEF/CDGH halves, sha256rnds2 does two rounds,
- * sha256msg1/msg2 extend the message schedule four words at a time. */
+ * sha256msg1/msg2 extend the message schedule four words at a time.  On aarch64 the ARMv8
+ * SHA-256 instructions (FEAT_SHA256, the kernel's HWCAP_SHA2) play the same part: the state
+ * is kept as ABCD/EFGH, sha256h/sha256h2 do four rounds, sha256su0/su1 extend the schedule. */
 #include "sha256.h"
 
 #include <string.h>
@@ -8,6 +10,13 @@
 #if defined(__x86_64__)
 #include <cpuid.h>
 #include <immintrin.h>
+#define HAVE_NI_CODE 1
+#elif defined(__aarch64__)
+#include <arm_neon.h>
+#include <sys/auxv.h>
+#ifndef HWCAP_SHA2
+#define HWCAP_SHA2 (1UL << 6)
+#endif
 #define HAVE_NI_CODE 1
 #else
 #define HAVE_NI_CODE 0
@@ -27,6 +36,7 @@ static const uint32_t K[64] = {
 	0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 };
 
+#if defined(__x86_64__)
 static bool cpu_has_ni(void)
 {
 	unsigned a, b, c, d;
@@ -79,6 +89,35 @@ static void blocks_ni(uint32_t st[8], const unsigned char *p, size_t n)
 	_mm_storeu_si128((__m128i *) &st[0], s0);
 	_mm_storeu_si128((__m128i *) &st[4], s1);
 }
+#else
+static bool cpu_has_ni(void)
+{
+	return (getauxval(AT_HWCAP) & HWCAP_SHA2) != 0;
+}
+
+__attribute__((target("+crypto")))
+static void blocks_ni(uint32_t st[8], const unsigned char *p, size_t n)
+{
+	uint32x4_t s0 = vld1q_u32(&st[0]), s1 = vld1q_u32(&st[4]); /* ABCD, EFGH */
+
+	for (; n; n--, p += 64) {
+		uint32x4_t save0 = s0, save1 = s1, w[4];
+		for (size_t i = 0; i < 4; i++)
+			w[i] = vreinterpretq_u32_u8(vrev32q_u8(vld1q_u8(p + 16 * i)));
+		for (size_t i = 0; i < 16; i++) {
+			uint32x4_t wk = vaddq_u32(w[i & 3], vld1q_u32(&K[4 * i])), abcd = s0;
+			if (i < 12) /* W[4i+16..4i+19] from the four words groups before them */
+				w[i & 3] = vsha256su1q_u32(vsha256su0q_u32(w[i & 3], w[(i + 1) & 3]), w[(i + 2) & 3], w[(i + 3) & 3]);
+			s0 = vsha256hq_u32(s0, s1, wk);
+			s1 = vsha256h2q_u32(s1, abcd, wk);
+		}
+		s0 = vaddq_u32(s0, save0);
+		s1 = vaddq_u32(s1, save1);
+	}
+	vst1q_u32(&st[0], s0);
+	vst1q_u32(&st[4], s1);
+}
+#endif
 #endif
 
 bool sha256_accelerated(void)

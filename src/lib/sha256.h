@@ -1,7 +1,9 @@
 /* sha256.h: streaming SHA-256.  On x86-64 processors with the SHA extensions (cpuid
  * leaf 7, EBX bit 29; most EC2 instance types) blocks go through the SHA-NI
- * instructions, about 5x faster than portable code; elsewhere through BearSSL's
- * br_sha256_*.  Both paths are checked against each other by src/tests/test_sha256.c. */
+ * instructions, about 5x faster than portable code; on aarch64 processors with the ARMv8
+ * SHA-256 instructions (HWCAP_SHA2: every Graviton) through those; elsewhere through
+ * BearSSL's br_sha256_*.  Both paths are checked against each other by
+ * src/tests/test_sha256.c. */
 #ifndef BS_SHA256_H
 #define BS_SHA256_H
 
@@ -12,7 +14,7 @@
 
 struct sha256_ctx {
 	br_sha256_context br;  /* the portable path */
-	uint32_t st[8];        /* the SHA-NI path: state, partial block, byte count */
+	uint32_t st[8];        /* the instructions' path: state, partial block, byte count */
 	unsigned char buf[64];
 	uint64_t count;
 	bool ni;

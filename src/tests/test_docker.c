@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <sys/wait.h>
 
+#include "lib/base64.h"
 #include "lib/docker.h"
 #include "tap.h"
 #include "unixsrv.h"
@@ -26,6 +27,90 @@ static void serve(const char *const *answers, int n)
 }
 
 #define PING(ver) "HTTP/1.1 200 OK\r\n" ver "Content-Length: 2\r\n\r\nOK"
+
+static char seen[8][200];
+static int n_seen;
+static void progress(void *ctx, const char *status, const char *id, long long cur, long long total)
+{
+	(void) ctx;
+	if (n_seen < 8)
+		(void) snprintf(seen[n_seen++], sizeof seen[0], "%s|%s|%lld|%lld", status, id, cur, total);
+}
+
+static void refs(void)
+{
+	static const struct {
+		const char *in, *name, *tag, *digest, *host;
+	} ok[] = {
+		{ "amazon/amazon-ecs-agent", "amazon/amazon-ecs-agent", "latest", "", "docker.io" },
+		{ "amazon/amazon-ecs-agent:v1.105.1", "amazon/amazon-ecs-agent", "v1.105.1", "", "docker.io" },
+		{ "public.ecr.aws/ecs/amazon-ecs-agent:latest", "public.ecr.aws/ecs/amazon-ecs-agent", "latest", "", "public.ecr.aws" },
+		{ "registry.local:5000/ecs/agent@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+		  "registry.local:5000/ecs/agent", "", "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+		  "registry.local:5000" },
+		{ "localhost/agent:1", "localhost/agent", "1", "", "localhost" },
+		{ "ubuntu", "ubuntu", "latest", "", "docker.io" },
+	};
+	static const char *const bad[] = { "", "Amazon/agent", "https://public.ecr.aws/x", "a b", "x@sha256:12",
+					   "x:", "x/", "/x", "x@md5:0123", "x:-tag", "a//b", "x?y", "x@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdeg" };
+	struct docker_ref r;
+	struct bs_err e;
+
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+		int k = docker_ref_parse(ok[i].in, &r, &e);
+		OK(k == 0 && !strcmp(r.name, ok[i].name) && !strcmp(r.tag, ok[i].tag) && !strcmp(r.digest, ok[i].digest) &&
+			   !strcmp(r.host, ok[i].host),
+		   "ref '%s': name %s, tag '%s', digest '%.15s', registry %s", ok[i].in, k ? e.msg : r.name, r.tag, r.digest, r.host);
+	}
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		int k = docker_ref_parse(bad[i], &r, &e);
+		OK(k == -EINVAL && err_exit_code(&e) == 100, "ref '%s' refused, exit 100: %s", bad[i], k ? e.msg : "accepted");
+	}
+}
+
+/* base64 of what auth() made, decoded back to the JSON Docker reads */
+static const char *unb64(const char *s)
+{
+	static char out[2048];
+	char std[2048];
+	struct b64 st = { 0 };
+	size_t o = 0, n = strlen(s);
+	for (size_t i = 0; i <= n; i++)
+		std[i] = s[i] == '-' ? '+' : s[i] == '_' ? '/' : s[i];
+	if (b64_decode(&st, (const unsigned char *) std, n, (unsigned char *) out, sizeof out - 1, &o) < 0)
+		return "(not base64)";
+	out[o] = '\0';
+	return out;
+}
+
+static void auths(void)
+{
+	/* user:pa"ss -> dXNlcjpwYSJzcw== */
+	static const char cfg[] = "{\"auths\": {\"https://index.docker.io/v1/\": {\"auth\": \"aHViOmh1YnB3\"},"
+				  " \"public.ecr.aws\": {\"auth\": \"dXNlcjpwYSJzcw==\"},"
+				  " \"registry.local:5000\": {\"username\": \"u2\", \"password\": \"p2\"},"
+				  " \"broken.example\": {\"auth\": \"!!!\"}, \"helper.example\": {}}, \"credsStore\": \"x\"}";
+	char out[4096];
+	struct bs_err e;
+	int k;
+
+	k = docker_registry_auth(cfg, strlen(cfg), "public.ecr.aws", out, sizeof out, &e);
+	OK(k == 1 && !strcmp(unb64(out), "{\"username\":\"user\",\"password\":\"pa\\\"ss\",\"serveraddress\":\"public.ecr.aws\"}"),
+	   "auths: public.ecr.aws's \"auth\" becomes X-Registry-Auth (%s)", k == 1 ? unb64(out) : e.msg);
+	OK(strchr(out, '+') == NULL && strchr(out, '/') == NULL, "X-Registry-Auth is base64url");
+	k = docker_registry_auth(cfg, strlen(cfg), "docker.io", out, sizeof out, &e);
+	OK(k == 1 && strstr(unb64(out), "\"username\":\"hub\",\"password\":\"hubpw\""), "auths: Docker Hub's key https://index.docker.io/v1/");
+	k = docker_registry_auth(cfg, strlen(cfg), "registry.local:5000", out, sizeof out, &e);
+	OK(k == 1 && strstr(unb64(out), "\"username\":\"u2\",\"password\":\"p2\""), "auths: username and password");
+	EQ_INT(docker_registry_auth(cfg, strlen(cfg), "other.example", out, sizeof out, &e), 0, "auths: no entry: anonymous");
+	EQ_INT(docker_registry_auth(cfg, strlen(cfg), "helper.example", out, sizeof out, &e), 0, "auths: an entry without credentials (a helper's): anonymous");
+	EQ_INT(docker_registry_auth(cfg, strlen(cfg), "public.ecr", out, sizeof out, &e), 0, "auths: a host is matched whole");
+	k = docker_registry_auth(cfg, strlen(cfg), "broken.example", out, sizeof out, &e);
+	OK(k < 0 && err_exit_code(&e) == 100 && !strstr(e.msg, "!!!"), "auths: a broken \"auth\": exit 100 (%s)", e.msg);
+	k = docker_registry_auth("{\"auths\": [", 11, "x", out, sizeof out, &e);
+	OK(k < 0 && err_exit_code(&e) == 100, "a config.json that is not JSON: exit 100 (%s)", e.msg);
+	EQ_INT(docker_registry_auth("{}", 2, "x", out, sizeof out, &e), 0, "no auths: anonymous");
+}
 
 int main(void)
 {
@@ -93,6 +178,53 @@ int main(void)
 		EQ_INT(k, 0, "image inspect: 404 means absent");
 		k = docker_image_id(&d, "amazon/amazon-ecs-agent:latest", id, sizeof id, &e);
 		OK(k == 1 && !strcmp(id, "sha256:abcd"), "image inspect: the Id");
+	}
+	refs();
+	auths();
+	{
+		/* a pull: progress lines streamed in chunks, split mid-line; then the errors */
+		static const char l1[] = "{\"status\":\"Pulling from ecs/amazon-ecs-agent\",\"id\":\"v1\"}\r\n";
+		static const char l2a[] = "{\"status\":\"Downloading\",\"progress";
+		static const char l2b[] = "Detail\":{\"current\":10,\"total\":100},\"id\":\"abc\"}\n{\"status\":\"Status: done\"}\n";
+		static const char digest_body[] = "{\"errorDetail\":{\"message\":\"manifest for x@sha256:00 not found: manifest unknown\"},"
+						  "\"error\":\"manifest unknown\"}\n";
+		static const char auth_body[] = "{\"message\":\"pull access denied for x, repository does not exist\"}";
+		static const char mismatch_body[] = "{\"errorDetail\":{\"message\":\"manifest verification failed for digest sha256:00\"}}\n";
+		static const char inspect_body[] = "{\"Id\":\"sha256:ab\",\"RepoDigests\":[\"other/x@sha256:11\","
+						   "\"public.ecr.aws/ecs/amazon-ecs-agent@sha256:22\"]}";
+		static char pull_ok[600], pull_digest[300], pull_auth[300], pull_mismatch[300], insp[300];
+		snprintf(pull_ok, sizeof pull_ok, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n%zx\r\n%s\r\n%zx\r\n%s\r\n%zx\r\n%s\r\n0\r\n\r\n",
+			 strlen(l1), l1, strlen(l2a), l2a, strlen(l2b), l2b);
+		snprintf(pull_digest, sizeof pull_digest, "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n%s", strlen(digest_body), digest_body);
+		snprintf(pull_auth, sizeof pull_auth, "HTTP/1.1 404 Not Found\r\nContent-Length: %zu\r\n\r\n%s", strlen(auth_body), auth_body);
+		snprintf(pull_mismatch, sizeof pull_mismatch, "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n%s", strlen(mismatch_body), mismatch_body);
+		snprintf(insp, sizeof insp, "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n%s", strlen(inspect_body), inspect_body);
+		const char *a[] = { PING("Api-Version: 1.41\r\n"), pull_ok, pull_digest, pull_auth, pull_mismatch, insp };
+		struct docker_ref ref;
+		char dig[80];
+		serve(a, 6);
+		k = docker_open(&d, "/", "unix://" SOCK, &e);
+		(void) docker_ref_parse("public.ecr.aws/ecs/amazon-ecs-agent:v1", &ref, &e);
+		k = k ? k : docker_image_pull(&d, &ref, "QUJD", progress, NULL, &e);
+		OK(k == 0 && n_seen == 3 && !strcmp(seen[0], "Pulling from ecs/amazon-ecs-agent|v1|0|0") &&
+			   !strcmp(seen[1], "Downloading|abc|10|100") && !strcmp(seen[2], "Status: done||0|0"),
+		   "pull: each status line, split across chunks, reaches progress (%s; %d: %s, %s)", k ? e.msg : "ok", n_seen, seen[1], seen[2]);
+		(void) docker_ref_parse("x@sha256:0000000000000000000000000000000000000000000000000000000000000000", &ref, &e);
+		k = docker_image_pull(&d, &ref, NULL, NULL, NULL, &e);
+		OK(k < 0 && err_exit_code(&e) == 102 && strstr(e.msg, "manifest unknown"), "pull: a pinned digest the registry does not have: exit 102 (%s)", e.msg);
+		(void) docker_ref_parse("x:v1", &ref, &e);
+		k = docker_image_pull(&d, &ref, NULL, NULL, NULL, &e);
+		OK(k < 0 && err_exit_code(&e) == 100 && strstr(e.msg, "pull access denied"), "pull: access denied: exit 100 (%s)", e.msg);
+		k = docker_image_pull(&d, &ref, NULL, NULL, NULL, &e);
+		OK(k < 0 && err_exit_code(&e) == 102, "pull: content that fails its digest: exit 102 (%s)", e.msg);
+		k = docker_image_repo_digest(&d, "public.ecr.aws/ecs/amazon-ecs-agent:v1", "public.ecr.aws/ecs/amazon-ecs-agent", dig, sizeof dig, &e);
+		OK(k == 1 && !strcmp(dig, "sha256:22"), "RepoDigests: the one for the name pulled (%s)", k == 1 ? dig : e.msg);
+	}
+	{
+		char b[16];
+		OK(b64_encode((const unsigned char *) "\xfb\xff", 2, b, sizeof b, true) == 4 && !strcmp(b, "-_8="), "base64url: - and _ (%s)", b);
+		OK(b64_encode((const unsigned char *) "\xfb\xff", 2, b, sizeof b, false) == 4 && !strcmp(b, "+/8="), "base64: + and / (%s)", b);
+		EQ_INT((int) b64_encode((const unsigned char *) "abc", 3, b, 4, false), 0, "base64: no room for the NUL: 0");
 	}
 	{
 		int st;

@@ -25,9 +25,14 @@ int main(void)
 	int bad = 0, cases = 0;
 	struct sha256_ctx c;
 
-	printf("# SHA-NI available: %s\n", sha256_accelerated() ? "yes" : "no");
+#if defined(__aarch64__)
+#define ACCEL "ARMv8 SHA-256"
+#else
+#define ACCEL "SHA-NI"
+#endif
+	printf("# " ACCEL " available: %s\n", sha256_accelerated() ? "yes" : "no");
 	for (int pass = 0; pass < 2; pass++) {
-		const char *mode = pass ? "portable" : (sha256_accelerated() ? "SHA-NI" : "portable");
+		const char *mode = pass ? "portable" : (sha256_accelerated() ? ACCEL : "portable");
 		sha256_force_portable(pass == 1);
 		hex_of("abc", 3, 1, a);
 		EQ_STR(a, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", "%s: 'abc'", mode);
@@ -58,6 +63,6 @@ int main(void)
 		}
 	}
 	sha256_force_portable(false);
-	OK(bad == 0, "SHA-NI and portable agree on %d random inputs (lengths 0..299 and up to 64 KiB, random splits)", cases);
+	OK(bad == 0, ACCEL " and portable agree on %d random inputs (lengths 0..299 and up to 64 KiB, random splits)", cases);
 	return tap_done();
 }

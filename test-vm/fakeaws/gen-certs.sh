@@ -1,5 +1,5 @@
 #!/bin/sh
-# gen-certs.sh DIR [ecs|partitions]: a throw-away test CA and server certificates (openssl), made fresh by
+# gen-certs.sh DIR [ecs|partitions|registry]: a throw-away test CA and server certificates (openssl), made fresh by
 # each test run and never committed:
 #   ca.crt            the test CA (the sandbox adds it to the system bundle); a ca.crt and
 #                     ca.key already in DIR are kept (the qemu guest has its CA baked in)
@@ -13,6 +13,9 @@
 #   part.crt/part.key only with "partitions" (likewise): S3 in the other partitions' names,
 #                     s3.cn-north-1.amazonaws.com.cn and s3.us-gov-west-1.amazonaws.com with
 #                     their buckets' wildcards, and 127.0.0.3
+#   registry-ca.crt, registry.crt/registry.key   only with "registry": a registry named
+#                     public.ecr.aws (and 127.0.0.4), signed by a CA of its own that only
+#                     Docker's certs.d trusts (not in the system bundle)
 set -eu
 d=$1
 mkdir -p "$d"
@@ -32,6 +35,8 @@ mk() { # CA-NAME LEAF-NAME [CN NAMES]
 }
 if [ "${2:-}" = ecs ]; then
 	mk ca ecs ecs.us-east-1.amazonaws.com "$ecsnames"
+elif [ "${2:-}" = registry ]; then
+	mk registry-ca registry public.ecr.aws "DNS:public.ecr.aws,IP:127.0.0.4"
 elif [ "${2:-}" = partitions ]; then
 	mk ca part s3.cn-north-1.amazonaws.com.cn "$partnames"
 else

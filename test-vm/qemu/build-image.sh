@@ -4,10 +4,14 @@
 # this recipe or the suite changes (DIR/recipe holds the sha256 of this file and the suite).
 # SUITE: bookworm (Debian 12, the default), trixie (Debian 13) or sid (unstable).  The same
 # recipe for each; what differs is the distribution's, except on sid, where Docker is set up as
-# Engine 29 is by default: the containerd image store, and API versions below 1.44 refused.
+# Engine 29 is by default: the containerd image store, and API versions below 1.44 refused; and
+# on trixie, built without Docker, as stock Debian images are: the test's user data installs it
+# (ecs-bootstrap's docker step) from DIR/mirror, the .debs the step's apt-get install fetches,
+# fetched here and served by the test (lib.sh) at http://169.254.0.103/, the guest's only source.
 # DIR gets:
-#   disk.ext4, vmlinuz, initrd.img   the guest (systemd, cloud-init, docker.io, iptables, curl,
-#                                    qemu-guest-agent for the host's assertions)
+#   disk.ext4, vmlinuz, initrd.img   the guest (systemd, cloud-init, docker.io but on trixie,
+#                                    iptables, curl, qemu-guest-agent for the host's assertions)
+#   mirror/ (trixie)                 Packages, Release and the .debs of docker.io's install
 #   ca.crt, ca.key                   the test CA, baked into the guest's trust store here rather
 #                                    than by cloud-init's ca_certs module (~30 s under TCG)
 # The guest resolves the S3 names to the addresses qemu relays to the host's fakes (/etc/hosts,
@@ -39,11 +43,31 @@ MIRROR=${DEBIAN_MIRROR:-$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d
 # python3-cffi-backend: debootstrap cannot resolve the virtual package cloud-init needs.
 # From trixie on, the docker command is its own package (docker.io only recommends it); the
 # test's assertions use it (ecs-bootstrap talks to the Engine API).
-extra=; [ "$SUITE" = bookworm ] || extra=,docker-cli
+docker=,docker.io; [ "$SUITE" = bookworm ] || docker=,docker.io,docker-cli
+[ "$SUITE" = trixie ] && docker=
 debootstrap --variant=minbase \
-	--include=systemd,systemd-sysv,udev,dbus,cloud-init,python3-cffi-backend,iptables,docker.io,linux-image-amd64,ifupdown,iproute2,curl,ca-certificates,procps,kmod,netbase,qemu-guest-agent,apparmor,e2fsprogs$extra \
+	--include=systemd,systemd-sysv,udev,dbus,cloud-init,python3-cffi-backend,iptables,linux-image-amd64,ifupdown,iproute2,curl,ca-certificates,procps,kmod,netbase,qemu-guest-agent,apparmor,e2fsprogs$docker \
 	"$SUITE" "$R" "$MIRROR" > "$DIR/debootstrap.log" 2>&1 ||
 	{ echo "build-image: debootstrap failed; last lines of $DIR/debootstrap.log:" >&2; tail -20 "$DIR/debootstrap.log" >&2; exit 1; }
+if [ -z "$docker" ]; then # the mirror: what the docker step's apt-get install fetches on this image
+	cp "$R/etc/resolv.conf" "$DIR/resolv.conf.image" 2> /dev/null || true
+	cp /etc/resolv.conf "$R/etc/resolv.conf"
+	printf 'deb %s %s main\n' "$MIRROR" "$SUITE" > "$R/etc/apt/sources.list"
+	rm -f "$R"/var/cache/apt/archives/*.deb # debootstrap's: the mirror holds only what the install fetches
+	{ chroot "$R" apt-get -q update && chroot "$R" apt-get -q -y --download-only --no-install-recommends install docker.io docker-cli apparmor; } > "$DIR/mirror.log" 2>&1 ||
+		{ echo "build-image: fetching docker.io's packages failed; last lines of $DIR/mirror.log:" >&2; tail -20 "$DIR/mirror.log" >&2; exit 1; }
+	mkdir -p "$DIR/mirror" && mv "$R"/var/cache/apt/archives/*.deb "$DIR/mirror/"
+	(
+		cd "$DIR/mirror" && dpkg-scanpackages -m . > Packages 2> /dev/null && gzip -9nk Packages
+		printf 'Origin: ecs-bootstrap test\nLabel: docker.io and what it needs, for the guest without Docker\nSuite: %s\nDate: %s\nSHA256:\n' \
+			"$SUITE" "$(LC_ALL=C date -u '+%a, %d %b %Y %H:%M:%S UTC')"
+		for f in Packages Packages.gz; do printf ' %s %s %s\n' "$(sha256sum < $f | cut -d' ' -f1)" "$(stat -c %s $f)" "$f"; done
+	) > "$DIR/mirror.Release" && mv "$DIR/mirror.Release" "$DIR/mirror/Release"
+	grep -q '^Package: docker.io$' "$DIR/mirror/Packages" || { echo "build-image: the mirror has no docker.io" >&2; exit 1; }
+	rm -f "$R"/var/lib/apt/lists/*_* "$R"/etc/apt/sources.list.d/*
+	printf 'deb [trusted=yes] http://169.254.0.103/ ./\n' > "$R/etc/apt/sources.list"
+	if [ -f "$DIR/resolv.conf.image" ]; then mv "$DIR/resolv.conf.image" "$R/etc/resolv.conf"; else rm -f "$R/etc/resolv.conf"; fi
+fi
 rm -f "$R"/var/cache/apt/archives/*.deb "$R"/var/lib/apt/lists/*_Packages
 
 # A smaller initrd and module tree: no hardware this guest will never see.

@@ -15,7 +15,9 @@
 #     pinned image hold throughout: ecs.service's `agent` runs with no options and uses the
 #     ones the run saved.  On trixie and sid the kernel enforces AppArmor: the agent runs
 #     with ecs-bootstrap's ecs-agent-default profile.  On sid, Docker runs as Engine 29 does
-#     (containerd image store, API 1.44 and up): the image ids are containerd's.
+#     (containerd image store, API 1.44 and up): the image ids are containerd's.  The trixie
+#     image has no Docker: the user data's run installs docker.io (the docker step) from a
+#     package mirror the test serves (build-image.sh), enables and starts it.
 #   The versions of what the guest runs are read from it and written to
 #   build/tested-on/SUITE (scripts/tested-on.sh puts them in the README's table).
 # bookworm also:
@@ -43,6 +45,7 @@ echo "# qemu guest (TCG), Debian $SUITE, image $VMIMG"
 FULL=; [ "$SUITE" = bookworm ] && FULL=1           # bookworm: restart, crashes, the baked image
 AA=; [ "$SUITE" != bookworm ] && AA=1              # trixie, sid: AppArmor enforcing
 CSTORE=; [ "$SUITE" = sid ] && CSTORE=1            # sid: the containerd image store
+NODOCKER=; [ "$SUITE" = trixie ] && NODOCKER=1     # trixie: no Docker in the image; the run installs it
 vm_env_up "$BIN" || { echo "not ok 1 - host side (fakes, keys)"; echo "0 passed, 1 failed"; exit 1; }
 PIN=v$REAL_AGENT_VERSION
 real_agent_ok && publish_agent_file "ecs-agent-$PIN.tar" "$REAL_AGENT" ||
@@ -135,6 +138,14 @@ t "a bridge-mode task (placed before the boot): RUNNING, then STOPPED 0 with its
 	task_ended "$FIRST" 0
 echo "# figure: boot to the first task RUNNING $(first_running "$FIRST" || echo ?) s (qemu start to the fake's record, TCG)"
 t "cloud-init finished without error" cloud_init_ok
+if [ -n "$NODOCKER" ]; then
+	t "Docker was not in the image: the run installed docker.io (and docker-cli, apparmor) with apt-get, enabled and started it" \
+		guest_has "grep -F 'docker: [finished]' /var/log/cloud-init-output.log" "installed docker.io docker-cli apparmor with apt-get"
+	echo "# figure: Docker installed in $(G "grep -F 'docker: [finished]' /var/log/cloud-init-output.log" 2>/dev/null | sed -n 's/.*with apt-get (\([0-9]*\) s).*/\1/p') s (apt-get update, install docker.io docker-cli apparmor from the test's mirror, TCG)"
+	t "... docker.service enabled and active" guest_has "systemctl is-enabled docker.service; systemctl is-active docker.service" "enabled
+active"
+	t "... from the test's package mirror (the guest's only source)" grep -q 'GET /.*docker\.io_.*\.deb HTTP/1\.1" 200' "$W/mirror.log"
+fi
 t "the user data printed the registration: the ARN the fake issued (ecs-bootstrap exited 0)" \
 	guest_has "grep -F 'registered: cluster' /var/log/cloud-init-output.log" "registered: cluster $CLUSTER, ${ARN1:-?}"
 t "the binary in place is the one published, sha256 checked" guest_has "sha256sum /usr/local/bin/ecs-bootstrap" "$BIN_SHA256"
@@ -246,9 +257,9 @@ rerun() {
 	grep -q '^rc=0 ' "$W/g.out" || { cat "$W/g.out" "$W/rerun.log"; return 1; }
 }
 t "user data again: exit 0" rerun
-all_skipped() { # no stateful step changed anything; all seven said "already converged"
-	! grep -E '(options|sysctl|nat|ecs-config|agent-image|host-dirs|service): \[finished\]' "$W/rerun.log" &&
-		[ "$(grep -c 'already converged' "$W/rerun.log")" = 7 ] || { cat "$W/rerun.log"; return 1; }
+all_skipped() { # no stateful step changed anything; all eight said "already converged"
+	! grep -E '(options|sysctl|nat|docker|ecs-config|agent-image|host-dirs|service): \[finished\]' "$W/rerun.log" &&
+		[ "$(grep -c 'already converged' "$W/rerun.log")" = 8 ] || { cat "$W/rerun.log"; return 1; }
 }
 t "user data again: every stateful step [skipped]" all_skipped
 bin_ms() { G "s=\$(date +%s%N); ECS_BOOTSTRAP_KEYRING=/etc/ecs-bootstrap-test/keyring.gpg ecs-bootstrap run --cluster $CLUSTER --wait=300 >/dev/null 2>&1; rc=\$?; e=\$(date +%s%N); echo \$rc \$(( (e - s) / 1000000 ))"; }

@@ -25,6 +25,9 @@
 #                      data's CLUSTER is $CLUSTER (vm-cluster), or SEED_CLUSTER when set (empty:
 #                      none named).  VM_CLUSTERS: more clusters the fake ECS knows (a,b).
 #                      VM_APPARMOR=1: the kernel enforces AppArmor (else apparmor=0).
+#                      An image with a package mirror (build-image.sh's trixie): the
+#                      guest's 169.254.0.103:80 is it, served from the image's mirror/
+#                      (requests in $W/mirror.log).
 #   G [-t S] CMD       run a shell command in the guest through the qemu guest agent
 #   vm_wait_agent S    wait until the guest agent answers (boot or reboot done)
 #   vm_reboot, vm_stop, vm_poweroff (a clean shutdown, its disk whole: to make an image of it)
@@ -64,6 +67,10 @@ vm_env_up() {
 		--key "$W/tls/ecs.key" --clusters "${CLUSTER:-vm-cluster}${VM_CLUSTERS:+,$VM_CLUSTERS}" --tasks "$W/tasks" >> "$W/ecs.log" 2>&1
 	NSX_BG python3 "$FAKE/fake_aws.py" s3 --bind 127.0.0.1 --port 8443 --root "$W/s3" --anonymous-read \
 		--cert "$W/tls/s3.crt" --key "$W/tls/s3.key" --faults "$W/faults.json" >> "$W/s3.log" 2>&1
+	if [ -d "$VMIMG/mirror" ]; then
+		NSX_BG python3 -m http.server 8180 --bind 127.0.0.1 --directory "$VMIMG/mirror" >> "$W/mirror.log" 2>&1
+		MIRROR_FWD=",guestfwd=tcp:169.254.0.103:80-cmd:$RELAY 8180"
+	fi
 	for _ in $(seq 100); do NSX curl -s -o /dev/null --cacert "$W/tls/ca.crt" --resolve s3.amazonaws.com:8443:127.0.0.1 \
 		https://s3.amazonaws.com:8443/ && NSX curl -s -o /dev/null --cacert "$W/tls/ca.crt" \
 		--resolve ecs.us-east-1.amazonaws.com:8444:127.0.0.1 https://ecs.us-east-1.amazonaws.com:8444/ && return 0; sleep 0.1; done
@@ -100,7 +107,7 @@ vm_boot() {
 		-append "root=/dev/vda rw console=ttyS0 net.ifnames=0 mitigations=off $aa${VM_KARGS:+ $VM_KARGS}" \
 		-drive "file=$W/$name.qcow2,if=virtio,format=qcow2" \
 		-drive "file=$W/$name.seed.img,if=virtio,format=raw,readonly=on" \
-		-netdev "user,id=n0,restrict=on,net=169.254.0.0/16,host=169.254.0.2,dhcpstart=169.254.0.15,guestfwd=tcp:169.254.169.254:80-cmd:$RELAY 8169,guestfwd=tcp:169.254.0.100:443-cmd:$RELAY 8443$gate,guestfwd=tcp:169.254.0.101:443-cmd:$RELAY 8443,guestfwd=tcp:169.254.0.102:443-cmd:$RELAY 8444" \
+		-netdev "user,id=n0,restrict=on,net=169.254.0.0/16,host=169.254.0.2,dhcpstart=169.254.0.15,guestfwd=tcp:169.254.169.254:80-cmd:$RELAY 8169,guestfwd=tcp:169.254.0.100:443-cmd:$RELAY 8443$gate,guestfwd=tcp:169.254.0.101:443-cmd:$RELAY 8443,guestfwd=tcp:169.254.0.102:443-cmd:$RELAY 8444${MIRROR_FWD:-}" \
 		-device virtio-net-pci,netdev=n0,romfile= \
 		-chardev "socket,path=$W/$name.qga,server=on,wait=off,id=qga0" \
 		-device virtio-serial -device virtserialport,chardev=qga0,name=org.qemu.guest_agent.0 \

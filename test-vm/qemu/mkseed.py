@@ -68,14 +68,20 @@ def main():
             "\tSSL_CERT_FILE=/etc/ecs/test-ca.pem ECS_ENABLE_TASK_ENI=false ECS_IMAGE_PULL_BEHAVIOR=prefer-cached >> /etc/ecs/ecs.config\n"
             % (a.ecs_ip, names))
         if a.probe_url:
-            test_part += "systemctl start docker.service\ncurl -fsS '%s' | docker load\n" % a.probe_url
+            test_part += (
+                "if systemctl cat docker.service >/dev/null 2>&1; then\n"
+                "\tsystemctl start docker.service\n\tcurl -fsS '%s' | docker load\n"
+                "else # no Docker in the image: the user data's run installs it; load as soon as it answers\n"
+                "\tsetsid sh -c 'until docker info >/dev/null 2>&1; do sleep 1; done; curl -fsS %s | docker load' "
+                "> /var/log/test-probe-load.log 2>&1 < /dev/null &\n"
+                "fi\n" % (a.probe_url, a.probe_url))
     msg = MIMEMultipart()
     msg.attach(MIMEText(test_part, "x-shellscript"))
     if a.example == "user-data":
         # as docs/examples/terraform/main.tf builds it: a shebang, the parameters, the file
         body = open(os.path.join(EXAMPLES, "user-data.sh")).read()
-        params = "export BS_URL='%s' BS_SHA256='%s' CLUSTER='%s' ECS_BOOTSTRAP_KEYRING='%s'%s\n" % (
-            a.url, a.sha256, a.cluster, KEYRING_PATH, "".join(" '%s'" % e for e in a.env))
+        params = "export BS_URL='%s' BS_SHA256='%s' BS_SHA256_ARM64='%s' CLUSTER='%s' ECS_BOOTSTRAP_KEYRING='%s'%s\n" % (
+            a.url, a.sha256, "", a.cluster, KEYRING_PATH, "".join(" '%s'" % e for e in a.env))
         msg.attach(MIMEText("#!/bin/sh\n" + params + body, "x-shellscript"))
     else:
         if a.env:

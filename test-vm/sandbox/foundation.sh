@@ -62,7 +62,7 @@ fi
 # ---- first run
 run run --cluster sbx-cluster --set ECS_RESERVED_MEMORY=32
 t "first run exits 0" rc 0
-t "each step logs [started] then [finished]" bash -c "grep -c '\\[started\\]' $W/out | grep -qx 9 && grep -c '\\[finished\\]' $W/out | grep -qx 9"
+t "each step logs [started] then [finished] (docker: [skipped], Docker is there)" bash -c "grep -c '\\[started\\]' $W/out | grep -qx 10 && grep -c '\\[finished\\]' $W/out | grep -qx 9 && grep -q 'docker: \\[skipped\\]' $W/out"
 t "every rule present exactly once ($BACKEND)" all_rules_once
 t "INPUT rules in ecs-init's order" input_order
 t "no IMDS block without --block-imds" absent iptables filter "$R_IMDS"
@@ -73,7 +73,7 @@ t "/etc/sysctl.conf not touched" [ ! -e "$W/etc.upper/sysctl.conf" ]
 t "ecs.config as rendered" config_is_expected
 t "ecs.config mode 0644 without secrets" mode_is 644
 t "host /etc untouched" [ ! -e /etc/ecs/ecs.config ]
-t "checkpoints written for the 7 stateful steps" bash -c "ls $W/varlib.upper/ecs-bootstrap/state | sort | tr '\n' ' ' | grep -qx 'agent-image ecs-config host-dirs nat options service sysctl '"
+t "checkpoints written for the 8 stateful steps" bash -c "ls $W/varlib.upper/ecs-bootstrap/state | sort | tr '\n' ' ' | grep -qx 'agent-image docker ecs-config host-dirs nat options service sysctl '"
 t "the agent image is loaded and tagged" [ "$(image_id_of amazon/amazon-ecs-agent:latest)" = "$AGENT_ID" ]
 policy_of() { docker_api http://d/containers/ecs-agent/json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["State"]["Running"], d["HostConfig"]["RestartPolicy"])'; }
 t "no systemd: the agent container runs under Docker's restart policy on-failure:10" [ "$(policy_of)" = "True {'Name': 'on-failure', 'MaximumRetryCount': 10}" ]
@@ -89,8 +89,8 @@ rules_of() { IN "$1" | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]//'; }  # no comme
 H1=$(sbx_fs_hash); S1=$(rules_of iptables-save); S16=$(rules_of ip6tables-save)
 run run --cluster sbx-cluster --set ECS_RESERVED_MEMORY=32
 t "re-run exits 0" rc 0
-t "re-run: every stateful step [skipped]" bash -c "grep -c '\\[skipped\\] already converged' $W/out | grep -qx 7"
-t "re-run: no [finished] for a stateful step" bash -c "! grep -E '(sysctl|nat|ecs-config|agent-image|host-dirs|service): \\[finished\\]' $W/out"
+t "re-run: every stateful step [skipped]" bash -c "grep -c '\\[skipped\\] already converged' $W/out | grep -qx 8"
+t "re-run: no [finished] for a stateful step" bash -c "! grep -E '(sysctl|nat|docker|ecs-config|agent-image|host-dirs|service): \\[finished\\]' $W/out"
 t "re-run: files byte-identical" [ "$(sbx_fs_hash)" = "$H1" ]
 t "re-run: iptables-save identical" [ "$(rules_of iptables-save)" = "$S1" ]
 t "re-run: ip6tables-save identical" [ "$(rules_of ip6tables-save)" = "$S16" ]

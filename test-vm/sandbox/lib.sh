@@ -3,7 +3,9 @@
 #
 #   sbx_up BACKEND     network namespace $NS (lo, a veth to a second "task" namespace $TNS,
 #                      default routes both ways) and a private mount namespace held by a
-#                      sleeper: overlays on /etc, /var/lib, /var/cache and /var/log (every write lands in $W/*.upper,
+#                      sleeper: overlays on /etc, /var/lib, /var/cache, /var/log, /usr/local/bin (where the
+#                      service step and the user data install the binary) and /root (Docker's
+#                      config.json); every write lands in $W/*.upper,
 #                      the host is untouched), tmpfs on /run, a fake boot id bound over
 #                      /proc/sys/kernel/random/boot_id, cloud-init's instance id, and the
 #                      iptables alternative switched to BACKEND (nft | legacy) inside the overlay.
@@ -30,7 +32,7 @@ new_boot_id() { cat /proc/sys/kernel/random/uuid > "$W/boot_id"; }
 sbx_up() {
 	local backend=$1
 	W=$(mktemp -d /tmp/ecs-sbx.XXXXXX)
-	mkdir -p "$W"/{etc,varlib,varcache,varlog}.{upper,work}
+	mkdir -p "$W"/{etc,varlib,varcache,varlog,usrlocalbin,root}.{upper,work}
 	NS=ecs-sbx-$$; TNS=ecs-task-$$; VH=vh$$; VT=vt$$
 	ip netns add "$NS" && ip netns add "$TNS" || return 1
 	ip -n "$NS" link set lo up; ip -n "$TNS" link set lo up
@@ -49,6 +51,8 @@ sbx_up() {
 		mount -t overlay overlay -o lowerdir=/var/lib,upperdir=$W/varlib.upper,workdir=$W/varlib.work /var/lib
 		mount -t overlay overlay -o lowerdir=/var/cache,upperdir=$W/varcache.upper,workdir=$W/varcache.work /var/cache
 		mount -t overlay overlay -o lowerdir=/var/log,upperdir=$W/varlog.upper,workdir=$W/varlog.work /var/log
+		mount -t overlay overlay -o lowerdir=/usr/local/bin,upperdir=$W/usrlocalbin.upper,workdir=$W/usrlocalbin.work /usr/local/bin
+		mount -t overlay overlay -o lowerdir=/root,upperdir=$W/root.upper,workdir=$W/root.work /root
 		mount -t tmpfs tmpfs /run
 		mount --bind $W/boot_id /proc/sys/kernel/random/boot_id
 		mkdir -p /var/lib/cloud/data; echo i-0sandbox$$ > /var/lib/cloud/data/instance-id
@@ -129,7 +133,15 @@ publish_agent() { # NAME [mkimage options...]: build, sign with the test key, pu
 	mkdir -p "$W/s3/amazon-ecs-agent-us-east-1"
 	cp "$W/agent-build.tar" "$W/s3/amazon-ecs-agent-us-east-1/$name"
 	GNUPGHOME=$W/gnupg gpg --batch --quiet --yes --armor --detach-sign -o "$W/s3/amazon-ecs-agent-us-east-1/$name.asc" \
-		"$W/s3/amazon-ecs-agent-us-east-1/$name" 2>/dev/null
+		"$W/s3/amazon-ecs-agent-us-east-1/$name" 2>/dev/null && arm64_names "$W/s3/amazon-ecs-agent-us-east-1/$name"
+}
+# arm64_names FILE: with SBX_ARM64=1 (the aarch64 binary under test, test-vm/arm64/run.sh),
+# FILE and its .asc also under the name the binary asks for on aarch64 (ecs-agent-arm64-...):
+# the image itself stays the machine's, which is what its dockerd runs
+arm64_names() {
+	local d=${1%/*} f=${1##*/}
+	[ -n "${SBX_ARM64:-}" ] && [ "${f#ecs-agent-}" != "$f" ] || return 0
+	ln -f "$1" "$d/ecs-agent-arm64-${f#ecs-agent-}" && ln -f "$1.asc" "$d/ecs-agent-arm64-${f#ecs-agent-}.asc"
 }
 # agent_key_up: the throw-away signing key ($W/gnupg, public part in $AGENT_KEYRING) and the
 # stand-in agent published as ecs-agent-latest.tar (its image id in $AGENT_ID).
@@ -181,7 +193,7 @@ publish_agent_file() {
 	*.gz) gunzip -c "$2" > "$b/$1" ;;
 	*) cp "$2" "$b/$1" ;;
 	esac || return 1
-	sign_file "$b/$1"
+	sign_file "$b/$1" && arm64_names "$b/$1"
 }
 # sign_file FILE: FILE.asc, a detached signature with the suite's test key (agent_key_up)
 sign_file() { GNUPGHOME=$W/gnupg gpg --batch --quiet --yes --armor --detach-sign -o "$1.asc" "$1" 2>/dev/null; }
@@ -224,16 +236,19 @@ sbx_ecs_up() {
 # SBX_DOCKERD: the command that starts the daemon (default: the machine's dockerd), given the
 # sandbox's options; SBX_DOCKERD_ARGS: more options (docker-new.sh: a newer Docker's)
 SBX_DOCKERD=(dockerd --storage-driver=overlay2) SBX_DOCKERD_ARGS=()
-sbx_agent_up() {
+# sbx_dockerd_up: (re)start the sandbox's dockerd (PID_dockerd) and wait until it answers
+sbx_dockerd_up() {
 	mkdir -p "$W/docker" || return 1
 	IN_BG "${SBX_DOCKERD[@]}" --data-root "$W/docker" --host unix:///run/docker.sock \
 		--exec-root /run/docker-exec --pidfile /run/docker.pid "${SBX_DOCKERD_ARGS[@]}" >>"$W/dockerd.log" 2>&1
 	PID_dockerd=$BG_PID
+	for _ in $(seq 100); do IN curl -s --unix-socket /run/docker.sock http://d/_ping >/dev/null 2>&1 && return 0; sleep 0.1; done
+	echo "dockerd did not come up"; tail -5 "$W/dockerd.log"; return 1
+}
+sbx_agent_up() {
+	sbx_dockerd_up || return 1
 	agent_key_up || return 1
 	SBX_ENV+=(ECS_BOOTSTRAP_KEYRING="$AGENT_KEYRING")
-	local up=""
-	for _ in $(seq 100); do IN curl -s --unix-socket /run/docker.sock http://d/_ping >/dev/null 2>&1 && up=1 && break; sleep 0.1; done
-	[ -n "$up" ] || { echo "dockerd did not come up"; tail -5 "$W/dockerd.log"; return 1; }
 	if [ "$SBX_AGENT" = real ]; then use_real; else echo "# stand-in agent: ${SBX_STANDIN_WHY:?}"; fi
 }
 # sbx_suite TITLE BIN FAULT_BIN BACKEND: what every suite starts with: arguments, cleanup

@@ -23,6 +23,11 @@ variable "bs_sha256" {
   type        = string
   description = "its sha256 (build/release/*.sha256)"
 }
+variable "bs_sha256_arm64" {
+  type        = string
+  default     = ""
+  description = "the sha256 of ecs-bootstrap-arm64 (beside bs_url, with -arm64 appended): Graviton instance types"
+}
 variable "ami_id" {
   type = string
 }
@@ -49,7 +54,7 @@ resource "aws_launch_template" "ecs" {
   }
   user_data = base64encode(join("", [
     "#!/bin/sh\n",
-    "export BS_URL='${var.bs_url}' BS_SHA256='${var.bs_sha256}' CLUSTER='${var.cluster}'\n",
+    "export BS_URL='${var.bs_url}' BS_SHA256='${var.bs_sha256}' BS_SHA256_ARM64='${var.bs_sha256_arm64}' CLUSTER='${var.cluster}'\n",
     file("${path.module}/../user-data.sh"),
   ]))
 }

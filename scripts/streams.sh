@@ -1,0 +1,33 @@
+#!/bin/sh
+# scripts/streams.sh LOGDIR "CMD1" "CMD2" ...: run the commands at the same time, each one's
+# output into LOGDIR/streamN.log; print each log when all are done (in order, each under a
+# "# stream N: CMD (exit E, S s)" line); exit non-zero when any failed.
+# make check runs its namespace suites this way: each stream keeps about one core busy (a
+# sandbox suite waits on dockerd and the fakes much of the time), and the machine has two.
+set -u
+dir=${1:?usage: streams.sh LOGDIR CMD...}
+shift
+mkdir -p "$dir"
+i=0
+pids=""
+for cmd in "$@"; do
+	i=$((i + 1))
+	(
+		s0=$(date +%s)
+		sh -c "$cmd" > "$dir/stream$i.log" 2>&1
+		echo "$? $(($(date +%s) - s0))" > "$dir/stream$i.rc"
+	) &
+	pids="$pids $!"
+done
+# shellcheck disable=SC2086
+wait $pids
+i=0
+failed=0
+for cmd in "$@"; do
+	i=$((i + 1))
+	read -r rc secs < "$dir/stream$i.rc" || rc=1 secs=?
+	echo "# stream $i: $cmd (exit $rc, $secs s)"
+	cat "$dir/stream$i.log"
+	[ "$rc" = 0 ] || failed=1
+done
+exit "$failed"
