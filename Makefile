@@ -71,9 +71,9 @@ $(TP)/.fetched: third_party/lock.txt third_party/fetch.sh
 	touch $@
 tp: $(TP)/.fetched
 
-$(B)/musl/tp/libbearssl.a $(B)/musl/tp/libz.a: $(TP)/.fetched third_party/build.mk
+$(B)/musl/tp/libbearssl.a $(B)/musl/tp/libz.a &: $(TP)/.fetched third_party/build.mk
 	$(MAKE) -f third_party/build.mk TP=$(TP) OUT=$(B)/musl/tp CC=$(MUSLCC) TPCFLAGS="-O2 -ffunction-sections -fdata-sections -ffile-prefix-map=$(CURDIR)/="
-$(B)/asan/tp/libbearssl.a $(B)/asan/tp/libz.a: $(TP)/.fetched third_party/build.mk
+$(B)/asan/tp/libbearssl.a $(B)/asan/tp/libz.a &: $(TP)/.fetched third_party/build.mk
 	$(MAKE) -f third_party/build.mk TP=$(TP) OUT=$(B)/asan/tp CC=$(CLANG) TPCFLAGS="-O1 -g $(ASAN_FLAGS)"
 
 MUSL_LIBS := $(B)/musl/tp/libbearssl.a $(B)/musl/tp/libz.a
@@ -138,7 +138,7 @@ $(A64)/musl/.built: $(TP)/.fetched-musl
 	$(MAKE) -C $(A64)/musl-build install > $(A64)/musl-build/make.log
 	touch $@
 A64_LIBS := $(A64)/tp/libbearssl.a $(A64)/tp/libz.a
-$(A64_LIBS): $(TP)/.fetched third_party/build.mk $(A64)/musl/.built
+$(A64_LIBS) &: $(TP)/.fetched third_party/build.mk $(A64)/musl/.built
 	$(MAKE) -f third_party/build.mk TP=$(TP) OUT=$(A64)/tp CC=$(CURDIR)/$(A64_CC) AR=$(A64_CROSS)ar \
 		TPCFLAGS="-O2 -ffunction-sections -fdata-sections -ffile-prefix-map=$(CURDIR)/="
 $(A64)/obj/%.o: src/%.c $(TP)/.fetched $(A64)/musl/.built | $(GEN)
@@ -239,7 +239,7 @@ $(B)/tsan/test_bgpipe: src/tests/test_bgpipe.c src/lib/bgpipe.c src/lib/sha256.c
 	$(CLANG) $(BASE_CFLAGS) -O1 -g -fsanitize=thread -o $@ $(filter %.c %.a,$^)
 
 # ---- glibc, no sanitizer, for valgrind: the unit tests and the binary (test-valgrind)
-$(B)/vg/tp/libbearssl.a $(B)/vg/tp/libz.a: $(TP)/.fetched third_party/build.mk
+$(B)/vg/tp/libbearssl.a $(B)/vg/tp/libz.a &: $(TP)/.fetched third_party/build.mk
 	$(MAKE) -f third_party/build.mk TP=$(TP) OUT=$(B)/vg/tp CC=gcc TPCFLAGS="-O1 -g"
 $(B)/vg/obj/%.o: src/%.c $(TP)/.fetched | $(GEN)
 	@mkdir -p $(dir $@)
@@ -268,7 +268,7 @@ fuzz-replay: $(addprefix $(B)/asan/replay/,$(FUZZERS))
 
 # ---- libFuzzer (clang, glibc, ASan+UBSan)
 FUZZ_SECONDS ?= 60
-$(B)/fuzz/tp/libbearssl.a $(B)/fuzz/tp/libz.a: $(TP)/.fetched third_party/build.mk
+$(B)/fuzz/tp/libbearssl.a $(B)/fuzz/tp/libz.a &: $(TP)/.fetched third_party/build.mk
 	$(MAKE) -f third_party/build.mk TP=$(TP) OUT=$(B)/fuzz/tp CC=$(CLANG) TPCFLAGS="-O1 -g $(ASAN_FLAGS)"
 $(B)/fuzz/obj/%.o: src/%.c $(TP)/.fetched | $(GEN)
 	@mkdir -p $(dir $@)

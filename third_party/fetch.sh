@@ -15,6 +15,9 @@ dest=${1:?usage: fetch.sh DESTDIR [PACKAGE...]}; shift
 mkdir -p "$dest"; dest=$(cd "$dest" && pwd)
 apt="$dest/.apt"; dl="$dest/downloads"
 mkdir -p "$apt/sources.list.d" "$apt/lists/partial" "$apt/cache/archives/partial" "$dl"
+# One fetch at a time per DESTDIR (make -j2 runs several; they share the private apt state).
+exec 9> "$dest/.lock"
+flock 9
 
 pkgs="$*"
 [ -n "$pkgs" ] || pkgs=$(awk '!/^#/ && NF==4 {print $1}' "$here/lock.txt")
