@@ -25,11 +25,11 @@ static const struct bs_step steps[] = {
 	{ "preflight",  SCOPE_RUN,      STEP_READONLY | AB, NULL,       preflight_check,  NULL, preflight_method },
 	{ "sysctl",     SCOPE_BOOT,     AB,            sysctl_inputs,     sysctl_check,     sysctl_apply, NULL },
 	{ "nat",        SCOPE_BOOT,     STEP_AT_AGENT, nat_inputs,        nat_check,        nat_apply, NULL },
-	/* before the steps that talk to Docker; after nat, which does not need it (it makes
-	 * DOCKER-USER itself), so a tree without Docker (--root) still converges those */
-	{ "docker",     SCOPE_BOOT,     STEP_AT_BAKE,  NULL,              docker_check,     docker_apply, NULL },
 	{ "ecs-config", SCOPE_INSTANCE, STEP_AT_BAKE,  ecs_config_inputs, ecs_config_check, ecs_config_apply,
 	  ecs_config_prepare },
+	/* before the steps that talk to Docker; after those that do not need it (nat makes
+	 * DOCKER-USER itself), so a tree without Docker (--root) still converges them */
+	{ "docker",     SCOPE_BOOT,     STEP_AT_BAKE,  NULL,              docker_check,     docker_apply, NULL },
 	{ "agent-image", SCOPE_ONCE,    AB,            agent_image_inputs, agent_image_check, agent_image_apply,
 	  agent_image_prepare },
 	/* after the steps that use what it saves: a run that fails there saves nothing, and

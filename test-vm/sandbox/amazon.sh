@@ -19,7 +19,7 @@ ST=/run/al-standin
 stop_agent() { IN sh -c "[ -e $ST/agent.pid ] && kill \$(cat $ST/agent.pid); rm -f $ST/agent.pid" 2>/dev/null; }
 trap 'stop_agent; sbx_down' EXIT
 run() { IN "$@" >"$W/out" 2>&1; echo $? >"$W/rc"; }
-changes() { IN cat $ST/calls.log 2>/dev/null | grep -vE '^(rpm -q|systemctl show|initctl status)' | tr '\n' '|'; }
+changes() { IN cat $ST/calls.log 2>/dev/null | grep -vE '^(rpm -q|systemctl show|systemctl is-enabled|initctl status)' | tr '\n' '|'; }
 reset_standins() { stop_agent; IN sh -c "rm -f $ST/calls.log $ST/installed $ST/enabled $ST/active"; }
 agent_gets() { grep -c '"path": "/amazon-ecs-agent-us-east-1/ecs-agent-latest.tar", "status": 200' "$W/s3.log"; }
 

@@ -15,7 +15,7 @@ SBX_AGENT=standin SBX_STANDIN_WHY="what is under test is the step before the age
 
 sbx_suite "the docker step" "$@"
 run() { IN "$BIN" "$@" >"$W/out" 2>&1; echo $? >"$W/rc"; }
-not_after() { ! grep -qE '(ecs-config|agent-image): \[started\]' "$W/out" || { echo "steps after docker ran:"; cat "$W/out"; return 1; }; }
+not_after() { ! grep -qE '(agent-image|options|service): \[started\]' "$W/out" || { echo "steps after docker ran:"; cat "$W/out"; return 1; }; }
 dockerd_down() { kill "$PID_dockerd"; wait "$PID_dockerd" 2>/dev/null; IN rm -f /run/docker.sock; }
 
 run run --cluster d

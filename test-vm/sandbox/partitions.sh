@@ -73,7 +73,7 @@ json_ok() { # COMMAND: one JSON document, schema 1, every step in order, its exi
 	import json, sys
 	d = json.load(open(sys.argv[1]))
 	rc, cmd = int(sys.argv[2]), sys.argv[3]
-	names = ["preflight", "sysctl", "nat", "docker", "ecs-config", "agent-image", "options", "host-dirs", "service", "wait"]
+	names = ["preflight", "sysctl", "nat", "ecs-config", "docker", "agent-image", "options", "host-dirs", "service", "wait"]
 	assert d["schema"] == 1 and d["command"] == cmd and d["exit"] == rc, (d, rc)
 	assert [s["name"] for s in d["steps"]] == names, d["steps"]
 	for s in d["steps"]:
