@@ -330,10 +330,11 @@ deps:
 # The guest images (debootstrap: the archive and one core's dpkg) build in the background from
 # the start, beside the builds, unit tests, lint and the release check, which use one core
 # each; test-vm waits for them (build-image.sh holds a lock per image) and prints their log.
-# Everything is built first (make -j2 check-builds); the tests but the guests then run as two
-# streams at once (scripts/streams.sh), each about one core's work, then the guests.
-STREAM1 = test-unit test-tools fuzz-replay test-sandbox test-mbedtls
-STREAM2 = lint test-release test-sandbox-asan test-valgrind test-arm64
+# What both streams use is built first (make -j2 check-builds); then two streams run at once
+# (scripts/streams.sh), each about one core's work, the first going on with the guests
+# (test-vm) when its tests are done, while the second finishes.
+STREAM1 = test-unit test-tools fuzz-replay test-sandbox test-vm
+STREAM2 = lint test-release test-sandbox-asan test-mbedtls test-valgrind test-arm64
 check: deps
 	@mkdir -p $(B) && date +'# %T the guest images build in the background: $(B)/vm-images.log'
 	@bash test-vm/qemu/build-images.sh $(VM_SUITES) > $(B)/vm-images.log 2>&1 &
@@ -341,14 +342,12 @@ check: deps
 	$(MAKE) -j2 check-builds
 	@date +'# %T two streams at once: $(STREAM1) | $(STREAM2)'
 	sh scripts/streams.sh $(B)/streams "$(MAKE) $(STREAM1)" "$(MAKE) $(STREAM2)"
-	@date +'# %T make test-vm'
 	@cat $(B)/vm-images.log
-	$(MAKE) test-vm
 	@date +'# %T make check: done'
 
 # What both streams of make check use, built before they start (two makes must not build the
-# same file at once); each stream then builds what only it uses (stream 1 the mbedtls binary
-# and the fuzz replayers, stream 2 the valgrind and arm64 builds) beside the other's tests.
+# same file at once); each stream then builds what only it uses (stream 1 the fuzz replayers,
+# stream 2 the mbedtls, valgrind and arm64 builds) beside the other's tests.
 check-builds: $(B)/ecs-bootstrap $(B)/ecs-bootstrap-fault $(B)/standin-agent $(B)/task-probe $(B)/vm-relay \
 	$(B)/asan/ecs-bootstrap $(addprefix $(B)/asan/tests/,$(TESTS)) $(B)/tsan/test_bgpipe $(GEN) $(TP)/.fetched-mbedtls
 

@@ -1,7 +1,8 @@
 #!/bin/sh
 # scripts/streams.sh LOGDIR "CMD1" "CMD2" ...: run the commands at the same time, each one's
 # output into LOGDIR/streamN.log; print each log when all are done (in order, each under a
-# "# stream N: CMD (exit E, S s)" line); exit non-zero when any failed.
+# "# stream N: CMD (exit E, S s)" line), and each minute meanwhile the last progress line of
+# each; exit non-zero when any failed.
 # make check runs its namespace suites this way: each stream keeps about one core busy (a
 # sandbox suite waits on dockerd and the fakes much of the time), and the machine has two.
 set -u
@@ -18,6 +19,21 @@ for cmd in "$@"; do
 		echo "$? $(($(date +%s) - s0))" > "$dir/stream$i.rc"
 	) &
 	pids="$pids $!"
+done
+# a line a minute while they run, so a long quiet stretch still shows progress
+while :; do
+	alive=0
+	for p in $pids; do kill -0 "$p" 2> /dev/null && alive=1; done
+	[ "$alive" = 1 ] || break
+	sleep 5
+	n=$((${n:-0} + 1))
+	[ $((n % 12)) = 0 ] || continue
+	j=0
+	for cmd in "$@"; do
+		j=$((j + 1))
+		last=$(grep -E '^# (time|guest|qemu|stream)|^[0-9]+ passed' "$dir/stream$j.log" 2> /dev/null | tail -1)
+		echo "# $(date +%T) stream $j: ${last:-started}"
+	done
 done
 # shellcheck disable=SC2086
 wait $pids

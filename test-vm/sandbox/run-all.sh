@@ -8,8 +8,9 @@ BIN=${1:?BIN}; FBIN=${2:?FAULT_BIN}; ONLY=${3:-}
 HERE=$(cd "$(dirname "$0")" && pwd)
 [ "$(id -u)" = 0 ] || { echo "test-vm/sandbox needs root (namespaces, iptables)"; exit 1; }
 pass=0 fail=0
-# suite:backends (iptables matters to foundation and network; the image suite runs once)
-for spec in foundation:nft,legacy network:nft,legacy image:nft agent:nft bake:nft userdata:nft amazon:nft crash:nft secrets:nft hostile:nft options:nft defects:nft realagent:nft agentenv:nft docker-new:nft update:nft partitions:nft dockerstep:nft registry:nft; do
+# suite:backends (iptables matters to foundation, whose steps make the rules; network, fetch's
+# suite, makes none and runs once, like the others)
+for spec in foundation:nft,legacy network:nft image:nft agent:nft bake:nft userdata:nft amazon:nft crash:nft secrets:nft hostile:nft options:nft defects:nft realagent:nft agentenv:nft docker-new:nft update:nft partitions:nft dockerstep:nft registry:nft; do
 	suite=${spec%%:*}
 	[ -n "${SUITES:-}" ] && ! printf ' %s ' "$SUITES" | grep -q " $suite " && continue
 	[ -n "${SKIP_SUITES:-}" ] && printf ' %s ' "$SKIP_SUITES" | grep -q " $suite " && continue
