@@ -251,9 +251,9 @@ $(B)/vg/ecs-bootstrap: $(B)/vg/obj/main.o $(VG_CORE) $(VG_LIBS)
 $(B)/vg/tests/%: $(B)/vg/obj/tests/%.o $(VG_CORE) $(VG_LIBS)
 	@mkdir -p $(dir $@)
 	gcc -pthread -o $@ $^
-# VG_SUITES: the sandbox suites run under valgrind (make check: these three;
-# VG_SUITES= runs all of them, ~8 minutes).
-VG_SUITES ?= foundation image hostile
+# VG_SUITES: the sandbox suites run under valgrind (make check: these two; image's archive
+# parsing runs under ASan there and in fuzz_tar; VG_SUITES= runs all of them, ~8 minutes).
+VG_SUITES ?= foundation hostile
 # valgrind (memcheck) over every unit test and over the sandbox suites (nft) with the binary
 # run through valgrind: any error fails the test it happens in (exit 99), and the logs are
 # searched for any error summary that is not 0.
@@ -331,10 +331,10 @@ deps:
 # the start, beside the builds, unit tests, lint and the release check, which use one core
 # each; test-vm waits for them (build-image.sh holds a lock per image) and prints their log.
 # What both streams use is built first (make -j2 check-builds); then two streams run at once
-# (scripts/streams.sh), each about one core's work, the first going on with the guests
-# (test-vm) when its tests are done, while the second finishes.
-STREAM1 = test-unit test-tools fuzz-replay test-sandbox test-vm
-STREAM2 = lint test-release test-sandbox-asan test-mbedtls test-valgrind test-arm64
+# (scripts/streams.sh), each about one core's work: the sandbox, then the guests (test-vm, the
+# longest part); and everything else.
+STREAM1 = test-sandbox test-vm
+STREAM2 = test-unit test-tools fuzz-replay lint test-release test-sandbox-asan test-mbedtls test-valgrind test-arm64
 check: deps
 	@mkdir -p $(B) && date +'# %T the guest images build in the background: $(B)/vm-images.log'
 	@bash test-vm/qemu/build-images.sh $(VM_SUITES) > $(B)/vm-images.log 2>&1 &
@@ -346,8 +346,8 @@ check: deps
 	@date +'# %T make check: done'
 
 # What both streams of make check use, built before they start (two makes must not build the
-# same file at once); each stream then builds what only it uses (stream 1 the fuzz replayers,
-# stream 2 the mbedtls, valgrind and arm64 builds) beside the other's tests.
+# same file at once); stream 2 then builds what only it uses (the fuzz replayers, the mbedtls,
+# valgrind and arm64 builds) beside stream 1's tests.
 check-builds: $(B)/ecs-bootstrap $(B)/ecs-bootstrap-fault $(B)/standin-agent $(B)/task-probe $(B)/vm-relay \
 	$(B)/asan/ecs-bootstrap $(addprefix $(B)/asan/tests/,$(TESTS)) $(B)/tsan/test_bgpipe $(GEN) $(TP)/.fetched-mbedtls
 
