@@ -498,7 +498,7 @@ static int pull(struct run *r)
 	long long t0 = clock_ms();
 	int k, a;
 
-	(void) snprintf(refstr, sizeof refstr, "%s%s%s", ref->name, ref->digest[0] ? "@" : ":", ref->digest[0] ? ref->digest : ref->tag);
+	docker_ref_string(ref, refstr, sizeof refstr);
 	a = registry_auth(r, auth, sizeof auth);
 	if (a < 0)
 		return a;

@@ -172,15 +172,13 @@ static int install(struct run *r, char *what, size_t cap)
 		size_t n = 0;
 		while (p.argv[n])
 			n++;
-		if (exec_run(cli, 60000, &res, &r->err) == 0 && res.status == 0) {
-			p.argv[n++] = "docker-cli";
-			p.package = apparmor_enabled(r) ? "docker.io docker-cli apparmor" : "docker.io docker-cli";
-		} else {
-			p.package = apparmor_enabled(r) ? "docker.io apparmor" : "docker.io";
-		}
+		bool own_cli = exec_run(cli, 60000, &res, &r->err) == 0 && res.status == 0, aa = apparmor_enabled(r);
 		err_clear(&r->err);
-		if (apparmor_enabled(r))
+		if (own_cli)
+			p.argv[n++] = "docker-cli";
+		if (aa)
 			p.argv[n++] = "apparmor";
+		p.package = own_cli ? (aa ? "docker.io docker-cli apparmor" : "docker.io docker-cli") : (aa ? "docker.io apparmor" : "docker.io");
 		p.argv[n] = NULL;
 	}
 	k = exec_run(p.argv, INSTALL_TIMEOUT_MS, &res, &r->err);
@@ -268,6 +266,7 @@ int docker_apply(struct run *r)
 		k = install(r, what, sizeof what);
 		if (k < 0)
 			return k;
+		have = installed(r);
 	}
 	if (other_host)
 		return ping(r) < 0 ? err_wrap(&r->err, "DOCKER_HOST's Docker: start it") : 0;
@@ -275,7 +274,7 @@ int docker_apply(struct run *r)
 		k = ping(r);
 		if (k < 0)
 			return err_wrap(&r->err, "%sDocker is installed (%s) but not answering, and there is no systemd to start it: start dockerd",
-					what, installed(r) ? installed(r) : "?");
+					what, have);
 		run_done(r, "%sDocker answers on %s (API %s)", what, r->docker.sock, r->docker.api);
 		return 0;
 	}

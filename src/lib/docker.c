@@ -347,6 +347,11 @@ int docker_ref_parse(const char *ref, struct docker_ref *r, struct bs_err *e)
 	return 0;
 }
 
+void docker_ref_string(const struct docker_ref *r, char *buf, size_t cap)
+{
+	(void) snprintf(buf, cap, "%s%s%s", r->name, r->digest[0] ? "@" : ":", r->digest[0] ? r->digest : r->tag);
+}
+
 /* Does the config.json key k name host? */
 static bool auth_key_is(const char *k, const char *host)
 {
@@ -539,16 +544,17 @@ int docker_image_pull(struct docker *d, const struct docker_ref *ref, const char
 		char msg[BS_ERR_MSG_MAX];
 		(void) api_error(d, "pull", r, e); /* "Docker pull: HTTP N: its message" */
 		(void) snprintf(msg, sizeof msg, "%s", e->msg + (strncmp(e->msg, "Docker pull: ", 13) ? 0 : 13));
-		return err_setx(e, -EIO, pull_class(ref, msg), "Docker could not pull %s%s%s: %s", ref->name, ref->digest[0] ? "@" : ":",
-				ref->digest[0] ? ref->digest : ref->tag, msg);
+		docker_ref_string(ref, url, sizeof url);
+		return err_setx(e, -EIO, pull_class(ref, msg), "Docker could not pull %s: %s", url, msg);
 	}
 	if (p.n && !p.skipping) { /* a last line without its newline */
 		p.line[p.n] = '\0';
 		pull_line(&p);
 	}
-	if (p.error[0])
-		return err_setx(e, -EIO, pull_class(ref, p.error), "Docker could not pull %s%s%s: %s", ref->name,
-				ref->digest[0] ? "@" : ":", ref->digest[0] ? ref->digest : ref->tag, p.error);
+	if (p.error[0]) {
+		docker_ref_string(ref, url, sizeof url);
+		return err_setx(e, -EIO, pull_class(ref, p.error), "Docker could not pull %s: %s", url, p.error);
+	}
 	return 0;
 }
 

@@ -54,6 +54,8 @@ struct docker_ref {
 	char host[256];
 };
 int docker_ref_parse(const char *ref, struct docker_ref *r, struct bs_err *e);
+/* r as Docker names what it pulls: NAME@DIGEST, else NAME:TAG (into buf, cap bytes). */
+void docker_ref_string(const struct docker_ref *r, char *buf, size_t cap);
 
 /* The X-Registry-Auth value (base64url of {"username","password","serveraddress"}) for
  * host, from the text of Docker's config.json: its "auths" entry for host ("auth":
