@@ -130,6 +130,23 @@ head -c 400000 /dev/zero | tr '\0' 'a' | sed 's/^/K=/' > "$W/s3/test-bucket/huge
 IN "$BIN" run --config-url s3://test-bucket/huge.config >"$W/out" 2>&1; echo $? > "$W/rc"
 t "--config-url answering 400 KB: refused (exit 100) with a clear message" bash -c "[ \$(cat $W/rc) = 100 ] && grep -q 'larger than the limit' $W/out"
 
+# ---- the TLS profile (BearSSL build): ECDHE with an AEAD suite; a server offering only CBC is
+# refused in the handshake, one offering only ChaCha20-Poly1305 is used (openssl s_server)
+if "$BIN" --version | grep -q '^TLS: BearSSL'; then
+	tls_server() { # PORT CIPHER: openssl s_server serving the test bucket's files over TLS 1.2 with CIPHER only
+		start "tls$1" sh -c "cd $W/s3/test-bucket && exec openssl s_server -quiet -accept $1 -tls1_2 -cipher $2 -cert $W/tls/s3.crt -key $W/tls/s3.key -WWW"
+		for _ in $(seq 50); do IN bash -c "exec 3<>/dev/tcp/127.0.0.1/$1" 2>/dev/null && return 0; sleep 0.1; done
+		echo "s_server on $1 did not come up"; return 1
+	}
+	tls_server 9443 ECDHE-RSA-AES128-SHA
+	fetch "$BIN" fetch https://s3.us-east-1.amazonaws.com:9443/blob.bin -o "$OUT"
+	t "a server offering only a CBC suite: the handshake is refused (no AEAD suite in common), no file" \
+		bash -c "[ \$(cat $W/rc) != 0 ] && grep -q 'TLS handshake' $W/out && [ ! -e $OUT ]"
+	tls_server 9444 ECDHE-RSA-CHACHA20-POLY1305
+	fetch "$BIN" fetch https://s3.us-east-1.amazonaws.com:9444/blob.bin -o "$OUT"
+	t "a server offering only ChaCha20-Poly1305: fetched" bash -c "[ \$(cat $W/rc) = 0 ] && [ \"\$(sha256sum < $OUT | cut -d' ' -f1)\" = $SHA ]"
+fi
+
 # ---- the checkpoint scope uses IMDS's instance id when IMDS answers
 t "instance id from IMDS in the ecs-config checkpoint" grep -q 'scope_id=i-0123456789abcdef0' "$W/varlib.upper/ecs-bootstrap/state/ecs-config"
 
