@@ -8,6 +8,7 @@
 
 #include "base64.h"
 #include "cursor.h"
+#include "sha512.h"
 
 /* ------------------------------------------------------------------ byte reader */
 
@@ -188,8 +189,8 @@ struct hashinfo {
 static const struct hashinfo hashes[] = {
 	{ "SHA1", &br_sha1_vtable, BR_HASH_OID_SHA1, 20, 2, false },
 	{ "SHA256", &br_sha256_vtable, BR_HASH_OID_SHA256, 32, 8, true },
-	{ "SHA384", &br_sha384_vtable, BR_HASH_OID_SHA384, 48, 9, true },
-	{ "SHA512", &br_sha512_vtable, BR_HASH_OID_SHA512, 64, 10, true },
+	{ "SHA384", &bs_sha384_vtable, BR_HASH_OID_SHA384, 48, 9, true },
+	{ "SHA512", &bs_sha512_vtable, BR_HASH_OID_SHA512, 64, 10, true },
 	{ "SHA224", &br_sha224_vtable, BR_HASH_OID_SHA224, 28, 11, true },
 };
 
