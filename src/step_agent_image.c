@@ -65,9 +65,15 @@ static bool valid_version(const char *v)
 	if (n == 8 && strspn(v, "0123456789abcdef") == 8)
 		return true;
 	if (n >= 6 && n < 32 && v[0] == 'v' && strspn(v + 1, "0123456789.") == n - 1) {
-		int a, b, c;
-		char tail;
-		return sscanf(v + 1, "%d.%d.%d%c", &a, &b, &c, &tail) == 3;
+		/* vX.Y.Z: three numbers, each one or more digits */
+		const char *p = v + 1;
+		for (int part = 0; part < 3; part++) {
+			size_t d = strspn(p, "0123456789");
+			if (!d || d > 9 || p[d] != (part < 2 ? '.' : '\0'))
+				return false;
+			p += d + (part < 2);
+		}
+		return true;
 	}
 	return false;
 }

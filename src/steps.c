@@ -281,12 +281,8 @@ int steps_status(struct run *r)
 		k = begin(r, s, fp, &cp);
 		if (k >= 0)
 			k = s->check(r);
-		if (cp.exists) {
-			time_t t = (time_t) cp.time;
-			struct tm tm;
-			if (gmtime_r(&t, &tm))
-				(void) strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-		}
+		if (cp.exists)
+			clock_utc(cp.time, false, when);
 		if (k < 0)
 			state = "failed", detail = r->err.msg;
 		else if (s->flags & STEP_READONLY)

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "ecs_key.h" /* generated: src/keys/amazon-ecs-agent.gpg.asc */
+#include "lib/clock.h"
 #include "lib/fileio.h"
 
 #define KEYRING_FILE_MAX (256 * 1024)
@@ -86,12 +87,7 @@ int trust_verify_file(const struct pgp_keyring *kr, int dirfd, const char *data_
 	k = pgp_verify_final(&v, &good, &key, e);
 	if (k < 0)
 		return err_wrap(e, "'%s' with '%s'", data_path, sig_path);
-	{
-		time_t t = (time_t) good->created;
-		struct tm tm;
-		if (!gmtime_r(&t, &tm) || !strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm))
-			snprintf(when, sizeof when, "?");
-	}
+	clock_utc(good->created, false, when);
 	pgp_hex(key->fpr, 20, fpr);
 	pgp_hex(kr->k[key->primary].fpr, 20, pfpr);
 	if (key->primary == (int) (key - kr->k))

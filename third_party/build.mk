@@ -6,6 +6,11 @@ OUT ?= build/musl/tp
 CC ?= cc
 AR ?= ar
 TPCFLAGS ?= -O2
+# TPCOLD: flags added for BearSSL's code a byte of data does not go through (the handshake,
+# certificates, public keys, the engine's setup), e.g. -Os for the release binary's size;
+# the ciphers, hashes and record layer (BEARSSL_HOT) keep TPCFLAGS alone.
+TPCOLD ?=
+BEARSSL_HOT := symcipher/aes_% symcipher/chacha20_% symcipher/poly1305_% hash/ghash_% hash/sha% ssl/ssl_rec_% ssl/ssl_io.c ssl/ssl_engine.c
 
 BEARSSL_SRC := $(shell find $(TP)/bearssl/src -name '*.c' | sort)
 BEARSSL_OBJ := $(patsubst $(TP)/bearssl/src/%.c,$(OUT)/bearssl/%.o,$(BEARSSL_SRC))
@@ -29,7 +34,7 @@ $(OUT)/libmbedtls.a: $(MBEDTLS_OBJ)
 
 $(OUT)/bearssl/%.o: $(TP)/bearssl/src/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(TPCFLAGS) -I$(TP)/bearssl/inc -I$(TP)/bearssl/src -c $< -o $@
+	$(CC) $(TPCFLAGS) $(if $(filter $(BEARSSL_HOT),$*.c),,$(TPCOLD)) -I$(TP)/bearssl/inc -I$(TP)/bearssl/src -c $< -o $@
 
 $(OUT)/zlib/%.o: $(TP)/zlib/%.c
 	@mkdir -p $(dir $@)

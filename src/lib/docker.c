@@ -60,6 +60,22 @@ static int api_error(struct docker *d, const char *what, const struct http_resp 
 			msg[0] ? ": " : "", msg);
 }
 
+/* "MAJOR.MINOR" (Api-Version: digits, a dot, digits; anything after is ignored). */
+static bool api_version_parse(const char *s, int *maj, int *min)
+{
+	int v[2] = { 0, 0 };
+	for (int i = 0; i < 2; i++) {
+		size_t d = strspn(s, "0123456789");
+		if (!d || d > 6 || (i == 0 && s[d] != '.'))
+			return false;
+		for (size_t j = 0; j < d; j++)
+			v[i] = v[i] * 10 + (s[j] - '0');
+		s += d + 1;
+	}
+	*maj = v[0], *min = v[1];
+	return true;
+}
+
 int docker_open(struct docker *d, const char *root, const char *host, struct bs_err *e)
 {
 	struct http_resp *r = &d->resp;
@@ -86,7 +102,7 @@ int docker_open(struct docker *d, const char *root, const char *host, struct bs_
 	if (r->status != 200)
 		return err_setx(e, -EIO, BS_EXIT_TEMP, "Docker /_ping on '%s': HTTP %d", d->sock, r->status);
 	/* No Api-Version header: a daemon old enough to predate it; assume 1.24 like Docker's client. */
-	if (!r->api_version[0] || sscanf(r->api_version, "%d.%d", &maj, &min) != 2)
+	if (!api_version_parse(r->api_version, &maj, &min))
 		maj = 1, min = 24;
 	if (maj < 1 || (maj == 1 && min < MIN_API_MINOR))
 		return err_setx(e, -ENOTSUP, BS_EXIT_USAGE, "Docker API %d.%d is too old: Docker 1.9 (API 1.21) or later is required",

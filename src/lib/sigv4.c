@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "clock.h"
 #include "hex.h"
 #include "sha256.h"
 #include "strbuf.h"
@@ -262,8 +263,9 @@ int sigv4_sign(const struct sigv4_req *q, struct sigv4_out *o, struct bs_err *e)
 
 void sigv4_amz_date(long long t, char buf[17])
 {
-	time_t tt = (time_t) t;
-	struct tm tm;
-	if (!gmtime_r(&tt, &tm) || strftime(buf, 17, "%Y%m%dT%H%M%SZ", &tm) != 16)
-		memcpy(buf, "19700101T000000Z", 17);
+	char s[21];
+	clock_utc(t, true, s);
+	if (strlen(s) != 16)
+		memcpy(s, "19700101T000000Z", 17);
+	memcpy(buf, s, 17);
 }
