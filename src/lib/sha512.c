@@ -43,32 +43,38 @@ static inline uint64_t be64(const unsigned char *p)
 	return __builtin_bswap64(v);
 }
 
-/* Round I (0..79) on the working variables A..H (renamed, not moved). */
-#define ROUND(a, b, c, d, e, f, g, h, i)                                                      \
-	do {                                                                                      \
-		if ((i) >= 16)                                                                        \
-			W[(i) & 15] += SS1(W[((i) - 2) & 15]) + W[((i) - 7) & 15] + SS0(W[((i) - 15) & 15]); \
-		uint64_t t1_ = (h) + BS1(e) + CH(e, f, g) + K[i] + W[(i) & 15];                        \
-		(d) += t1_;                                                                           \
-		(h) = t1_ + BS0(a) + MAJ(a, b, c);                                                    \
+/* One round on the working variables A..H (renamed, not moved), with schedule word W. */
+#define ROUND(a, b, c, d, e, f, g, h, k, w)                     \
+	do {                                                        \
+		uint64_t t1_ = (h) + BS1(e) + CH(e, f, g) + (k) + (w); \
+		(d) += t1_;                                             \
+		(h) = t1_ + BS0(a) + MAJ(a, b, c);                      \
 	} while (0)
+/* Schedule word J (16..79) in place in the 16-word window. */
+#define SCHED(j) (W[(j) & 15] += SS1(W[((j) - 2) & 15]) + W[((j) - 7) & 15] + SS0(W[((j) - 15) & 15]))
+#define EIGHT(i, w)                                           \
+	do {                                                      \
+		ROUND(a, b, c, d, e, f, g, h, K[(i) + 0], w((i) + 0)); \
+		ROUND(h, a, b, c, d, e, f, g, K[(i) + 1], w((i) + 1)); \
+		ROUND(g, h, a, b, c, d, e, f, K[(i) + 2], w((i) + 2)); \
+		ROUND(f, g, h, a, b, c, d, e, K[(i) + 3], w((i) + 3)); \
+		ROUND(e, f, g, h, a, b, c, d, K[(i) + 4], w((i) + 4)); \
+		ROUND(d, e, f, g, h, a, b, c, K[(i) + 5], w((i) + 5)); \
+		ROUND(c, d, e, f, g, h, a, b, K[(i) + 6], w((i) + 6)); \
+		ROUND(b, c, d, e, f, g, h, a, K[(i) + 7], w((i) + 7)); \
+	} while (0)
+#define WLOAD(j) (W[j] = be64(p + 8 * (size_t) (j)))
 
 static void blocks(uint64_t st[8], const unsigned char *p, size_t n)
 {
 	while (n-- > 0) {
 		uint64_t W[16];
 		uint64_t a = st[0], b = st[1], c = st[2], d = st[3], e = st[4], f = st[5], g = st[6], h = st[7];
-		for (int i = 0; i < 16; i++)
-			W[i] = be64(p + 8 * (size_t) i);
-		for (int i = 0; i < 80; i += 8) {
-			ROUND(a, b, c, d, e, f, g, h, i);
-			ROUND(h, a, b, c, d, e, f, g, i + 1);
-			ROUND(g, h, a, b, c, d, e, f, i + 2);
-			ROUND(f, g, h, a, b, c, d, e, i + 3);
-			ROUND(e, f, g, h, a, b, c, d, i + 4);
-			ROUND(d, e, f, g, h, a, b, c, i + 5);
-			ROUND(c, d, e, f, g, h, a, b, i + 6);
-			ROUND(b, c, d, e, f, g, h, a, i + 7);
+		EIGHT(0, WLOAD);
+		EIGHT(8, WLOAD);
+		for (int i = 16; i < 80; i += 16) {
+			EIGHT(i, SCHED);
+			EIGHT(i + 8, SCHED);
 		}
 		st[0] += a, st[1] += b, st[2] += c, st[3] += d, st[4] += e, st[5] += f, st[6] += g, st[7] += h;
 		p += 128;
