@@ -1,6 +1,7 @@
 #!/bin/bash
-# test-vm/sandbox/bench-image.sh BIN [MB] [RUNS]: download + verify + load of an agent
-# image of MB MiB (default 100) from the fake S3 over TLS into the sandbox's dockerd:
+# test-vm/sandbox/bench-image.sh BIN [MB|real] [RUNS]: download + verify + load of an agent
+# image of MB MiB (default 100; "real": the real agent's archive, REAL_AGENT in lib.sh) from the
+# fake S3 over TLS into the sandbox's dockerd:
 # the agent-image step of `ecs-bootstrap run --refresh` (the other steps converged) next to the
 # installation document's pipeline (curl the tarball, curl the .asc, gpgv, docker load).
 # Median of RUNS (default 3); the image is removed from Docker before each run.  Figures only.
@@ -12,10 +13,18 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 trap sbx_down EXIT
 SBX_ENV=(AWS_EC2_METADATA_DISABLED=true AWS_REGION=us-east-1)
 sbx_up nft >/dev/null && sbx_aws_up && sbx_agent_up || exit 1
-# a big agent: the stand-in plus MB MiB of random data in the layer
-cp "$STANDIN" "$W/big.bin"; head -c $((MB * 1048576)) /dev/urandom >> "$W/big.bin"
-python3 "$HERE/../image/mkimage.py" "$W/big.tar" amazon/amazon-ecs-agent:latest "$W/big.bin=/agent" >/dev/null
-cp "$W/big.tar" "$W/s3/amazon-ecs-agent-us-east-1/ecs-agent-latest.tar"
+if [ "$MB" = real ]; then
+	# the real agent's archive (REAL_AGENT, lib.sh), as the bucket holds it (unpacked)
+	real_agent_ok || exit 1
+	gunzip -c "$REAL_AGENT" > "$W/s3/amazon-ecs-agent-us-east-1/ecs-agent-latest.tar"
+	MB=$(( $(stat -c %s "$W/s3/amazon-ecs-agent-us-east-1/ecs-agent-latest.tar") / 1048576 )) WHAT="the real agent $REAL_AGENT_VERSION"
+else
+	# a big agent: the stand-in plus MB MiB of random data in the layer
+	cp "$STANDIN" "$W/big.bin"; head -c $((MB * 1048576)) /dev/urandom >> "$W/big.bin"
+	python3 "$HERE/../image/mkimage.py" "$W/big.tar" amazon/amazon-ecs-agent:latest "$W/big.bin=/agent" >/dev/null
+	cp "$W/big.tar" "$W/s3/amazon-ecs-agent-us-east-1/ecs-agent-latest.tar"
+	WHAT="an agent image"
+fi
 GNUPGHOME=$W/gnupg gpg --batch --quiet --yes --armor ${DIGEST:+--digest-algo "$DIGEST"} --detach-sign -o "$W/s3/amazon-ecs-agent-us-east-1/ecs-agent-latest.tar.asc" \
 	"$W/s3/amazon-ecs-agent-us-east-1/ecs-agent-latest.tar" 2>/dev/null
 URL=https://s3.amazonaws.com/amazon-ecs-agent-us-east-1/ecs-agent-latest.tar
@@ -37,4 +46,4 @@ for _ in $(seq "$RUNS"); do
 done
 med() { printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 o=$(med "${ours[@]}"); p=$(med "${theirs[@]}")
-awk -v o="$o" -v p="$p" -v mb="$MB" -v dig="${DIGEST:-SHA512}" 'BEGIN { printf "agent image of %d MiB (" dig "), download + verify + load: ecs-bootstrap %d ms, curl+curl+gpgv+docker load %d ms, ratio %.2f\n", mb, o, p, o / p }'
+awk -v o="$o" -v p="$p" -v mb="$MB" -v dig="${DIGEST:-SHA512}" -v what="$WHAT" 'BEGIN { printf what " of %d MiB (" dig "), download + verify + load: ecs-bootstrap %d ms, curl+curl+gpgv+docker load %d ms, ratio %.2f\n", mb, o, p, o / p }'
