@@ -427,16 +427,26 @@ static void sleep_ms(long long ms)
 		;
 }
 
-/* Full jitter: uniform in [0, min(cap, base * 2^attempt)]. */
-static long long backoff_ms(int attempt)
+long long http_backoff_ms(int attempt, bool throttled, unsigned int rnd)
 {
-	unsigned long long cap = 8000, base = 250, top = base << (attempt < 10 ? attempt : 10);
-	unsigned int rnd = 0;
+	unsigned long long cap = throttled ? 20000 : 8000, base = throttled ? 1000 : 250;
+	unsigned long long top = base << (attempt < 1 ? 0 : attempt < 10 ? attempt : 10);
 	if (top > cap)
 		top = cap;
+	return (long long) (rnd % (top + 1));
+}
+
+static unsigned int rnd32(void)
+{
+	unsigned int rnd = 0;
 	if (getrandom(&rnd, sizeof rnd, 0) != (ssize_t) sizeof rnd)
 		rnd = (unsigned int) clock_ms();
-	return (long long) (rnd % (top + 1));
+	return rnd;
+}
+
+static bool throttled_status(int st)
+{
+	return st == 503 || st == 429;
 }
 
 static bool retryable_error(const struct bs_err *e)
@@ -464,6 +474,7 @@ int http_request(const char *url_s, const struct http_opts *o, const struct http
 	struct url u, next;
 	struct attempt a = { .o = o, .b = o->bufs, .s = s, .r = r };
 	int max_attempts = o->max_attempts ? o->max_attempts : 5;
+	int max_throttled = o->max_attempts ? o->max_attempts : HTTP_THROTTLE_ATTEMPTS;
 	int max_total = o->max_total_ms ? o->max_total_ms : 120000;
 	int redirects_left = o->max_redirects < 0 ? 0 : o->max_redirects ? o->max_redirects : 5;
 	long long t0 = clock_ms();
@@ -484,6 +495,7 @@ int http_request(const char *url_s, const struct http_opts *o, const struct http
 	}
 	for (int attempt = 1;; ) {
 		long long wait;
+		bool throttled;
 		r->attempts = attempt;
 		(void) url_format(&u, r->final_url, sizeof r->final_url);
 		err_clear(e);
@@ -509,16 +521,19 @@ int http_request(const char *url_s, const struct http_opts *o, const struct http
 			return 0;
 		if (k < 0 && !retryable_error(e))
 			return k;
-		if (attempt >= max_attempts || clock_ms() - t0 >= max_total) {
+		throttled = k == 0 && throttled_status(r->status);
+		if (attempt >= (throttled ? max_throttled : max_attempts) || clock_ms() - t0 >= max_total) {
 			if (k == 0)
 				return err_setx(e, -EAGAIN, BS_EXIT_TEMP, "HTTP %d from %s after %d attempts", r->status,
 						r->final_url, attempt);
 			err_class(e, BS_EXIT_TEMP);
 			return err_suffix(e, "(gave up after %d attempts)", attempt);
 		}
-		wait = backoff_ms(attempt);
-		if (k == 0 && r->retry_after_s >= 0 && r->retry_after_s * 1000 > wait)
-			wait = r->retry_after_s * 1000;
+		/* The server's Retry-After (seconds), spread by up to 1 s; else full jitter */
+		if (k == 0 && r->retry_after_s >= 0)
+			wait = r->retry_after_s * 1000 + rnd32() % 1001;
+		else
+			wait = http_backoff_ms(attempt, throttled, rnd32());
 		if (clock_ms() - t0 + wait > max_total)
 			wait = max_total - (clock_ms() - t0);
 		if (wait > 0)

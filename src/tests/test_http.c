@@ -462,6 +462,21 @@ int main(void)
 	}
 	printf("# %d llhttp cases skipped (lenient modes we do not have)\n", skipped);
 
+	/* the backoff's bounds: full jitter up to min(cap, base * 2^attempt) */
+	{
+		const unsigned int top = ~0u;
+		EQ_INT(http_backoff_ms(1, false, 500), 500, "backoff after attempt 1: up to 500 ms (500 reached)");
+		EQ_INT(http_backoff_ms(1, false, 501), 0, "... and 501 wraps (uniform in 0..500)");
+		EQ_INT(http_backoff_ms(5, false, 8000), 8000, "backoff after attempt 5: up to the 8 s cap");
+		EQ_INT(http_backoff_ms(9, false, top) <= 8000, 1, "backoff never over 8 s");
+		EQ_INT(http_backoff_ms(1, true, 2000), 2000, "throttled (503, 429), attempt 1: up to 2 s");
+		EQ_INT(http_backoff_ms(4, true, 16000), 16000, "throttled, attempt 4: up to 16 s");
+		EQ_INT(http_backoff_ms(29, true, 20000), 20000, "throttled, attempt 29: up to the 20 s cap");
+		EQ_INT(http_backoff_ms(29, true, top) <= 20000, 1, "throttled: never over 20 s");
+		EQ_INT(http_backoff_ms(1, true, 0), 0, "the jitter starts at 0");
+		OK(HTTP_THROTTLE_ATTEMPTS > 5, "throttling gets more attempts (%d) than other failures (5)", HTTP_THROTTLE_ATTEMPTS);
+	}
+
 	/* chunked: every split point of a valid body gives the same bytes */
 	for (size_t s = 0; s < 40; s++) {
 		int k = chunked("4\r\nWiki\r\n5;ext=1\r\npedia\r\n0\r\nX-T: 1\r\n\r\n", s, &a, &e);

@@ -69,6 +69,12 @@ faults '{"s3_slowdown": 2}'; n0=$(grep -c '"why": "fault:slowdown"' "$W/s3.log")
 fetch "$BIN" fetch s3://test-bucket/blob.bin -o "$OUT"
 t "503 SlowDown twice then 200: exit 0" got_blob
 t "503 SlowDown twice then 200: two 503s seen" [ $(( $(grep -c '"why": "fault:slowdown"' "$W/s3.log") - n0 )) = 2 ]
+# throttling outlasts the 5 attempts other failures get (a fleet booting at once: bench-storm.sh);
+# the fault's Retry-After: 0 is taken, spread by up to 1 s
+faults '{"s3_slowdown": 7}'; n0=$(grep -c '"why": "fault:slowdown"' "$W/s3.log")
+fetch "$BIN" fetch s3://test-bucket/blob.bin -o "$OUT"
+t "503 SlowDown 7 times then 200: exit 0 in one run, seven 503s seen" \
+	bash -c "[ \$(cat $W/rc) = 0 ] && [ \$(( \$(grep -c '\"why\": \"fault:slowdown\"' $W/s3.log) - $n0 )) = 7 ]"
 faults '{"s3_redirect": 1}'
 fetch "$BIN" fetch https://test-bucket.s3.us-east-1.amazonaws.com/blob.bin -o "$OUT" --sha256 "$SHA"
 t "307 redirect followed: exit 0, right bytes" got_blob

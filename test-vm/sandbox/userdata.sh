@@ -23,11 +23,11 @@ t "user data: the binary is installed at /usr/local/bin/ecs-bootstrap" bash -c "
 t "user data: the agent registered in the cluster" has "registered: cluster ud-cluster"
 ud "$SHA"
 t "user data again (a reboot with per-boot user data): every step skipped" bash -c "[ \$(cat $W/rc) = 0 ] && [ \$(grep -c 'already converged' $W/out) = 8 ]"
-# Amazon's S3 answers 503 to the agent's signature longer than ecs-bootstrap retries (5 attempts):
-# it exits 111, and the snippet runs it again, which gets through (the qemu guest once did this
-# with connections refused)
+# S3 closes the connection mid-body of the agent's signature longer than ecs-bootstrap retries
+# (5 attempts): it exits 111, and the snippet runs it again, which gets through (the qemu guest
+# once did this with connections refused)
 IN sh -c 'rm -rf /var/cache/ecs/ecs-agent.tar*' && docker_api -X DELETE "http://d/images/amazon/amazon-ecs-agent:latest?force=1" >/dev/null
-echo '{"s3_slowdown": 7, "only": "ecs-agent-latest.tar.asc"}' > "$W/faults.json"
+echo '{"s3_close_mid": 7, "only": "ecs-agent-latest.tar.asc"}' > "$W/faults.json"
 ud "$SHA" ECS_BOOTSTRAP_REFRESH=1
 retried_111() { rc 0 && has "user-data: temporary failure (try 1), retrying" && has "registered: cluster ud-cluster"; }
 t "S3 failing longer than ecs-bootstrap retries: exit 111, the snippet runs it again, registered" retried_111
