@@ -21,11 +21,23 @@ it (a number) or true (every request):
   imds_500         IMDS answers 500
   only             (a string) S3 body faults apply only to keys ending with it
 
+Throttling (s3, --rate R): S3's answer to a request rate it does not take yet, 503 with the
+SlowDown error document ("Please reduce your request rate."), and, as S3 sends it, no
+Retry-After.  A token bucket shared by every request (any method, any key, before the
+signature is checked): it holds at most --burst B tokens (default: R, one second's worth),
+starts full and refills at R tokens per second; a request takes one token or, when none is
+left, is answered 503 (logged with why "throttle"); a 503 takes no token.
+Many clients at once: --backlog N is the listen backlog (default 5, socketserver's), and with
+it TLS handshakes happen in each connection's own thread, not one by one in accept().
+--log-time (implied by --rate) adds to every log line "t", when the request's line arrived
+(seconds since the epoch), and "client", the peer's address.
+
 usage:
   fake_aws.py imds --bind 169.254.169.254 --port 80 [--role ecsInstanceRole] [--region us-east-1]
   fake_aws.py s3   --bind 127.0.0.1 --port 443 --root DIR [--cert C --key K] [--region us-east-1]
                    [--domain amazonaws.com]
-                   [--anonymous-read]
+                   [--anonymous-read] [--rate R [--burst B]]
+  (any mode)       [--backlog N] [--log-time]
   fake_aws.py ecs  --bind 127.0.0.2 --port 443 --cert C --key K [--region us-east-1]
                    [--clusters a,b] [--poll-host-suffix .us-east-1.amazonaws.com] [--public-port 443]
                    [--tasks DIR [--acs-heartbeat 20]]
@@ -108,8 +120,46 @@ def iid_signature(document):
     return base64.b64encode(hmac.new(IID_KEY, document.encode(), hashlib.sha256).digest()).decode()
 
 
+LOG_TIME = False  # --log-time: "t" and "client" in every line
+REQ = threading.local()  # the current request's arrival time and peer (set by Timed)
+LOG_LOCK = threading.Lock()  # print() writes the line and its newline apart: threads would interleave them
+
+
 def log(**kw):
-    print(json.dumps(kw, sort_keys=True), flush=True)
+    if LOG_TIME:
+        kw.setdefault("t", round(getattr(REQ, "t", None) or time.time(), 4))
+        kw.setdefault("client", getattr(REQ, "client", None))
+    line = json.dumps(kw, sort_keys=True)
+    with LOG_LOCK:
+        print(line, flush=True)
+
+
+class Timed:
+    """Mixin for a handler: note when each request's line arrived and from whom (for log())."""
+
+    def parse_request(self):
+        REQ.t, REQ.client = time.time(), self.client_address[0] if self.client_address else None
+        return super().parse_request()
+
+
+class Throttle:
+    """--rate R --burst B: a token bucket (B tokens at most, full at the start, R more per second);
+    take() is True when the request may go on (it took a token), False when it gets SlowDown."""
+
+    def __init__(self, rate, burst):
+        self.rate, self.burst = float(rate), float(burst)
+        self.tokens, self.last = self.burst, time.monotonic()
+        self.lock = threading.Lock()
+
+    def take(self):
+        with self.lock:
+            t = time.monotonic()
+            self.tokens = min(self.burst, self.tokens + (t - self.last) * self.rate)
+            self.last = t
+            if self.tokens >= 1:
+                self.tokens -= 1
+                return True
+            return False
 
 
 def now():
@@ -117,7 +167,7 @@ def now():
 
 
 # ---------------------------------------------------------------- IMDSv2
-class IMDS(http.server.BaseHTTPRequestHandler):
+class IMDS(Timed, http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     tokens = {}  # token -> expiry
     args = None
@@ -374,9 +424,10 @@ def s3_error(code, msg, **extra):
             % (code, msg, x)).encode()
 
 
-class S3(http.server.BaseHTTPRequestHandler):
+class S3(Timed, http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     args = None
+    throttle = None  # --rate: a Throttle
 
     def log_message(self, *a):
         pass
@@ -472,6 +523,9 @@ class S3(http.server.BaseHTTPRequestHandler):
     def handle_any(self):
         n = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(n) if n else b""
+        if S3.throttle and not S3.throttle.take():  # S3's SlowDown: no Retry-After
+            return self.reply(503, s3_error("SlowDown", "Please reduce your request rate.",
+                                            RequestId=secrets.token_hex(8).upper()), why="throttle")
         err = self.verify(body)
         if err:
             st, code, msg, extra = err
@@ -612,7 +666,7 @@ class SignedMessage:
         return uri_encode(self.path.partition("?")[0], True), hashlib.sha256(self.payload).hexdigest()
 
 
-class ECS(http.server.BaseHTTPRequestHandler):
+class ECS(Timed, http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     args = None
     lock = threading.Lock()
@@ -1060,6 +1114,7 @@ class Server(http.server.ThreadingHTTPServer):
 class HandshakeInThreadServer(Server):
     """TLS handshakes in the connection's own thread, not in accept(): a client that stalls
     in the handshake (or a websocket held open) never holds up the others."""
+    svc = "ecs"  # for the log line of a failed handshake
 
     def finish_request(self, request, client_address):
         if isinstance(request, ssl.SSLSocket):
@@ -1067,7 +1122,7 @@ class HandshakeInThreadServer(Server):
             try:
                 request.do_handshake()
             except (OSError, ValueError) as e:
-                log(svc="ecs", op="tls", why="handshake: %s" % e)
+                log(svc=self.svc, op="tls", why="handshake: %s" % e)
                 return
             request.settimeout(None)
         super().finish_request(request, client_address)
@@ -1131,6 +1186,12 @@ def main():
     p.add_argument("--cert"); p.add_argument("--key")
     p.add_argument("--anonymous-read", action="store_true")
     p.add_argument("--faults", help="JSON file of faults, read on every request")
+    p.add_argument("--rate", type=float, help="S3: throttle to R requests per second (token bucket), "
+                   "503 SlowDown beyond it")
+    p.add_argument("--burst", type=float, help="S3 with --rate: the bucket's size (default: R)")
+    p.add_argument("--backlog", type=int, help="the listen backlog (default 5); TLS handshakes in the "
+                   "connection's own thread")
+    p.add_argument("--log-time", action="store_true", help='"t" (request time) and "client" in every log line')
     p.add_argument("--clusters", default="", help="ECS: the clusters that exist (comma-separated; default: any)")
     p.add_argument("--poll-host-suffix", default=None,
                    help="ECS: DiscoverPollEndpoint's hosts are ecs-a-1, ecs-t-1, ecs-sc-1 + this (default .REGION.amazonaws.com)")
@@ -1141,6 +1202,12 @@ def main():
     p.add_argument("--acs-heartbeat", type=float, default=20, help="ECS with --tasks: seconds between HeartbeatMessages")
     a = p.parse_args()
     fault.path = a.faults
+    global LOG_TIME
+    LOG_TIME = a.log_time or a.rate is not None
+    if a.rate is not None:
+        if a.mode != "s3" or a.rate <= 0 or (a.burst is not None and a.burst < 1):
+            p.error("--rate R (> 0) is for s3, --burst B at least 1")
+        S3.throttle = Throttle(a.rate, a.burst if a.burst is not None else max(1.0, a.rate))
     handler = {"imds": IMDS, "s3": S3, "ecs": ECS}[a.mode]
     handler.args = a
     a.port = a.port or (80 if a.mode == "imds" else 443)
@@ -1148,12 +1215,19 @@ def main():
         ECS.clusters = {c for c in a.clusters.split(",") if c}
         if a.poll_host_suffix is None:
             a.poll_host_suffix = ".%s.amazonaws.com" % a.region
-    srv = (HandshakeInThreadServer if a.mode == "ecs" else Server)((a.bind, a.port), handler)
+    in_thread = a.mode == "ecs" or a.backlog is not None
+    cls = HandshakeInThreadServer if in_thread else Server
+    if a.backlog is not None:  # listen() is called from the constructor: a subclass with the size
+        cls = type(cls.__name__, (cls,), {"request_queue_size": a.backlog, "svc": a.mode})
+    srv = cls((a.bind, a.port), handler)
     if a.cert:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(a.cert, a.key)
-        srv.socket = ctx.wrap_socket(srv.socket, server_side=True, do_handshake_on_connect=a.mode != "ecs")
-    log(svc=a.mode, listening="%s:%d" % srv.server_address[:2], tls=bool(a.cert))
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True, do_handshake_on_connect=not in_thread)
+    extra = {}
+    if S3.throttle:
+        extra = {"rate": S3.throttle.rate, "burst": S3.throttle.burst}
+    log(svc=a.mode, listening="%s:%d" % srv.server_address[:2], tls=bool(a.cert), **extra)
     srv.serve_forever()
 
 
