@@ -98,7 +98,7 @@ $(B)/gen/br_errors.h: scripts/gen-br-errors.sh $(TP)/.fetched
 # ---- release binary
 # Optimised for size (-Os, a tenth smaller), but for the loops a byte of input goes through:
 # the hashes here (BearSSL's ciphers and zlib keep -O2 in third_party/build.mk).
-HOT_SRC := src/lib/sha256.c src/lib/sha512.c
+HOT_SRC := src/lib/sha256.c src/lib/sha512.c src/lib/chacha20.c
 OPT = $(if $(filter $(HOT_SRC),$<),-O2,-Os)
 $(B)/musl/obj/%.o: src/%.c $(TP)/.fetched | $(GEN)
 	@mkdir -p $(dir $@)
