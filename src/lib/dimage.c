@@ -89,6 +89,11 @@ static int image(const struct json *j, int obj, size_t n, struct dimage_image *i
 	const char *name;
 	int cfg, layers, tags, i;
 
+	/* Only what is filled in is set: the arrays are 600 KiB, and clearing them would make all
+	 * of it resident (most of a first run's memory). */
+	im->id[0] = im->config[0] = '\0';
+	im->config_size = 0;
+	im->n_tags = im->n_layers = 0;
 	if (j->tok[obj].type != JSMN_OBJECT)
 		return BAD("manifest.json: an entry is not an object");
 	cfg = json_get(j, obj, "Config");
@@ -152,7 +157,8 @@ int dimage_inspect(int fd, struct dimage_info *ii, struct bs_err *e)
 	size_t n = 0;
 	int k;
 
-	memset(ii, 0, sizeof *ii);
+	ii->n_images = 0; /* not memset: see image() */
+	ii->archive_entries = 0;
 	tar_init(&t, fd, &gz);
 	ii->gzipped = tar_gzipped(&t);
 	while ((k = tar_next(&t, &ent, e)) > 0) {

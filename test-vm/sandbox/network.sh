@@ -150,7 +150,7 @@ if "$BIN" --version | grep -q '^TLS: BearSSL'; then
 		bash -c "[ \$(cat $W/rc) != 0 ] && grep -q 'TLS handshake' $W/out && [ ! -e $OUT ]"
 	tls_server 9444 ECDHE-RSA-CHACHA20-POLY1305
 	fetch "$BIN" fetch https://s3.us-east-1.amazonaws.com:9444/blob.bin -o "$OUT"
-	t "a server offering only ChaCha20-Poly1305: fetched" bash -c "[ \$(cat $W/rc) = 0 ] && [ \"\$(sha256sum < $OUT | cut -d' ' -f1)\" = $SHA ]"
+	t "a server offering only ChaCha20-Poly1305: fetched" bash -c "[ \$(cat $W/rc) = 0 ] && [ \"\$(sha256sum < $OUT | cut -d' ' -f1)\" = $SHA ] || { cat $W/out; tail -5 $W/tls9444.log; exit 1; }"
 fi
 
 # ---- the checkpoint scope uses IMDS's instance id when IMDS answers
