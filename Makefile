@@ -44,6 +44,8 @@ BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -pthread $(WARN) -Isrc -isystem $(TP)/bear
 MUSLCC := musl-gcc
 MUSL_CFLAGS := $(BASE_CFLAGS) -O2 -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fno-plt -ffile-prefix-map=$(CURDIR)/=
 MUSL_LDFLAGS := -static -pthread -Wl,-z,relro,-z,now -Wl,--gc-sections
+# The third-party libraries of the release binaries (third_party/build.mk): BearSSL's cold code at -Os
+REL_TP := TPCFLAGS="-O2 -ffunction-sections -fdata-sections -ffile-prefix-map=$(CURDIR)/=" TPCOLD=-Os
 # Sanitizers: glibc + clang (ASan cannot link statically with musl).
 CLANG := clang
 ASAN_FLAGS := -pthread -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -76,7 +78,7 @@ $(TP)/.fetched: third_party/lock.txt third_party/fetch.sh
 tp: $(TP)/.fetched
 
 $(B)/musl/tp/libbearssl.a $(B)/musl/tp/libz.a &: $(TP)/.fetched third_party/build.mk
-	$(MAKE) -f third_party/build.mk TP=$(TP) OUT=$(B)/musl/tp CC=$(MUSLCC) TPCFLAGS="-O2 -ffunction-sections -fdata-sections -ffile-prefix-map=$(CURDIR)/=" TPCOLD=-Os
+	$(MAKE) -f third_party/build.mk TP=$(TP) OUT=$(B)/musl/tp CC=$(MUSLCC) $(REL_TP)
 $(B)/asan/tp/libbearssl.a $(B)/asan/tp/libz.a &: $(TP)/.fetched third_party/build.mk
 	$(MAKE) -f third_party/build.mk TP=$(TP) OUT=$(B)/asan/tp CC=$(CLANG) TPCFLAGS="-O1 -g $(ASAN_FLAGS) $(TP_UBSAN)"
 
@@ -118,7 +120,7 @@ $(TP)/.fetched-mbedtls: third_party/lock.txt third_party/fetch.sh
 	sh third_party/fetch.sh $(TP) mbedtls
 	touch $@
 $(B)/musl/tp/libmbedtls.a: $(TP)/.fetched-mbedtls third_party/build.mk
-	$(MAKE) -f third_party/build.mk TP=$(TP) OUT=$(B)/musl/tp CC=$(MUSLCC) TPCFLAGS="-O2 -ffunction-sections -fdata-sections -ffile-prefix-map=$(CURDIR)/=" TPCOLD=-Os $@
+	$(MAKE) -f third_party/build.mk TP=$(TP) OUT=$(B)/musl/tp CC=$(MUSLCC) $(REL_TP) $@
 $(B)/mbed/obj/%.o: src/%.c $(TP)/.fetched $(TP)/.fetched-mbedtls | $(GEN)
 	@mkdir -p $(dir $@)
 	$(MUSLCC) $(MUSL_CFLAGS) -DBS_TLS_MBEDTLS=1 -isystem $(TP)/mbedtls/include -ffunction-sections -fdata-sections -c $< -o $@
@@ -148,7 +150,7 @@ $(A64)/musl/.built: $(TP)/.fetched-musl
 A64_LIBS := $(A64)/tp/libbearssl.a $(A64)/tp/libz.a
 $(A64_LIBS) &: $(TP)/.fetched third_party/build.mk $(A64)/musl/.built
 	$(MAKE) -f third_party/build.mk TP=$(TP) OUT=$(A64)/tp CC=$(CURDIR)/$(A64_CC) AR=$(A64_CROSS)ar \
-		TPCFLAGS="-O2 -ffunction-sections -fdata-sections -ffile-prefix-map=$(CURDIR)/=" TPCOLD=-Os
+		$(REL_TP)
 $(A64)/obj/%.o: src/%.c $(TP)/.fetched $(A64)/musl/.built | $(GEN)
 	@mkdir -p $(dir $@)
 	$(A64_CC) $(A64_CFLAGS) $(OPT) -ffunction-sections -fdata-sections -c $< -o $@

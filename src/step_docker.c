@@ -78,7 +78,7 @@ static bool os_is(const struct run *r, const char *id)
 
 /* The distribution's Docker package and the commands that install it: 0, or -ENOTSUP. */
 struct pkg {
-	const char *package, *manager;
+	const char *manager;
 	const char *pre[6];    /* run first, its failure only logged (an index update) */
 	const char *argv[16];
 	const char *env[3];
@@ -94,7 +94,7 @@ static int package_for(const struct run *r, struct pkg *p)
 		 * without its recommends (git, needrestart, ...: a minute under emulation, nothing the
 		 * agent uses); install() adds docker-cli where the CLI is a package of its own
 		 * (Debian 13 on) and apparmor where the kernel enforces it */
-		*p = (struct pkg) { "docker.io", "apt-get", { "apt-get", "-q", lock[0], lock[1], "update", NULL },
+		*p = (struct pkg) { "apt-get", { "apt-get", "-q", lock[0], lock[1], "update", NULL },
 				    { "apt-get", "-q", "-y", lock[0], lock[1], "-o", "Dpkg::Options::=--force-confdef", "-o",
 				      "Dpkg::Options::=--force-confold", "--no-install-recommends", "install", "docker.io", NULL },
 				    /* needrestart (docker.io recommends it) lists, never restarts services mid-boot */
@@ -103,18 +103,30 @@ static int package_for(const struct run *r, struct pkg *p)
 	}
 	if (!strcmp(r->os_id, "amzn")) { /* Amazon Linux's docker: dnf on 2023, yum on 2 */
 		bool al2 = !strcmp(r->os_version_id, "2");
-		*p = (struct pkg) { "docker", al2 ? "yum" : "dnf", { NULL }, { al2 ? "yum" : "dnf", "-y", "install", "docker", NULL }, { NULL } };
+		*p = (struct pkg) { al2 ? "yum" : "dnf", { NULL }, { al2 ? "yum" : "dnf", "-y", "install", "docker", NULL }, { NULL } };
 		return 0;
 	}
 	if (!strcmp(r->os_id, "fedora")) { /* Fedora's Docker Engine is moby-engine */
-		*p = (struct pkg) { "moby-engine", "dnf", { NULL }, { "dnf", "-y", "install", "moby-engine", NULL }, { NULL } };
+		*p = (struct pkg) { "dnf", { NULL }, { "dnf", "-y", "install", "moby-engine", NULL }, { NULL } };
 		return 0;
 	}
 	if (os_is(r, "suse")) {
-		*p = (struct pkg) { "docker", "zypper", { NULL }, { "zypper", "--non-interactive", "install", "docker", NULL }, { NULL } };
+		*p = (struct pkg) { "zypper", { NULL }, { "zypper", "--non-interactive", "install", "docker", NULL }, { NULL } };
 		return 0;
 	}
 	return -ENOTSUP; /* RHEL and its rebuilds ship Podman: Docker CE comes from Docker's repository */
+}
+
+/* The packages P's command installs (its words after "install"), space-separated, into buf. */
+static const char *packages(const struct pkg *p, char *buf, size_t cap)
+{
+	size_t i = 0, n = 0;
+	buf[0] = '\0';
+	while (p->argv[i] && strcmp(p->argv[i], "install") != 0)
+		i++;
+	for (i += p->argv[i] != NULL; p->argv[i] && n < cap; i++)
+		n += (size_t) snprintf(buf + n, cap - n, "%s%s", n ? " " : "", p->argv[i]);
+	return buf;
 }
 
 /* The line of a package manager's output that says what went wrong: the last "E: " line
@@ -140,7 +152,7 @@ static int install(struct run *r, char *what, size_t cap)
 {
 	struct pkg p;
 	struct exec_result res = { .tool_dir = r->tool_dir, .out = tool_out, .out_cap = sizeof tool_out };
-	char line[320];
+	char line[320], pk[64];
 	long long t0 = clock_ms();
 	int k;
 
@@ -157,7 +169,8 @@ static int install(struct run *r, char *what, size_t cap)
 			log_msg(LOG_WARNING, "docker", "dpkg --configure -a: %s", res.status > 0 ? exec_first_line(&res) : r->err.msg);
 		err_clear(&r->err);
 	}
-	log_msg(LOG_INFO, "docker", "Docker is not installed: installing %s with %s (a minute or more)", p.package, p.manager);
+	log_msg(LOG_INFO, "docker", "Docker is not installed: installing %s with %s (a minute or more)", packages(&p, pk, sizeof pk),
+		p.manager);
 	if (p.pre[0]) {
 		k = exec_run(p.pre, INSTALL_TIMEOUT_MS, &res, &r->err);
 		if (k < 0 || res.status != 0) {
@@ -172,28 +185,27 @@ static int install(struct run *r, char *what, size_t cap)
 		size_t n = 0;
 		while (p.argv[n])
 			n++;
-		bool own_cli = exec_run(cli, 60000, &res, &r->err) == 0 && res.status == 0, aa = apparmor_enabled(r);
-		err_clear(&r->err);
-		if (own_cli)
+		if (exec_run(cli, 60000, &res, &r->err) == 0 && res.status == 0)
 			p.argv[n++] = "docker-cli";
-		if (aa)
+		err_clear(&r->err);
+		if (apparmor_enabled(r))
 			p.argv[n++] = "apparmor";
-		p.package = own_cli ? (aa ? "docker.io docker-cli apparmor" : "docker.io docker-cli") : (aa ? "docker.io apparmor" : "docker.io");
 		p.argv[n] = NULL;
 	}
+	(void) packages(&p, pk, sizeof pk);
 	k = exec_run(p.argv, INSTALL_TIMEOUT_MS, &res, &r->err);
 	if (k < 0)
 		return err_class(&r->err, k == -ENOENT ? BS_EXIT_USAGE : BS_EXIT_TEMP),
-		       err_wrap(&r->err, "install Docker (%s)", p.package);
+		       err_wrap(&r->err, "install Docker (%s)", pk);
 	if (res.status != 0) {
 		last_error_line(tool_out, line, sizeof line);
 		return err_setx(&r->err, -EIO, BS_EXIT_TEMP, "install Docker: %s install %s exited %d: %s (retrying may help)",
-				p.manager, p.package, res.status, line);
+				p.manager, pk, res.status, line);
 	}
-	(void) snprintf(what, cap, "installed %s with %s (%lld s); ", p.package, p.manager, (clock_ms() - t0 + 500) / 1000);
+	(void) snprintf(what, cap, "installed %s with %s (%lld s); ", pk, p.manager, (clock_ms() - t0 + 500) / 1000);
 	if (!installed(r))
 		return err_setx(&r->err, -EIO, BS_EXIT_INTERNAL, "%s install %s exited 0, but there is no dockerd or docker.service",
-				p.manager, p.package);
+				p.manager, pk);
 	return 0;
 }
 

@@ -16,9 +16,8 @@
  * Redirects (301/302/303/307/308) are followed up to max_redirects; https -> http is
  * refused.  Proxies: the context's https_proxy / http_proxy (http:// proxy URLs; CONNECT
  * for https), no_proxy (net.h).  Retries: connect errors, timeouts, truncated heads and bodies, 5xx and 429, with
- * full-jitter exponential backoff (http_backoff_ms), or the server's Retry-After spread by up to
- * 1 s, bounded by
- * max_attempts and max_total_ms.  Throttling (503, S3's SlowDown, and 429) backs off from 1 s
+ * full-jitter exponential backoff (http_backoff_ms), or the server's Retry-After spread by up
+ * to 1 s, bounded by max_attempts and max_total_ms.  Throttling (503, S3's SlowDown, and 429) backs off from 1 s
  * up to 20 s and, with the default max_attempts, is bounded by max_total_ms alone (at most
  * HTTP_THROTTLE_ATTEMPTS): when a fleet boots at once, S3 may answer SlowDown for longer than
  * five quick attempts span.  Library code: never logs, never exits.
@@ -32,12 +31,12 @@
 #include "../err.h"
 #include "http_parse.h"
 #include "net.h"
+#include "url.h"
 
 #define HTTP_THROTTLE_ATTEMPTS 30
 /* Full jitter: uniform in [0, min(cap, base * 2^ATTEMPT)] from RND; base 250 ms and cap 8 s,
  * or 1 s and 20 s when THROTTLED (the answer was 503 or 429). */
 long long http_backoff_ms(int attempt, bool throttled, unsigned int rnd);
-#include "url.h"
 
 
 

@@ -264,8 +264,6 @@ int sigv4_sign(const struct sigv4_req *q, struct sigv4_out *o, struct bs_err *e)
 void sigv4_amz_date(long long t, char buf[17])
 {
 	char s[21];
-	clock_utc(t, true, s);
-	if (strlen(s) != 16)
-		memcpy(s, "19700101T000000Z", 17);
-	memcpy(buf, s, 17);
+	clock_utc(t, true, s); /* 16 characters, or "?" out of range */
+	memcpy(buf, s[0] == '?' ? "19700101T000000Z" : s, 17);
 }

@@ -171,15 +171,12 @@ static int fail(struct tls *t, struct bs_err *e, const char *what)
  * than an AEAD suite can be negotiated. */
 static void client_init(struct tls *t)
 {
-	static const uint16_t aes_first[] = {
-		BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-		BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-		BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
-	};
-	static const uint16_t chacha_first[] = {
+	/* six suites: the first six (ChaCha20 first) or the last six (AES-GCM first) */
+	static const uint16_t suites[] = {
 		BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
 		BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
 		BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+		BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
 	};
 	static const struct { int id; const br_hash_class *vt; } hashes[] = {
 		{ br_sha1_ID, &br_sha1_vtable }, { br_sha256_ID, &br_sha256_vtable },
@@ -191,10 +188,7 @@ static void client_init(struct tls *t)
 	br_ssl_client_zero(cc);
 	br_ssl_engine_set_versions(&cc->eng, BR_TLS12, BR_TLS12);
 	br_x509_minimal_init(&t->xc, &br_sha256_vtable, t->tas, t->n_tas);
-	if (aesni)
-		br_ssl_engine_set_suites(&cc->eng, aes_first, sizeof aes_first / sizeof aes_first[0]);
-	else
-		br_ssl_engine_set_suites(&cc->eng, chacha_first, sizeof chacha_first / sizeof chacha_first[0]);
+	br_ssl_engine_set_suites(&cc->eng, suites + (aesni ? 2 : 0), 6);
 	br_ssl_engine_set_default_rsavrfy(&cc->eng);
 	br_ssl_engine_set_default_ecdsa(&cc->eng);
 	br_x509_minimal_set_rsa(&t->xc, br_ssl_engine_get_rsavrfy(&cc->eng));
