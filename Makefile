@@ -40,12 +40,14 @@ BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -pthread $(WARN) -Isrc -isystem $(TP)/bear
 	-DBS_VERSION='"$(VERSION)"' -DBS_COMMIT='"$(COMMIT)"' -DBS_BEARSSL_VERSION='"$(BEARSSL_VERSION)"' \
 	-DBS_HAVE_ZLIB=1 -MMD -MP
 
-# Release: musl, fully static, hardened.
+# Release: musl, fully static, hardened.  No unwind tables (.eh_frame, 34 KB of the binary): C
+# without exceptions or backtraces does not read them; debuggers use the .debug file's DWARF.
+NO_UNWIND := -fno-asynchronous-unwind-tables -fno-unwind-tables
 MUSLCC := musl-gcc
-MUSL_CFLAGS := $(BASE_CFLAGS) -O2 -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fno-plt -ffile-prefix-map=$(CURDIR)/=
+MUSL_CFLAGS := $(BASE_CFLAGS) -O2 -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fno-plt -ffile-prefix-map=$(CURDIR)/= $(NO_UNWIND)
 MUSL_LDFLAGS := -static -pthread -Wl,-z,relro,-z,now -Wl,--gc-sections
 # The third-party libraries of the release binaries (third_party/build.mk): BearSSL's cold code at -Os
-REL_TP := TPCFLAGS="-O2 -ffunction-sections -fdata-sections -ffile-prefix-map=$(CURDIR)/=" TPCOLD=-Os
+REL_TP := TPCFLAGS="-O2 -ffunction-sections -fdata-sections -ffile-prefix-map=$(CURDIR)/= $(NO_UNWIND)" TPCOLD=-Os
 # Sanitizers: glibc + clang (ASan cannot link statically with musl).
 CLANG := clang
 ASAN_FLAGS := -pthread -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
