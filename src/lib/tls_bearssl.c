@@ -202,7 +202,8 @@ static void client_init(struct tls *t)
 	br_ssl_engine_set_prf_sha384(&cc->eng, &br_tls12_sha384_prf);
 	br_ssl_engine_set_default_aes_gcm(&cc->eng);
 	br_ssl_engine_set_default_chapol(&cc->eng);
-	br_ssl_engine_set_chacha20(&cc->eng, bs_chacha20_run); /* four blocks at a time: chacha20.h */
+	br_ssl_engine_set_chacha20(&cc->eng, bs_chacha20_run); /* several blocks at a time: chacha20.h */
+	br_ssl_engine_set_poly1305(&cc->eng, bs_poly1305_run);
 }
 
 int tls_open(struct tls *t, int fd, const char *host, int io_timeout_ms, struct bs_err *e)

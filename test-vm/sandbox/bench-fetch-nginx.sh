@@ -16,7 +16,8 @@
 # Where ours is slower than curl to /dev/null (by more than 5%; PERF=1: always, PERF=0: never), one
 # of its fetches is recorded with `perf record` and the hot functions printed (symbols from
 # BIN.debug when it exists), and one of curl's for comparison.  After the table, the limits:
-# `openssl speed -evp` and BearSSL's own primitives (test_speed.c against build/musl/tp/libbearssl.a).
+# `openssl speed -evp` and ours' own ciphers (bench-aead.c: our ChaCha20 and Poly1305 and
+# BearSSL's, built against build/musl/tp/libbearssl.a).
 # Env: CIPHERS="..." the OpenSSL suite names to test (default: the two below).
 # Needs root and nginx (apt-get install nginx-light, or nginx); prints figures, asserts nothing.
 set -uo pipefail
@@ -226,18 +227,14 @@ for a in aes-128-gcm chacha20-poly1305; do
 	dec=$(openssl speed -mr -seconds 3 -bytes 16384 -decrypt -evp "$a" 2>/dev/null | awk -F: '/^\+F:/ { print $4 }')
 	awk -v a="$a" -v e="${enc:-0}" -v d="${dec:-0}" 'BEGIN { printf "openssl speed -evp %-18s encrypt %7.0f MiB/s, -decrypt %7.0f MiB/s\n", a, e / 1048576, d / 1048576 }'
 done
-# ours' own limit: BearSSL's primitives as the binary links them (the tree's build/musl/tp/libbearssl.a)
-# measured by BearSSL's test/test_speed.c (CPU time, 8 KiB blocks), when both are there; the AEAD
-# figure combines the two passes BearSSL makes over a record (cipher, then MAC)
+# ours' own limit: the record layer's ciphers as the binary links them (bench-aead.c: src/lib/chacha20.c
+# and the tree's build/musl/tp/libbearssl.a; CPU time, one core, 16 KiB records)
 SRC=$(cd "$HERE/../.." && pwd)
-if command -v musl-gcc >/dev/null && [ -f "$SRC/build/musl/tp/libbearssl.a" ] && [ -f "$SRC/third_party/cache/bearssl/test/test_speed.c" ] &&
-	musl-gcc -O2 -I"$SRC/third_party/cache/bearssl/inc" -I"$SRC/third_party/cache/bearssl/src" "$SRC/third_party/cache/bearssl/test/test_speed.c" \
-		"$SRC/build/musl/tp/libbearssl.a" -o "$W/testspeed" 2>/dev/null; then
-	echo "# BearSSL's primitives (build/musl/tp/libbearssl.a, its test_speed.c; CPU time, one core)"
-	"$W/testspeed" aes128_x86ni_ctr ghash_pclmul chacha20_sse2 poly1305_ctmulq | awk '
-		{ v = $(NF - 1) * 1e6 / 1048576; n = $0; sub(/ +[0-9.]+ MB\/s$/, "", n); s[$0 ~ /AES/ ? "aes" : $0 ~ /GHASH/ ? "gh" : $0 ~ /ChaCha/ ? "cc" : "poly"] = v
-		  printf "BearSSL %-28s %7.0f MiB/s\n", n, v }
-		END { printf "BearSSL AES-128-GCM (CTR + GHASH)    %7.0f MiB/s\nBearSSL ChaCha20-Poly1305             %7.0f MiB/s\n", 1 / (1 / s["aes"] + 1 / s["gh"]), 1 / (1 / s["cc"] + 1 / s["poly"]) }'
+if command -v musl-gcc >/dev/null && [ -f "$SRC/build/musl/tp/libbearssl.a" ] &&
+	musl-gcc -O2 -I"$SRC/src" -isystem "$SRC/third_party/cache/bearssl/inc" "$HERE/bench-aead.c" "$SRC/src/lib/chacha20.c" \
+		"$SRC/build/musl/tp/libbearssl.a" -o "$W/bench-aead" 2>/dev/null; then
+	echo "# ours' ciphers (bench-aead.c against build/musl/tp/libbearssl.a; CPU time, one core, 16 KiB records)"
+	"$W/bench-aead"
 fi
 echo "# took $(( $(date +%s) - START )) s; load average at end $(cut -d' ' -f1-3 /proc/loadavg)"
 exit "$fail"
