@@ -1,9 +1,9 @@
-/* chacha20.h: ChaCha20 (RFC 8439) several blocks at a time, for TLS's ChaCha20-Poly1305:
- * eight on 256-bit vectors where the CPU has AVX2, else four on 128-bit vectors (SSE2 on
- * x86-64, NEON on aarch64 through GCC's vector extensions).  BearSSL's own
- * (br_chacha20_sse2_run) does one block at a time: 486 MiB/s here, against 2 GB/s for OpenSSL.
- * A br_chacha20_run: the same arguments and result (the next block counter); the last partial group of blocks goes through br_chacha20_ct_run.
- * Checked against it and RFC 8439's vectors by src/tests/test_chacha20.c. */
+/* chacha20.h: TLS's ChaCha20-Poly1305, faster than BearSSL's (bench-aead.c measures both).
+ * ChaCha20 (RFC 8439) several blocks at a time: eight on 256-bit vectors where the CPU has
+ * AVX2 (2.0 GB/s here), else four on 128-bit vectors (SSE2 on x86-64, NEON on aarch64; 1.0
+ * GB/s); BearSSL's br_chacha20_sse2_run does one block at a time (0.5 GB/s).  Poly1305 four
+ * blocks at a time on AVX2.  Checked against RFC 8439's vectors and BearSSL's own by
+ * src/tests/test_chacha20.c. */
 #ifndef BS_CHACHA20_H
 #define BS_CHACHA20_H
 
@@ -12,9 +12,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* A br_chacha20_run: the same arguments and result (the next block counter); what is left
+ * after the whole groups of blocks goes through br_chacha20_ct_run. */
 uint32_t bs_chacha20_run(const void *key, const void *iv, uint32_t cc, void *data, size_t len);
-/* Whether the eight-block AVX2 path is in use; bs_chacha20_force_sse2(true) turns it off
- * (tests, benchmarks), false gives the CPU's choice back. */
+/* Whether the AVX2 code (ChaCha20's and Poly1305's) is in use; bs_chacha20_force_sse2(true)
+ * turns it off (tests, benchmarks), false gives the CPU's choice back. */
 bool bs_chacha20_avx2(void);
 void bs_chacha20_force_sse2(bool on);
 /* A br_poly1305_run: ChaCha20-Poly1305's record operation (RFC 8439 2.8: the one-time key
