@@ -57,7 +57,7 @@ ASAN_CFLAGS := $(BASE_CFLAGS) -O1 -g $(ASAN_FLAGS) -DBS_FAULT_INJECTION=1
 # byte-wise path instead; the release keeps BearSSL's choice.
 TP_UBSAN := -DBR_LE_UNALIGNED=0
 
-.PHONY: arm64 test-arm64 check-builds test-sandbox-part1 test-sandbox-part2
+.PHONY: arm64 test-arm64 check-builds
 .PHONY: all test build-tools static fault mbedtls test-mbedtls asan check test-unit test-tools test-sandbox-asan fuzz-replay fuzz lint test-sandbox test-vm test-release test-valgrind demo demo-sandbox deps clean distclean tp release install
 ifeq ($(TLS),mbedtls)
 all: mbedtls
@@ -308,14 +308,6 @@ test-tools: $(B)/ecs-bootstrap
 
 test-sandbox: $(B)/ecs-bootstrap $(B)/ecs-bootstrap-fault $(B)/standin-agent $(B)/task-probe
 	bash test-vm/sandbox/run-all.sh $(CURDIR)/$(B)/ecs-bootstrap $(CURDIR)/$(B)/ecs-bootstrap-fault
-# make check runs the same suites in two parts, one in each of its streams (CHECK_SANDBOX_2:
-# about four minutes of suites, moved from the stream that goes on to the guests to the one
-# that ended a quarter of an hour earlier)
-CHECK_SANDBOX_2 ?= crash bake agent realagent userdata
-test-sandbox-part1: $(B)/ecs-bootstrap $(B)/ecs-bootstrap-fault $(B)/standin-agent $(B)/task-probe
-	SKIP_SUITES="$(CHECK_SANDBOX_2)" bash test-vm/sandbox/run-all.sh $(CURDIR)/$(B)/ecs-bootstrap $(CURDIR)/$(B)/ecs-bootstrap-fault
-test-sandbox-part2: $(B)/ecs-bootstrap $(B)/ecs-bootstrap-fault $(B)/standin-agent $(B)/task-probe
-	SUITES="$(CHECK_SANDBOX_2)" bash test-vm/sandbox/run-all.sh $(CURDIR)/$(B)/ecs-bootstrap $(CURDIR)/$(B)/ecs-bootstrap-fault
 
 # The same sandbox suites with the glibc ASan+UBSan build of the binary, but for five whose
 # runs of the binary the others repeat (ASAN_SKIP: realagent, the real agent's own behaviour;
@@ -351,10 +343,10 @@ deps:
 # the start, beside the builds, unit tests, lint and the release check, which use one core
 # each; test-vm waits for them (build-image.sh holds a lock per image) and prints their log.
 # What both streams use is built first (make -j2 check-builds); then two streams run at once
-# (scripts/streams.sh), each about one core's work: most of the sandbox, then the guests
-# (test-vm, the longest part); and everything else, with the rest of the sandbox.
-STREAM1 = test-sandbox-part1 test-vm
-STREAM2 = test-unit test-sandbox-part2 test-tools fuzz-replay lint test-release test-sandbox-asan test-mbedtls test-valgrind test-arm64
+# (scripts/streams.sh), each about one core's work: the sandbox, then the guests (test-vm, the
+# longest part); and everything else.
+STREAM1 = test-sandbox test-vm
+STREAM2 = test-unit test-tools fuzz-replay lint test-release test-sandbox-asan test-mbedtls test-valgrind test-arm64
 check: deps
 	@mkdir -p $(B) && date +'# %T the guest images build in the background: $(B)/vm-images.log'
 	@bash test-vm/qemu/build-images.sh $(VM_SUITES) > $(B)/vm-images.log 2>&1 &
