@@ -290,13 +290,14 @@ static void blocks_avx2(struct poly *st, const unsigned char *m, size_t n)
 	st->h[1] += st->h[0] >> 26, st->h[0] &= M26;
 }
 
-/* the AEAD's MAC input: DATA zero-padded to a whole number of blocks */
-static void poly_padded(struct poly *st, const unsigned char *m, size_t len, bool avx2)
+/* the AEAD's MAC input: DATA zero-padded to a whole number of blocks (runs of at least eight
+ * blocks four at a time where the CPU has AVX2) */
+static void poly_padded(struct poly *st, const unsigned char *m, size_t len)
 {
 	unsigned char last[16] = { 0 };
 	size_t n = len / 16;
 
-	if (avx2 && n >= 8) {
+	if (n >= 8 && bs_chacha20_avx2()) {
 		blocks_avx2(st, m, n & ~(size_t) 3);
 		m += (n & ~(size_t) 3) * 16, len -= (n & ~(size_t) 3) * 16, n &= 3;
 	}
@@ -354,7 +355,7 @@ void bs_poly1305_blocks_mac(const unsigned char key[32], const void *msg, size_t
 	struct poly st;
 
 	poly_init(&st, key);
-	poly_padded(&st, msg, len, bs_chacha20_avx2());
+	poly_padded(&st, msg, len);
 	poly_tag(&st, key + 16, tag);
 }
 
@@ -365,8 +366,8 @@ static void poly_aead(const unsigned char pkey[32], const void *aad, size_t aad_
 	unsigned char foot[16];
 
 	poly_init(&st, pkey);
-	poly_padded(&st, aad, aad_len, false);
-	poly_padded(&st, data, len, bs_chacha20_avx2());
+	poly_padded(&st, aad, aad_len);
+	poly_padded(&st, data, len);
 	memcpy(foot, &(uint64_t) { aad_len }, 8), memcpy(foot + 8, &(uint64_t) { len }, 8);
 	blocks_scalar(&st, foot, 1);
 	poly_tag(&st, pkey + 16, tag);
