@@ -1,8 +1,8 @@
 #!/bin/sh
 # scripts/streams.sh LOGDIR "CMD1" "CMD2" ...: run the commands at the same time, each one's
-# output into LOGDIR/streamN.log; print each log when all are done (in order, each under a
-# "# stream N: CMD (exit E, S s)" line), and each minute meanwhile the last progress line of
-# each; exit non-zero when any failed.
+# output into LOGDIR/streamN.log; print each log when all are done (each under a
+# "# stream N: CMD (exit E, S s)" line; the failed ones last, then a summary of their failing
+# lines), and each minute meanwhile the last progress line of each; exit non-zero when any failed.
 # make check runs its namespace suites this way: each stream keeps about one core busy (a
 # sandbox suite waits on dockerd and the fakes much of the time), and the machine has two.
 set -u
@@ -37,13 +37,31 @@ while :; do
 done
 # shellcheck disable=SC2086
 wait $pids
+# The logs: the streams that passed first, the failed ones last, then a summary naming each
+# failed stream and its failing lines, so that the end of the output (all a CI page may keep)
+# says what failed.
 i=0
-failed=0
+failed=""
 for cmd in "$@"; do
 	i=$((i + 1))
-	read -r rc secs < "$dir/stream$i.rc" || rc=1 secs=?
+	read -r rc secs < "$dir/stream$i.rc" || { rc=1 secs='?'; }
+	[ "$rc" = 0 ] || { failed="$failed $i"; continue; }
 	echo "# stream $i: $cmd (exit $rc, $secs s)"
 	cat "$dir/stream$i.log"
-	[ "$rc" = 0 ] || failed=1
 done
-exit "$failed"
+for i in $failed; do
+	eval "cmd=\${$i}"
+	read -r rc secs < "$dir/stream$i.rc" || { rc=1 secs='?'; }
+	echo "# stream $i: $cmd (exit $rc, $secs s)"
+	cat "$dir/stream$i.log"
+done
+[ -n "$failed" ] || exit 0
+echo "# ---- failed:"
+for i in $failed; do
+	eval "cmd=\${$i}"
+	echo "# stream $i ($cmd): its failing lines, and the last of its log"
+	grep -E '^(\[[a-z]+\] )?not ok|FAIL|[Ee]rror [0-9]|^make.*\*\*\*|failed: ' "$dir/stream$i.log" | tail -40
+	echo "# ... the last 15 lines of stream $i:"
+	tail -15 "$dir/stream$i.log"
+done
+exit 1
