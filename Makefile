@@ -344,7 +344,8 @@ deps:
 # each; test-vm waits for them (build-image.sh holds a lock per image) and prints their log.
 # What both streams use is built first (make -j2 check-builds); then two streams run at once
 # (scripts/streams.sh), each about one core's work: the sandbox, then the guests (test-vm, the
-# longest part); and everything else.
+# longest part); and everything else.  Each stream makes its targets in turn
+# (scripts/targets.sh), timing each and going on after a failure, so one run shows them all.
 STREAM1 = test-sandbox test-vm
 STREAM2 = test-unit test-tools fuzz-replay lint test-release test-sandbox-asan test-mbedtls test-valgrind test-arm64
 check: deps
@@ -353,7 +354,7 @@ check: deps
 	@date +'# %T make -j2 check-builds'
 	$(MAKE) -j2 check-builds
 	@date +'# %T two streams at once: $(STREAM1) | $(STREAM2)'
-	sh scripts/streams.sh $(B)/streams "$(MAKE) $(STREAM1)" "$(MAKE) $(STREAM2)"
+	sh scripts/streams.sh $(B)/streams "sh scripts/targets.sh '$(MAKE)' $(STREAM1)" "sh scripts/targets.sh '$(MAKE)' $(STREAM2)"
 	@cat $(B)/vm-images.log
 	@date +'# %T make check: done'
 

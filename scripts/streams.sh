@@ -31,7 +31,7 @@ while :; do
 	j=0
 	for cmd in "$@"; do
 		j=$((j + 1))
-		last=$(grep -E '^# (time|guest|qemu|stream)|^[0-9]+ passed' "$dir/stream$j.log" 2> /dev/null | tail -1)
+		last=$(grep -E '^# (time|guest|qemu|stream|target)|^[0-9]+ passed' "$dir/stream$j.log" 2> /dev/null | tail -1)
 		echo "# $(date +%T) stream $j: ${last:-started}"
 	done
 done
@@ -60,7 +60,7 @@ echo "# ---- failed:"
 for i in $failed; do
 	eval "cmd=\${$i}"
 	echo "# stream $i ($cmd): its failing lines, and the last of its log"
-	grep -E '^(\[[a-z]+\] )?not ok|FAIL|[Ee]rror [0-9]|^make.*\*\*\*|failed: ' "$dir/stream$i.log" | tail -40
+	grep -E '^(\[[a-z]+\] )?not ok|^# target .*exit [1-9]|FAIL|[Ee]rror [0-9]|^make.*\*\*\*|failed: ' "$dir/stream$i.log" | tail -40
 	echo "# ... the last 15 lines of stream $i:"
 	tail -15 "$dir/stream$i.log"
 done
