@@ -10,11 +10,12 @@
 # Every suite:
 #   instance 1 (docs/examples/user-data.sh, given ECS_BOOTSTRAP_BLOCK_IMDS=1 and the pinned
 #     ECS_BOOTSTRAP_AGENT_VERSION=v$REAL_AGENT_VERSION; "latest" is a stand-in never fetched):
-#     first boot, a bridge-mode task waiting for it; assertions; a host-mode task; reboot;
-#     both again (not on sid: two guests reboot, and CI has 40 minutes); the user data run again, every step skipped.  The IMDS block and the
+#     first boot, a bridge-mode task waiting for it; assertions; a host-mode task; (bookworm:
+#     reboot, both again); the user data run again, every step skipped.  The IMDS block and the
 #     pinned image hold throughout: ecs.service's `agent` runs with no options and uses the
-#     ones the run saved.  On trixie and sid the kernel enforces AppArmor: the agent runs
-#     with ecs-bootstrap's ecs-agent-default profile.  On sid, Docker runs as Engine 29 does
+#     ones the run saved.  The kernel enforces AppArmor (Debian's default): the agent runs
+#     with ecs-bootstrap's ecs-agent-default profile (a host without AppArmor is the
+#     sandbox's, test-vm/sandbox).  On sid, Docker runs as Engine 29 does
 #     (containerd image store, API 1.44 and up): the image ids are containerd's.  The trixie
 #     image has no Docker: the user data's run installs docker.io (the docker step) from a
 #     package mirror the test serves (build-image.sh), enables and starts it.
@@ -24,9 +25,9 @@
 #   on instance 1, `systemctl restart ecs` and SIGKILL in the service step under real systemd;
 #   then instance 1 is baked into an image (docs/examples/packer/bake.sh, CLUSTER=baked-cluster)
 #     and powered off; two instances are made from its disk:
-#   instance 2 (docs/examples/cloud-config.yaml, naming vm-cluster): ecs.service's agent waits
-#     for the user data's run; registered exactly once, in vm-cluster (never in baked-cluster),
-#     nothing downloaded; a task runs.
+#   instance 2 (docs/examples/cloud-config.yaml, naming vm-cluster; the kernel's AppArmor off):
+#     ecs.service's agent waits for the user data's run; registered exactly once, in vm-cluster
+#     (never in baked-cluster), nothing downloaded; a task runs; the agent has no profile.
 # (The snippet's retry on exit 111 is test-vm/sandbox/userdata.sh's; a run naming no cluster on
 # an instance made from a baked image, test-vm/sandbox/bake.sh's.)
 # Figures (boot to registered, to the first task running, reboot to registered, re-run) are
@@ -43,10 +44,10 @@ CLUSTER=vm-cluster VM_CLUSTERS=baked-cluster
 bash "$HERE/build-image.sh" "$VMIMG" "$SUITE" || { echo "not ok 1 - guest image ($SUITE)"; echo "0 passed, 1 failed"; exit 1; }
 echo "# qemu guest (TCG), Debian $SUITE, image $VMIMG"
 FULL=; [ "$SUITE" = bookworm ] && FULL=1           # bookworm: restart, crashes, the baked image
-AA=; [ "$SUITE" != bookworm ] && AA=1              # trixie, sid: AppArmor enforcing
+AA=1                                               # AppArmor enforcing, as Debian boots by default
 CSTORE=; [ "$SUITE" = sid ] && CSTORE=1            # sid: the containerd image store
 NODOCKER=; [ "$SUITE" = trixie ] && NODOCKER=1     # trixie: no Docker in the image; the run installs it
-REBOOT=1; [ "$SUITE" = sid ] && REBOOT=            # sid: no reboot (bookworm's and trixie's cover it; CI's time)
+REBOOT=; [ "$SUITE" = bookworm ] && REBOOT=1       # bookworm only (CI's 40 minutes): the AppArmor profile and the rest after a reboot
 vm_env_up "$BIN" || { echo "not ok 1 - host side (fakes, keys)"; echo "0 passed, 1 failed"; exit 1; }
 PIN=v$REAL_AGENT_VERSION
 real_agent_ok && publish_agent_file "ecs-agent-$PIN.tar" "$REAL_AGENT" ||
@@ -219,6 +220,9 @@ t "reboot: the agent ran from the image already loaded (one download in all, nev
 	[ "$(downloads "ecs-agent-$PIN.tar")/$(downloads ecs-agent-latest.tar)" = 1/0 ]
 t "reboot: the IMDS block holds (ecs.service's agent did not remove it)" imds_blocked
 t "reboot: the pinned agent runs" pinned_runs
+[ -z "$AA" ] || t "reboot: the profile loaded again, enforcing, and the agent container runs with it" \
+	guest_has "nsenter -t 1 -m grep '^ecs-agent-default ' /sys/kernel/security/apparmor/profiles; docker inspect -f '{{.AppArmorProfile}}' ecs-agent" "ecs-agent-default (enforce)
+ecs-agent-default"
 fi # REBOOT
 if [ -n "$FULL" ]; then
 started() { G "docker inspect -f '{{.Id}} {{.State.StartedAt}}' ecs-agent; systemctl show -p MainPID --value ecs.service" 2>/dev/null | tr '\n' ' '; }
@@ -266,17 +270,27 @@ all_skipped() { # no stateful step changed anything; all eight said "already con
 }
 t "user data again: every stateful step [skipped]" all_skipped
 bin_ms() { G "s=\$(date +%s%N); ECS_BOOTSTRAP_KEYRING=/etc/ecs-bootstrap-test/keyring.gpg ecs-bootstrap run --cluster $CLUSTER --wait=300 >/dev/null 2>&1; rc=\$?; e=\$(date +%s%N); echo \$rc \$(( (e - s) / 1000000 ))"; }
-best=""
+# The processes a converged run starts (three iptables-save and one systemctl, step_nat.c and
+# step_service.c), timed the same way: what this guest's speed at this moment costs any run.
+ref_ms() { G "s=\$(date +%s%N); iptables-save -t nat >/dev/null; iptables-save -t filter >/dev/null; ip6tables-save -t filter >/dev/null; systemctl show -p UnitFileState -p ActiveState ecs.service >/dev/null; e=\$(date +%s%N); echo \$(( (e - s) / 1000000 ))"; }
+best="" ref=""
 for _ in 1 2 3 4 5; do
 	read -r brc bms < <(bin_ms)
 	[ "$brc" = 0 ] || break
 	[ -z "$best" ] || [ "$bms" -lt "$best" ] && best=$bms
+	read -r rms < <(ref_ms)
+	[ -n "$rms" ] && { [ -z "$ref" ] || [ "$rms" -lt "$ref" ]; } && ref=$rms
 done
 snippet_ms=$(sed -n 's/.* ms=//p' "$W/g.out")
-# VM_SHARED=1 (matrix.sh): another guest shares the machine's two cores; the bound is 2 s then
+# The bound: 1 s (2 s with VM_SHARED=1, matrix.sh: another guest shares the machine's two
+# cores).  Under TCG this machine's speed varies about twofold from day to day, and a process
+# start costs 50-200 ms, so on a slow day the bound is three times what those processes took
+# just now, when that is more: a run that did any real work (hashing or loading the 82 MiB
+# image, a download) takes seconds either way.
 bound=1000; [ -n "${VM_SHARED:-}" ] && bound=2000
-t "converged run inside the guest under $((bound / 1000)) s (best of 5: ${best:-?} ms)" [ "${best:-9999}" -lt "$bound" ]
-echo "# figure: converged re-run in the guest: ecs-bootstrap run --wait ${best:-?} ms (best of 5), the whole user data again ${snippet_ms:-?} ms (download included)"
+[ -n "$ref" ] && [ $((3 * ref)) -gt "$bound" ] && bound=$((3 * ref))
+t "converged run inside the guest under $bound ms (best of 5: ${best:-?} ms; the processes it starts: ${ref:-?} ms)" [ "${best:-99999}" -lt "$bound" ]
+echo "# figure: converged re-run in the guest: ecs-bootstrap run --wait ${best:-?} ms (best of 5; the three iptables-save and one systemctl it starts: ${ref:-?} ms), the whole user data again ${snippet_ms:-?} ms (download included)"
 
 [ -n "$FULL" ] || { vm_stop; t_summary; exit; }
 
@@ -305,6 +319,9 @@ t "image, instance 2: ecs.service's agent waited for the user data's run" \
 t "image, instance 2: cloud-init finished without error" cloud_init_ok
 t "image, instance 2: nothing downloaded (the image holds the agent)" [ "$(downloads "ecs-agent-$PIN.tar")/$(downloads ecs-agent-latest.tar)" = "$DL_BAKE" ]
 t "image, instance 2: a bridge-mode task STOPPED 0 with its credentials" task_ended "$(place i2-bridge bridge ASIATASKROLEI2)" 0
+t "image, instance 2 (booted with AppArmor off, its profile still in /etc/apparmor.d): the agent runs with none" \
+	guest_has "docker inspect -f 'profile=[{{.AppArmorProfile}}]' ecs-agent; test -s /etc/apparmor.d/ecs-agent-default && echo file" "profile=[]
+file"
 vm_stop
 
 t_summary

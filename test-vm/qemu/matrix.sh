@@ -4,9 +4,10 @@
 # allows under TCG:
 #   - the images (build-image.sh) are built at the same time (build-images.sh);
 #   - bookworm's guest runs alone (its figures are the README's, and its converged run is held
-#     to 1 s);
+#     to 1 s, or to three times what the processes it starts took, on a slow day);
 #   - the others run together (a boot keeps both cores busy, but much of a guest's test is
-#     waiting on the agent and Docker): each with VM_SHARED=1 (its converged run held to 2 s).
+#     waiting on the agent and Docker): each with VM_SHARED=1 (its converged run held to 2 s,
+#     or that).
 # Each guest's output is printed when it is done, its lines prefixed with its suite; the last
 # line sums up; exits non-zero when any guest failed.
 set -uo pipefail
