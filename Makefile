@@ -305,6 +305,7 @@ test-tools: $(B)/ecs-bootstrap
 	bash test-vm/image/inspect-cases.sh $(CURDIR)/$(B)/ecs-bootstrap
 	sh scripts/check-examples.sh $(CURDIR)/$(B)/ecs-bootstrap
 	bash test-vm/cmd/root-tree.sh $(CURDIR)/$(B)/ecs-bootstrap
+	bash test-vm/cmd/userdata-pause.sh
 
 test-sandbox: $(B)/ecs-bootstrap $(B)/ecs-bootstrap-fault $(B)/standin-agent $(B)/task-probe
 	bash test-vm/sandbox/run-all.sh $(CURDIR)/$(B)/ecs-bootstrap $(CURDIR)/$(B)/ecs-bootstrap-fault

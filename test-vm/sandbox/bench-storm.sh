@@ -170,7 +170,8 @@ if [ "$PRESTAGE" = 1 ]; then
 	stop_pid "$PID_s3pre"
 fi
 
-# ---- ecs-bootstrap, in the user data's loop (docs/examples/user-data.sh: BS_TRIES=10, BS_PAUSE=3)
+# ---- ecs-bootstrap, in the user data's loop (docs/examples/user-data.sh: BS_TRIES=10, BS_PAUSE=3,
+# a random pause of 0 to 2 x try x 3 s after a temporary failure, none after the last)
 OURS='BIN=$1 T=$2 try=0
 while [ "$try" -lt 10 ]; do
 	try=$((try + 1))
@@ -179,7 +180,7 @@ while [ "$try" -lt 10 ]; do
 	echo "$try $rc" >>"$T/tries"
 	case $rc in
 	0) exit 0 ;;
-	111) sleep $((try * 3)) ;;
+	111) [ "$try" -lt 10 ] || break; r=$(od -An -N2 -tu2 /dev/urandom); sleep $((r % (6 * try + 1))) ;;
 	*) exit "$rc" ;;
 	esac
 done
