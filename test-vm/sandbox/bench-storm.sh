@@ -10,7 +10,8 @@
 # own (ecs.config, the agent cache, checkpoints, options, its lock, its boot id), the
 # sandbox's mount namespace (/etc/hosts, the CA bundle, the tools).  What it runs is what the
 # production user data (docs/examples/user-data.sh) runs once it has the binary:
-#   ecs-bootstrap run --no-start; while it exits 111: sleep try*3 s and run again, 10 tries
+#   ecs-bootstrap run --no-start; while it exits 111: a random pause of 0 to 2 x try x 3 s and
+#   run again, 10 tries
 # -- every step for real: IMDS (token, identity document: instance id, region), sysctl (in
 # the tree), nat (iptables in the instance's namespace), ecs.config, Docker, the agent tarball's
 # signature and the tarball from S3 (both throttled), OpenPGP verification, `docker load`.
