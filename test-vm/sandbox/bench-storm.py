@@ -111,7 +111,8 @@ def simulate(arrivals, rate, burst, attempts, base, cap, seed=1, rerun_pause=3.0
     """The storm at S3 as a model, for other retry policies than the binary's: instance i starts
     its first run's S3 part at arrivals[i]; a run gets the .asc, then the tarball; a 503 is
     followed by a pause uniform in [0, min(cap, base * 2^k)] after the k-th, up to `attempts`
-    attempts, then the run fails and the user data runs it again after try * rerun_pause s (+
+    attempts, then the run fails and the user data runs it again after a pause uniform in
+    [0, 2 * try * rerun_pause] s (+
     pre_s3 s of steps before S3).  The server: the same token bucket.  Returns (converged
     times, requests, runs that failed on a used-up budget)."""
     import heapq, random
@@ -136,14 +137,14 @@ def simulate(arrivals, rate, burst, attempts, base, cap, seed=1, rerun_pause=3.0
         else:
             used += 1
             if run < 10:
-                heapq.heappush(ev, (t + rtt + run * rerun_pause + pre_s3, i, 0, 1, run + 1))
+                heapq.heappush(ev, (t + rtt + rnd.uniform(0, 2 * run * rerun_pause) + pre_s3, i, 0, 1, run + 1))
     return [done[i] for i in sorted(done)], reqs, used
 
 
 def model(arrivals, rate, burst):
     print("what-if, a MODEL: the measured arrivals (each instance's first S3 request) and the same bucket, each "
           "instance's attempts as the policy makes them, a used-up budget -> the user data's next run (sleep "
-          "try x 3 s); no CPU, 20 ms per request; converged = the tarball's 200; mean of 5 seeds:")
+          "0 to 2 x try x 3 s); no CPU, 20 ms per request; converged = the tarball's 200; mean of 5 seeds:")
     print("  %-48s %9s %9s %8s %10s %8s" % ("policy", "converged", "median s", "max s", "used up", "req/inst"))
     n = len(arrivals)
     for name, att, base, cap in (("the binary's: %d attempts, %g s x 2^k, cap %g s" % (BUDGET, BASE, CAP), BUDGET, BASE, CAP),
@@ -291,7 +292,7 @@ def report(a):
     ex_inst = [i for i in range(1, n + 1) if exhausted[i]]
     fails = {i: ours.get(i, {}).get("rc", "not run") for i in range(1, n + 1) if ours.get(i, {}).get("rc") != 0}
     print("== ecs-bootstrap run --root (per instance: own network namespace and tree; %s; the user data's loop: "
-          "exit 111 -> sleep try x 3 s, up to 10 tries)" % ("its local steps (sysctl, nat, ecs.config, Docker) "
+          "exit 111 -> a pause of 0 to 2 x try x 3 s, up to 10 tries)" % ("its local steps (sysctl, nat, ecs.config, Docker) "
                                                              "converged by an earlier run, checked by this one"
                                                              if a.prestage else "every step done in the storm"))
     print("converged: %d of %d; failures: %d%s" % (len(conv), n, len(fails),
@@ -353,7 +354,7 @@ def report(a):
                                                   sum(1 for x in g if x > bound + 0.2)))
     if newrun:
         print("  after a used-up budget, the next run's attempt: %d, median %.1f s later (the user data's "
-              "sleep try x 3 s, no jitter, and the run's steps before S3)" % (len(newrun), med(newrun)))
+              "pause of 0 to 2 x try x 3 s, and the run's steps before S3)" % (len(newrun), med(newrun)))
     print("peak request rate at S3: %d in one second, %d in 100 ms (the bucket's rate: %g/s)"
           % (peak(ro, 1.0), peak(ro, GRAN), a.rate))
     cpu(a.ours[2], ours)
