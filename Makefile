@@ -343,25 +343,28 @@ deps:
 # The guest images (debootstrap: the archive and one core's dpkg) build in the background from
 # the start, beside the builds, unit tests, lint and the release check, which use one core
 # each; test-vm waits for them (build-image.sh holds a lock per image) and prints their log.
-# What both streams use is built first (make -j2 check-builds); then two streams run at once
-# (scripts/streams.sh), each about one core's work: the sandbox, then the guests (test-vm, the
-# longest part); and everything else.  Each stream makes its targets in turn
+# What the streams use is built first (make -j2 check-builds); then three streams run at once
+# (scripts/streams.sh): the sandbox; the guests (test-vm, the longest part: it starts when the
+# images are built, beside the sandbox, whose suites leave about a core idle waiting on dockerd
+# and the fakes); and everything else.  Each stream makes its targets in turn
 # (scripts/targets.sh), timing each and going on after a failure, so one run shows them all.
-STREAM1 = test-sandbox test-vm
-STREAM2 = test-unit test-tools fuzz-replay lint test-release test-sandbox-asan test-mbedtls test-valgrind test-arm64
+STREAM1 = test-sandbox
+STREAM2 = test-vm
+STREAM3 = test-unit test-tools fuzz-replay lint test-release test-sandbox-asan test-mbedtls test-valgrind test-arm64
 check: deps
 	@mkdir -p $(B) && date +'# %T the guest images build in the background: $(B)/vm-images.log'
 	@bash test-vm/qemu/build-images.sh $(VM_SUITES) > $(B)/vm-images.log 2>&1 &
 	@date +'# %T make -j2 check-builds'
 	$(MAKE) -j2 check-builds
-	@date +'# %T two streams at once: $(STREAM1) | $(STREAM2)'
-	sh scripts/streams.sh $(B)/streams "sh scripts/targets.sh '$(MAKE)' $(STREAM1)" "sh scripts/targets.sh '$(MAKE)' $(STREAM2)"
+	@date +'# %T three streams at once: $(STREAM1) | $(STREAM2) | $(STREAM3)'
+	sh scripts/streams.sh $(B)/streams "sh scripts/targets.sh '$(MAKE)' $(STREAM1)" "sh scripts/targets.sh '$(MAKE)' $(STREAM2)" \
+		"sh scripts/targets.sh '$(MAKE)' $(STREAM3)"
 	@cat $(B)/vm-images.log
 	@date +'# %T make check: done'
 
-# What both streams of make check use, built before they start (two makes must not build the
-# same file at once); stream 2 then builds what only it uses (the fuzz replayers, the mbedtls,
-# valgrind and arm64 builds) beside stream 1's tests.
+# What the streams of make check use, built before they start (two makes must not build the
+# same file at once); stream 3 then builds what only it uses (the fuzz replayers, the mbedtls,
+# valgrind and arm64 builds) beside the other streams' tests.
 check-builds: $(B)/ecs-bootstrap $(B)/ecs-bootstrap-fault $(B)/standin-agent $(B)/task-probe $(B)/vm-relay \
 	$(B)/asan/ecs-bootstrap $(addprefix $(B)/asan/tests/,$(TESTS)) $(B)/tsan/test_bgpipe $(GEN) $(TP)/.fetched-mbedtls
 
