@@ -3,8 +3,9 @@
 # output into LOGDIR/streamN.log; print each log when all are done (each under a
 # "# stream N: CMD (exit E, S s)" line; the failed ones last, then a summary of their failing
 # lines), and each minute meanwhile the last progress line of each; exit non-zero when any failed.
-# make check runs its namespace suites this way: each stream keeps about one core busy (a
-# sandbox suite waits on dockerd and the fakes much of the time), and the machine has two.
+# make check runs its stages this way (the sandbox; the guests; the rest) on a machine of two
+# cores: a sandbox suite waits on dockerd and the fakes much of the time, and so does a guest's
+# test on its agent and Docker once booted.
 set -u
 dir=${1:?usage: streams.sh LOGDIR CMD...}
 shift
