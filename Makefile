@@ -350,6 +350,7 @@ deps:
 # (scripts/targets.sh), timing each and going on after a failure, so one run shows them all.
 STREAM1 = test-sandbox
 STREAM2 = test-vm
+TARGETS = sh scripts/targets.sh '$(MAKE)'
 STREAM3 = test-unit test-tools fuzz-replay lint test-release test-sandbox-asan test-mbedtls test-valgrind test-arm64
 check: deps
 	@mkdir -p $(B) && date +'# %T the guest images build in the background: $(B)/vm-images.log'
@@ -357,8 +358,7 @@ check: deps
 	@date +'# %T make -j2 check-builds'
 	$(MAKE) -j2 check-builds
 	@date +'# %T three streams at once: $(STREAM1) | $(STREAM2) | $(STREAM3)'
-	sh scripts/streams.sh $(B)/streams "sh scripts/targets.sh '$(MAKE)' $(STREAM1)" "sh scripts/targets.sh '$(MAKE)' $(STREAM2)" \
-		"sh scripts/targets.sh '$(MAKE)' $(STREAM3)"
+	sh scripts/streams.sh $(B)/streams "$(TARGETS) $(STREAM1)" "$(TARGETS) $(STREAM2)" "$(TARGETS) $(STREAM3)"
 	@cat $(B)/vm-images.log
 	@date +'# %T make check: done'
 

@@ -41,22 +41,20 @@ wait $pids
 # The logs: the streams that passed first, the failed ones last, then a summary naming each
 # failed stream and its failing lines, so that the end of the output (all a CI page may keep)
 # says what failed.
+show() { # N CMD: stream N's header line and its log
+	read -r rc secs < "$dir/stream$1.rc" || { rc=1 secs='?'; }
+	echo "# stream $1: $2 (exit $rc, $secs s)"
+	cat "$dir/stream$1.log"
+}
 i=0
 failed=""
 for cmd in "$@"; do
 	i=$((i + 1))
-	read -r rc secs < "$dir/stream$i.rc" || { rc=1 secs='?'; }
-	[ "$rc" = 0 ] || { failed="$failed $i"; continue; }
-	echo "# stream $i: $cmd (exit $rc, $secs s)"
-	cat "$dir/stream$i.log"
-done
-for i in $failed; do
-	eval "cmd=\${$i}"
-	read -r rc secs < "$dir/stream$i.rc" || { rc=1 secs='?'; }
-	echo "# stream $i: $cmd (exit $rc, $secs s)"
-	cat "$dir/stream$i.log"
+	read -r rc _ < "$dir/stream$i.rc" || rc=1
+	if [ "$rc" = 0 ]; then show "$i" "$cmd"; else failed="$failed $i"; fi
 done
 [ -n "$failed" ] || exit 0
+for i in $failed; do eval "show $i \"\${$i}\""; done
 echo "# ---- failed:"
 for i in $failed; do
 	eval "cmd=\${$i}"
